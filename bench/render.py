@@ -1,0 +1,333 @@
+"""Render benchmark: a 60 s, 24 fps, 1920x1080 trailer from 12 clips, the voiceover, the score
+and burned-in captions, with one x264 preset and CRF for every contender.
+
+    .venv/bin/python bench/render.py [--repeat N] [--seconds S] [--only ours,ffmpeg,...]
+
+Contenders, each run as its own process (wall, CPU of the whole process tree, peak summed
+RSS):
+
+- ours: reelforge's streaming renderer (`render_timeline`), 16:9 only, plus the mix
+  (ducking, -16 LUFS, true-peak limiter) it needs first; `ours3` renders all three variants
+  from the same single decode pass (reported on its own line, not in the ratios);
+- moviepy: the chain popular open-source generators use: every clip cropped, trimmed and
+  encoded on its own by MoviePy, the clips joined by an ffmpeg concat that re-encodes, then
+  a MoviePy pass that composites the captions and mixes the audio;
+- ffmpeg: the ffmpeg command line doing the composition in one filtergraph: crops, trims,
+  the same 0.5 s dissolves (xfade), caption overlays, voiceover over ducked score;
+- bound: x264 alone encoding the same 1440 frames straight from memory (exactly the frames
+  our renderer hands its encoder, captured into memory before the clock starts), with
+  x264's own thread choice.
+
+The last line printed is
+`render_vs_moviepy=<speedup> render_vs_ffmpeg=<ratio> render_vs_encode_bound=<ratio>
+peak_rss_mb=<n>`, speedup = MoviePy's time / ours, ratio = ours / theirs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib
+from benchlib import FPS, PYTHON, Measured, RenderInputs
+
+PRESET, CRF = "veryfast", 20
+"""The product's `final` trailer encoding, for every contender."""
+AUDIO_BITRATE = "192k"
+DISSOLVE_FRAMES = 12
+SIZE = (1920, 1080)
+CONTENDERS = ("ours", "ours3", "moviepy", "ffmpeg", "bound")
+BOUND_THREADS = (0, "FRAME")
+"""x264's own choice of frame threads: the fastest of its settings here (see the README)."""
+
+
+# --------------------------------------------------------------------------- ours
+
+
+def run_ours(inputs: RenderInputs, out: Path, all_variants: bool, audio: bool = True) -> None:
+    from reelforge_assembly.captions import Cue
+    from reelforge_assembly.encode import Encoding
+    from reelforge_assembly.mix import RATE, mix_files
+    from reelforge_assembly.render import plan_variants, render_timeline
+    from reelforge_assembly.sources import SceneSource
+    from reelforge_assembly.timeline import Segment, Timeline
+
+    per = round(inputs.clip_seconds * FPS)
+    clips = len(inputs.clips)
+    timeline = Timeline(
+        FPS,
+        tuple(Segment("scene", i * per, (i + 1) * per, scene=i) for i in range(clips)),
+        (DISSOLVE_FRAMES,) * (clips - 1), "The Last Lighthouse", "Every light goes out.",
+    )
+    sources = {i: SceneSource(p, inputs.focus[i]) for i, p in enumerate(inputs.clips)}
+    cues = [Cue(c["start"], c["end"], tuple(c["lines"]), c["start"], c["end"])
+            for c in benchlib.load_cues(inputs)]
+    burn = ("16:9", "9:16", "1:1") if all_variants else ("16:9",)
+    variants = plan_variants("16:9", burn_captions=burn)
+    if not all_variants:
+        variants = variants[:1]
+    outputs = [(v, out.with_name(f"{out.stem}_{v.aspect.replace(':', 'x')}.mp4"))
+               for v in variants]
+    with tempfile.TemporaryDirectory() as tmp:
+        soundtrack = Path(tmp) / "soundtrack.wav"
+
+        def mix() -> Path:  # as render_trailer does: beside the video, on its own thread
+            mix_files(inputs.voiceover, inputs.score, soundtrack,
+                      round(timeline.total_frames * RATE / FPS))
+            return soundtrack
+
+        stats = render_timeline(timeline, sources, outputs, audio=mix if audio else None,
+                                cues=cues,
+                                encoding=Encoding(PRESET, CRF, threads=_threads(len(outputs))))
+    print(json.dumps({"frames": stats.frames, "seconds": stats.seconds,
+                      "encode_cpu_seconds": stats.encode_cpu_seconds}))
+
+
+def _threads(variants: int) -> int:
+    from reelforge_assembly.encode import encoder_threads
+
+    return encoder_threads(variants)
+
+
+# --------------------------------------------------------------------------- moviepy
+
+
+def run_moviepy(inputs: RenderInputs, out: Path) -> None:
+    """Clip by clip, then concat, then composite: three encodes of every frame."""
+    from moviepy import (
+        AudioFileClip,
+        CompositeAudioClip,
+        CompositeVideoClip,
+        ImageClip,
+        VideoFileClip,
+    )
+
+    work = out.parent / "moviepy-parts"
+    work.mkdir(exist_ok=True)
+    x264 = ["-crf", str(CRF)]
+    parts = []
+    for i, path in enumerate(inputs.clips):
+        x, y = _crop_origin(inputs.focus[i])
+        clip = VideoFileClip(str(path), audio=False)
+        piece = clip.subclipped(0, inputs.clip_seconds).cropped(
+            x1=x, y1=y, width=SIZE[0], height=SIZE[1])
+        part = work / f"part{i:02d}.mp4"
+        piece.write_videofile(str(part), fps=FPS, codec="libx264", preset=PRESET,
+                              ffmpeg_params=x264, audio=False, logger=None)
+        clip.close()
+        parts.append(part)
+    listing = work / "parts.txt"
+    listing.write_text("".join(f"file '{p}'\n" for p in parts))
+    joined = work / "joined.mp4"
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i",
+                    str(listing), "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF),
+                    "-pix_fmt", "yuv420p", str(joined)], check=True)
+    video = VideoFileClip(str(joined))
+    captions = [
+        ImageClip(str(inputs.folder / c["png"]), transparent=True)
+        .with_start(c["start"]).with_duration(c["end"] - c["start"])
+        .with_position((c["x"], c["y"]))
+        for c in benchlib.load_cues(inputs)
+    ]
+    voice = AudioFileClip(str(inputs.voiceover))
+    score = AudioFileClip(str(inputs.score)).with_volume_scaled(0.35)
+    final = CompositeVideoClip([video, *captions], size=SIZE).with_audio(
+        CompositeAudioClip([score, voice]).with_duration(video.duration))
+    final.write_videofile(str(out), fps=FPS, codec="libx264", preset=PRESET,
+                          ffmpeg_params=x264, audio_codec="aac", audio_bitrate=AUDIO_BITRATE,
+                          audio_fps=48_000, logger=None)
+    video.close()
+
+
+# --------------------------------------------------------------------------- ffmpeg
+
+
+def ffmpeg_command(inputs: RenderInputs, out: Path) -> list[str]:
+    """One filtergraph: each clip trimmed to its window (its scene plus half of each
+    dissolve), cropped around its focus, cross-dissolved into the next, captions overlaid
+    in their cue windows, the voiceover over the score ducked by a sidechain compressor."""
+    per = round(inputs.clip_seconds * FPS)
+    half = DISSOLVE_FRAMES // 2
+    n = len(inputs.clips)
+    cues = benchlib.load_cues(inputs)
+    argv = ["ffmpeg", "-y", "-loglevel", "error"]
+    for path in inputs.clips:
+        argv += ["-i", str(path)]
+    for cue in cues:
+        argv += ["-i", str(inputs.folder / cue["png"])]
+    argv += ["-i", str(inputs.voiceover), "-i", str(inputs.score)]
+    graph = []
+    for i in range(n):
+        frames = per + (half if i > 0 else 0) + (DISSOLVE_FRAMES - half if i < n - 1 else 0)
+        x, y = _crop_origin(inputs.focus[i])
+        graph.append(f"[{i}:v]trim=end_frame={frames},setpts=PTS-STARTPTS,"
+                     f"crop={SIZE[0]}:{SIZE[1]}:{x}:{y},format=yuv420p[c{i}]")
+    last = "c0"
+    for i in range(1, n):
+        offset = (i * per - half) / FPS
+        graph.append(f"[{last}][c{i}]xfade=transition=fade:duration={DISSOLVE_FRAMES / FPS}:"
+                     f"offset={offset:.4f}[x{i}]")
+        last = f"x{i}"
+    for k, cue in enumerate(cues):
+        graph.append(f"[{last}][{n + k}:v]overlay={cue['x']}:{cue['y']}:"
+                     f"enable='between(t,{cue['start']},{cue['end']})'[o{k}]")
+        last = f"o{k}"
+    voice, score = n + len(cues), n + len(cues) + 1
+    graph.append(f"[{voice}:a]aresample=48000,aformat=channel_layouts=stereo,asplit[v1][v2]")
+    graph.append(f"[{score}:a]aresample=48000,volume=0.35[s]")
+    graph.append("[s][v1]sidechaincompress=threshold=0.02:ratio=4:attack=20:release=400[d]")
+    graph.append("[d][v2]amix=inputs=2:duration=first:normalize=0[a]")
+    argv += ["-filter_complex", ";".join(graph), "-map", f"[{last}]", "-map", "[a]",
+             "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p",
+             "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-t", f"{n * per / FPS}",
+             "-movflags", "+faststart", str(out)]
+    return argv
+
+
+# --------------------------------------------------------------------------- bound
+
+
+def run_bound(inputs: RenderInputs, out: Path, threads: int, thread_type: str) -> None:
+    """x264 alone on exactly the frames our renderer hands its encoder (composited from the
+    decoded clips, dissolves and captions included), every one captured into memory before
+    the clock starts (about 3 MB a frame: 4.5 GB for 60 s). Not our encoded output decoded
+    again: a second generation is smoother than the original and cheaper to encode."""
+    from fractions import Fraction
+
+    import av
+    from reelforge_assembly import encode, render
+
+    captured: list[av.VideoFrame] = []
+
+    def capture(self: object, frame: av.VideoFrame, index: int) -> None:
+        captured.append(av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p"))
+
+    def nothing(self: object) -> None:
+        return None
+
+    encode.VideoWriter.write = capture  # type: ignore[method-assign]
+    encode.VideoWriter.close = nothing  # type: ignore[method-assign]
+    render.VideoWriter = encode.VideoWriter  # type: ignore[misc]
+    run_ours(inputs, out.with_name("bound-capture.mp4"), all_variants=False, audio=False)
+    container = av.open(str(out), "w")
+    stream = container.add_stream("libx264", rate=FPS)
+    stream.width, stream.height = SIZE
+    stream.pix_fmt = "yuv420p"
+    stream.options = {"preset": PRESET, "crf": str(CRF)}
+    stream.codec_context.thread_count = threads
+    stream.codec_context.thread_type = thread_type
+    started, cpu = time.perf_counter(), time.process_time()
+    for index, frame in enumerate(captured):
+        frame.pts = index
+        frame.time_base = Fraction(1, FPS)
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode(None))
+    container.close()
+    print(json.dumps({"frames": len(captured), "seconds": time.perf_counter() - started,
+                      "cpu_seconds": time.process_time() - cpu,
+                      "threads": f"{threads} {thread_type}"}))
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _crop_origin(focus: tuple[float, float]) -> tuple[int, int]:
+    from reelforge_assembly.render import crop_origin
+
+    return crop_origin(benchlib.MASTER, SIZE, focus)
+
+
+def contender_argv(name: str, out: Path, seconds: float) -> list[str]:
+    if name == "ffmpeg":
+        return ffmpeg_command(benchlib.render_inputs(seconds), out)
+    return [PYTHON, __file__, "--run", name, "--out", str(out), "--seconds", str(seconds)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=2, help="runs per contender (quietest kept)")
+    parser.add_argument("--slow-repeat", type=int, default=1,
+                        help="runs of the MoviePy chain and of ours3 (minutes each)")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--only", default=",".join(CONTENDERS))
+    parser.add_argument("--run", choices=CONTENDERS, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        inputs = benchlib.render_inputs(args.seconds)
+        if args.run in ("ours", "ours3"):
+            run_ours(inputs, args.out, all_variants=args.run == "ours3")
+        elif args.run == "moviepy":
+            run_moviepy(inputs, args.out)
+        elif args.run == "bound":
+            threads, thread_type = BOUND_THREADS
+            run_bound(inputs, args.out, threads, thread_type)
+        return
+
+    inputs = benchlib.render_inputs(args.seconds)  # made once, outside every measurement
+    chosen = [c for c in CONTENDERS if c in args.only.split(",")]
+    print(f"machine: {benchlib.machine()}")
+    print(f"{benchlib.ffmpeg_version()}; x264 {PRESET} CRF {CRF} for every contender")
+    print(f"trailer: {args.seconds:g} s at {FPS} fps, {len(inputs.clips)} clips of "
+          f"{inputs.clip_seconds:g} s on the {benchlib.MASTER}x{benchlib.MASTER} master, "
+          f"{len(benchlib.load_cues(inputs))} captions")
+    results: dict[str, Measured] = {}
+    work = benchlib.WORK / "render-out"
+    work.mkdir(parents=True, exist_ok=True)
+    env = {"IMAGEIO_FFMPEG_EXE": "/usr/bin/ffmpeg"} if Path("/usr/bin/ffmpeg").exists() else {}
+    for name in chosen:
+        runs = []
+        for _ in range(args.slow_repeat if name in ("moviepy", "ours3") else args.repeat):
+            out = work / f"{name}.mp4"
+            argv = contender_argv(name, out, args.seconds)
+            measured = benchlib.measure(argv, env=env)
+            if name == "bound":  # the encode alone, not the decoding that fills the ring
+                timing = json.loads(measured.output.strip().splitlines()[-1])
+                measured.wall, measured.cpu = timing["seconds"], timing["cpu_seconds"]
+            runs.append(measured)
+            print(f"  {name:8s} {runs[-1].line()}", flush=True)
+        results[name] = benchlib.quietest(runs)
+    print()
+    print(f"{'contender':10s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}  load")
+    for name, m in results.items():
+        print(f"{name:10s} {m.wall:8.1f} {m.cpu:8.1f} {m.peak_rss_mb:8.0f}  "
+              f"{m.load_before:.1f}/{m.load_after:.1f}")
+    benchlib.save_result("render", {"seconds": args.seconds, "machine": benchlib.machine(),
+                                     "results": results})
+    ours = results.get("ours")
+    if ours is None:
+        return
+    if "ours3" in results:
+        print(f"all three variants from one decode pass: {results['ours3'].wall:.1f} s wall "
+              f"({results['ours3'].wall / ours.wall:.2f}x the 16:9-only render)")
+
+    def ratio(name: str, invert: bool = False) -> str:
+        if name not in results:
+            return "n/a"
+        value = results[name].wall / ours.wall if invert else ours.wall / results[name].wall
+        return f"{value:.2f}"
+
+    def cpu_ratio(name: str, invert: bool = False) -> str:
+        if name not in results:
+            return "n/a"
+        value = results[name].cpu / ours.cpu if invert else ours.cpu / results[name].cpu
+        return f"{value:.2f}"
+
+    print(f"in CPU seconds (what a loaded machine distorts least): moviepy/ours "
+          f"{cpu_ratio('moviepy', invert=True)}, ours/ffmpeg {cpu_ratio('ffmpeg')}, "
+          f"ours/bound {cpu_ratio('bound')}")
+    print(f"render_vs_moviepy={ratio('moviepy', invert=True)} render_vs_ffmpeg={ratio('ffmpeg')} "
+          f"render_vs_encode_bound={ratio('bound')} peak_rss_mb={ours.peak_rss_mb:.0f}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

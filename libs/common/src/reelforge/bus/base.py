@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from reelforge.events import Event
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+class Permanent(Exception):
+    """A failure that retrying cannot fix (bad input, cancelled job): dead-letter at once."""
+
+
+class DeadLetter(Exception):
+    """Raised into nothing; the type documents what a dead-lettered delivery carries."""
+
+
+class Bus(Protocol):
+    """Durable topic publish/subscribe.
+
+    `publish` returns once the event is safely enqueued (broker confirm). A handler that
+    returns normally acks its delivery; one that raises is retried with backoff up to
+    `max_attempts`, then dead-lettered together with its reason. `Permanent` skips retries.
+    """
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def publish(self, event: Event) -> None: ...
+
+    async def subscribe(
+        self, queue: str, routing_keys: Sequence[str], handler: Handler, prefetch: int = 1
+    ) -> None: ...
+
+    def on_dead_letter(self, callback: Callable[[Event, str, str], Awaitable[None]]) -> None:
+        """Called once per dead-lettered event with its queue and the reason (to fail the job)."""
+        ...
+
+    async def queue_depth(self, queue: str) -> int:
+        """Messages waiting in `queue` (a metric; autoscaling keys on it). 0 if unknown."""
+        ...

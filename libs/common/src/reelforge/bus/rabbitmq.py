@@ -1,0 +1,372 @@
+"""The RabbitMQ bus for distributed mode (aio-pika).
+
+Topology, for an exchange `reelforge` and a subscription `video.shots`:
+
+- `reelforge` — durable topic exchange; every event is published to it with its type as the
+  routing key, persistent, and `publish` returns only after the broker's confirm.
+- `video.shots` — durable work queue bound to the subscription's routing keys. Consumed with
+  manual ack and `prefetch` unacked deliveries at most; a delivery is acked only after its
+  handler returned (its results stored and its next events confirmed).
+- `video.shots.retry.N` (N = 1 … max_attempts-1) — one durable delay queue per failed attempt,
+  with no consumer. A failed delivery is re-published there (attempt + 1) with a per-message
+  TTL (jittered `retry_base * 2**(N-1)`); on expiry the broker dead-letters it through the
+  default exchange straight back to `video.shots` — only to the queue that failed, never to the
+  other subscribers of the event. Messages in one delay queue have TTLs within the same jitter
+  band, so head-of-line blocking delays a retry by at most that band. The queue arguments name
+  only the work queue, never a delay, so changing `retry_base` never conflicts with a queue
+  already declared.
+- `video.shots.dlq` — durable dead-letter queue: deliveries that failed `max_attempts` times or
+  raised `Permanent`, with the reason in the `x-reelforge-reason` header. The
+  `on_dead_letter` callbacks run (they fail the job) before the original is acked.
+
+A crash before the ack leaves the delivery unacked; the broker requeues it when the
+connection drops and another replica gets it (`attempt` is unchanged: it did not fail).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from aio_pika.exceptions import ChannelClosed, ChannelInvalidStateError
+from pydantic import ValidationError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from reelforge.bus.base import Handler, Permanent
+from reelforge.events import Event
+
+log = structlog.get_logger(__name__)
+
+DeadLetterCallback = Callable[[Event, str, str], Awaitable[None]]
+REASON_HEADER = "x-reelforge-reason"
+QUEUE_HEADER = "x-reelforge-queue"
+_TRANSIENT = (ConnectionError, ChannelInvalidStateError, aio_pika.exceptions.AMQPConnectionError)
+
+
+def retry_queue(queue: str, attempt: int) -> str:
+    """The delay queue holding deliveries of `queue` whose attempt `attempt` failed."""
+    return f"{queue}.retry.{attempt}"
+
+
+def dead_letter_queue(queue: str) -> str:
+    return f"{queue}.dlq"
+
+
+@dataclass
+class _Subscription:
+    queue_name: str
+    handler: Handler
+    channel: AbstractChannel
+    queue: AbstractQueue
+    consumer_tag: str | None = None
+    in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
+
+
+class RabbitMQBus:
+    """`Bus` over RabbitMQ. See the module docstring for the queue topology."""
+
+    def __init__(
+        self,
+        url: str,
+        exchange: str = "reelforge",
+        max_attempts: int = 3,
+        retry_base: float = 1.0,
+        drain_timeout: float = 30.0,
+    ) -> None:
+        self.url = url
+        self.exchange_name = exchange
+        self.max_attempts = max(1, max_attempts)
+        self.retry_base = retry_base
+        self.drain_timeout = drain_timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._admin: AbstractConnection | None = None
+        self._publish_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._subscriptions: dict[str, _Subscription] = {}
+        self._dead_letter_callbacks: list[DeadLetterCallback] = []
+        self._closing = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Connect (reconnecting on its own after a broker outage) and declare the exchange."""
+        if self._connection is not None:
+            return
+        self._closing = False
+        self._connection = await aio_pika.connect_robust(self.url)
+        # on_return_raises: a message sent to a single queue that does not exist must fail
+        self._publish_channel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
+        self._exchange = await self._publish_channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+
+    async def close(self) -> None:
+        """Drain: stop consuming, give in-flight handlers `drain_timeout` to finish, close.
+
+        Handlers still running after that are cancelled with the connection; their deliveries
+        were never acked, so the broker requeues them for another replica.
+        """
+        self._closing = True
+        for sub in self._subscriptions.values():
+            if sub.consumer_tag is not None:
+                try:
+                    await sub.queue.cancel(sub.consumer_tag)
+                except Exception as exc:  # the channel may already be gone
+                    log.debug("cancel_failed", queue=sub.queue_name, error=repr(exc))
+        in_flight = {t for sub in self._subscriptions.values() for t in sub.in_flight}
+        if in_flight:
+            _, pending = await asyncio.wait(in_flight, timeout=self.drain_timeout)
+            if pending:
+                log.warning("drain_timeout", unfinished=len(pending))
+        await self._shutdown()
+
+    async def abort(self) -> None:
+        """Drop the connection at once, as a crashed process would: nothing drains, every
+        unacked delivery goes back to its queue."""
+        self._closing = True
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        for conn in (self._connection, self._admin):
+            if conn is not None and not conn.is_closed:
+                await conn.close()
+        self._connection = self._admin = None
+        self._publish_channel = self._exchange = None
+        self._subscriptions.clear()
+
+    @property
+    def connection(self) -> AbstractRobustConnection:
+        if self._connection is None:
+            raise RuntimeError("RabbitMQBus.start() was not called")
+        return self._connection
+
+    # ------------------------------------------------------------------ publish
+
+    async def publish(self, event: Event) -> None:
+        """Publish persistently to the topic exchange; returns after the broker's confirm."""
+        message = self._message(event)
+        # not mandatory: an event nobody subscribes to (yet) is not an error
+        await self._with_retries(
+            lambda: self._topic().publish(message, routing_key=event.type, mandatory=False)
+        )
+
+    def _topic(self) -> AbstractExchange:
+        if self._exchange is None:
+            raise RuntimeError("RabbitMQBus.start() was not called")
+        return self._exchange
+
+    async def _send_to_queue(self, queue: str, message: aio_pika.Message) -> None:
+        """Publish straight to one queue through the default exchange (confirmed)."""
+        if self._publish_channel is None:
+            raise RuntimeError("RabbitMQBus is closed")
+        channel = self._publish_channel
+        await self._with_retries(
+            lambda: channel.default_exchange.publish(message, routing_key=queue, mandatory=True)
+        )
+
+    @staticmethod
+    async def _with_retries(send: Callable[[], Awaitable[Any]]) -> None:
+        """Ride out a reconnect of the robust connection (a few jittered tries)."""
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(4),
+            wait=wait_exponential_jitter(multiplier=0.2, max=2.0),
+            retry=retry_if_exception_type(_TRANSIENT),
+            reraise=True,
+        ):
+            with attempt:
+                await send()
+
+    @staticmethod
+    def _message(
+        event: Event, headers: dict[str, Any] | None = None, expiration: float | None = None
+    ) -> aio_pika.Message:
+        return aio_pika.Message(
+            event.model_dump_json().encode(),
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=event.id,
+            correlation_id=event.trace_id,
+            type=event.type,
+            timestamp=event.time,
+            headers=headers or {},
+            expiration=expiration,
+        )
+
+    # ------------------------------------------------------------------ subscribe
+
+    def on_dead_letter(self, callback: DeadLetterCallback) -> None:
+        self._dead_letter_callbacks.append(callback)
+
+    async def subscribe(
+        self, queue: str, routing_keys: Sequence[str], handler: Handler, prefetch: int = 1
+    ) -> None:
+        """Declare `queue` (+ its delay and dead-letter queues), bind it, start consuming."""
+        if queue in self._subscriptions:
+            raise ValueError(f"queue {queue!r} already has a consumer")
+        channel = await self.connection.channel(publisher_confirms=False)
+        await channel.set_qos(prefetch_count=max(1, prefetch))
+        exchange = await channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        work = await channel.declare_queue(queue, durable=True)
+        for key in routing_keys:
+            await work.bind(exchange, routing_key=key)
+        back_to_work = {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue}
+        for attempt in range(1, self.max_attempts):
+            await channel.declare_queue(
+                retry_queue(queue, attempt), durable=True, arguments=back_to_work
+            )
+        await channel.declare_queue(dead_letter_queue(queue), durable=True)
+        sub = _Subscription(queue, handler, channel, work)
+        self._subscriptions[queue] = sub
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            if self._closing:  # arrived while draining: hand it straight back
+                await self._settle(message, requeue=True)
+                return
+            task = asyncio.current_task()
+            if task is not None:
+                sub.in_flight.add(task)
+            try:
+                await self._deliver(sub, message)
+            finally:
+                if task is not None:
+                    sub.in_flight.discard(task)
+
+        sub.consumer_tag = await work.consume(on_message, no_ack=False)
+
+    async def _deliver(self, sub: _Subscription, message: AbstractIncomingMessage) -> None:
+        try:
+            event = Event.model_validate_json(message.body)
+        except ValidationError as exc:
+            await self._dead_letter_raw(sub, message, f"undecodable event: {exc}")
+            return
+        try:
+            await sub.handler(event)
+        except Exception as exc:  # the handler failed: retry or dead-letter, then ack
+            try:
+                await self._failed(sub, message, event, exc)
+            except Exception as inner:  # could not re-route it: leave it to the broker
+                log.error("reroute_failed", queue=sub.queue_name, error=repr(inner))
+                await asyncio.sleep(self.retry_base)  # no hot redelivery loop
+                await self._settle(message, requeue=True)
+            return
+        await self._settle(message)
+
+    async def _failed(
+        self, sub: _Subscription, message: AbstractIncomingMessage, event: Event, exc: Exception
+    ) -> None:
+        queue = sub.queue_name
+        reason = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, Permanent) or event.attempt >= self.max_attempts:
+            log.warning("dead_letter", queue=queue, event_type=event.type, job=event.job_id,
+                        attempt=event.attempt, reason=reason)
+            headers = {REASON_HEADER: reason[:4000], QUEUE_HEADER: queue}
+            await self._send_to_queue(dead_letter_queue(queue), self._message(event, headers))
+            for callback in self._dead_letter_callbacks:
+                try:
+                    await callback(event, queue, reason)
+                except Exception as cb_exc:  # it is in the DLQ either way; keep going
+                    log.error("dead_letter_callback_failed", queue=queue, error=repr(cb_exc))
+            await self._settle(message)
+            return
+        delay = self.retry_base * 2 ** (event.attempt - 1) * random.uniform(0.5, 1.5)
+        log.info("retry", queue=queue, event_type=event.type, job=event.job_id,
+                 attempt=event.attempt, delay=round(delay, 3), reason=reason)
+        retry = event.model_copy(update={"attempt": event.attempt + 1})
+        headers = {REASON_HEADER: reason[:4000], QUEUE_HEADER: queue}
+        await self._send_to_queue(
+            retry_queue(queue, event.attempt), self._message(retry, headers, expiration=delay)
+        )
+        await self._settle(message)
+
+    async def _dead_letter_raw(
+        self, sub: _Subscription, message: AbstractIncomingMessage, reason: str
+    ) -> None:
+        """A body that is not an Event cannot be retried into shape: park it as it is."""
+        log.error("dead_letter_undecodable", queue=sub.queue_name, reason=reason[:200])
+        raw = aio_pika.Message(
+            message.body,
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers={REASON_HEADER: reason[:4000], QUEUE_HEADER: sub.queue_name},
+        )
+        await self._send_to_queue(dead_letter_queue(sub.queue_name), raw)
+        await self._settle(message)
+
+    @staticmethod
+    async def _settle(message: AbstractIncomingMessage, requeue: bool | None = None) -> None:
+        """Ack (or reject back to the queue). After a reconnect the delivery tag is stale;
+        the broker has already requeued that delivery, so a failure here is only logged."""
+        try:
+            if requeue:
+                await message.reject(requeue=True)
+            else:
+                await message.ack()
+        except (ChannelClosed, *_TRANSIENT) as exc:
+            log.warning("settle_failed", message_id=message.message_id, error=repr(exc))
+
+    # ------------------------------------------------------------------ inspection
+
+    async def queue_depth(self, queue: str) -> int:
+        """Messages ready in `queue` (not counting unacked deliveries); 0 if it does not exist."""
+        channel = await self._admin_channel()
+        try:
+            declared = await channel.declare_queue(queue, passive=True)
+        except ChannelClosed:
+            return 0
+        try:
+            return int(declared.declaration_result.message_count or 0)
+        finally:
+            await channel.close()
+
+    async def dead_letters(self, queue: str, limit: int = 100) -> list[tuple[Event, str]]:
+        """Look at (without removing) up to `limit` dead letters of `queue`, oldest first."""
+        channel = await self._admin_channel()
+        try:
+            dlq = await channel.declare_queue(dead_letter_queue(queue), passive=True)
+        except ChannelClosed:
+            return []
+        found: list[tuple[Event, str]] = []
+        try:
+            while len(found) < limit:
+                message = await dlq.get(no_ack=False, fail=False)
+                if message is None:
+                    break
+                reason = str((message.headers or {}).get(REASON_HEADER, ""))
+                try:
+                    found.append((Event.model_validate_json(message.body), reason))
+                except ValidationError:
+                    continue
+        finally:
+            await channel.close()  # unacked gets go back to the queue in order
+        return found
+
+    async def _admin_channel(self) -> AbstractChannel:
+        """A short-lived channel on a plain (non-robust) connection: a passive declare of a
+        missing queue closes its channel, which a robust channel would try to restore."""
+        if self._connection is None:
+            raise RuntimeError("RabbitMQBus.start() was not called")
+        if self._admin is None or self._admin.is_closed:
+            self._admin = await aio_pika.connect(self.url)
+        return await self._admin.channel(publisher_confirms=False)

@@ -1,0 +1,168 @@
+"""The distributed-mode commands of `reelforge`: worker, sweeper, api, keys create.
+
+Kept apart from cli.py so `reelforge make` never imports aio-pika, asyncpg or boto, and
+imported lazily inside each command for the same reason. The API lives in the ingest service
+package, which libs/common must not import: it is reached through the `reelforge.apps`
+entry point instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+
+from reelforge.logs import stderr_logger
+from reelforge.plugins import PluginMissing, load_plugin
+from reelforge.settings import Settings
+
+console = Console(stderr=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+
+WORKER_NAMES = ("script", "audio", "storyboard", "video", "assembly")
+
+
+def configure_service_logging(level: str) -> None:
+    """JSON lines for log collectors when not on a terminal; readable lines when on one."""
+    renderer: structlog.typing.Processor = (
+        structlog.dev.ConsoleRenderer() if sys.stderr.isatty()
+        else structlog.processors.JSONRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=stderr_logger,
+    )
+
+
+def run_until_signalled(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run `main(stop)`; the first SIGTERM/SIGINT sets `stop` (graceful drain), a second one
+    exits at once (unacked deliveries are requeued by the broker)."""
+
+    async def runner() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signum: int) -> None:
+            if stop.is_set():
+                console.print("second signal: exiting without draining")
+                os._exit(128 + signum)  # the broker requeues every unacked delivery
+            console.print(f"{signal.Signals(signum).name}: draining, send again to exit now")
+            stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, on_signal, signum)
+        await main(stop)
+
+    asyncio.run(runner())
+
+
+def worker(
+    name: Annotated[str, typer.Argument(help=f"one of: {', '.join(WORKER_NAMES)}")],
+    sweeper: Annotated[bool | None, typer.Option(
+        "--sweeper/--no-sweeper", help="run the sweeper here too (default: REELFORGE_SWEEPER)",
+    )] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
+) -> None:
+    """Run one service's consumers on RabbitMQ + Postgres + S3 (settings from REELFORGE_*)."""
+    from reelforge.worker import UnknownService, run_worker
+
+    configure_service_logging(log_level)
+    if name not in WORKER_NAMES:
+        raise _fail(f"unknown worker {name!r}; use one of {', '.join(WORKER_NAMES)}", 2)
+    settings = _settings()
+    try:
+        run_until_signalled(lambda stop: run_worker([name], settings, stop, sweeper=sweeper))
+    except UnknownService as exc:
+        raise _fail(f"{exc}; is its package installed? (uv sync --all-packages)") from None
+
+
+def sweeper(
+    log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
+) -> None:
+    """Run only the sweeper (plus /healthz, /readyz, /metrics); one instance acts at a time."""
+    from reelforge.worker import run_worker
+
+    configure_service_logging(log_level)
+    settings = _settings()
+    run_until_signalled(lambda stop: run_worker([], settings, stop, sweeper=True))
+
+
+def api(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
+) -> None:
+    """Serve the public HTTP API (the ingest service's FastAPI app)."""
+    configure_service_logging(log_level)
+    try:
+        serve = load_plugin("reelforge.apps", "api")
+    except PluginMissing as exc:
+        raise _fail(f"{exc} (the API is in the reelforge-ingest package)") from None
+    serve(_settings(), host=host, port=port, log_level=log_level)
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="the tenant the key acts for")],
+) -> None:
+    """Create an API key for TENANT and print it. It is shown once; only its hash is kept."""
+    from reelforge.apikeys import create_key
+    from reelforge.jobstore.postgres import PostgresJobStore
+
+    configure_service_logging("warning")
+    settings = _settings()
+
+    async def create() -> str:
+        jobs = PostgresJobStore(settings.database_url)
+        await jobs.start()
+        try:
+            return await create_key(jobs, tenant)
+        finally:
+            await jobs.close()
+
+    try:
+        key = asyncio.run(create())
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    except OSError as exc:
+        raise _fail(f"cannot reach the database at REELFORGE_DATABASE_URL: {exc}") from None
+    print(key)
+    console.print(f"created a key for tenant {tenant!r}; store it now, it is not shown again")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the distributed commands to the `reelforge` app."""
+    app.command()(worker)
+    app.command(name="sweeper")(sweeper)
+    app.command()(api)
+    app.add_typer(keys_app, name="keys")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+        settings.provider_limit_map()  # fail on a malformed REELFORGE_PROVIDER_LIMITS now
+    except ValueError as exc:
+        raise _fail(f"bad settings: {exc}", 2) from None
+    return settings
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)

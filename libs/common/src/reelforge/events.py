@@ -1,0 +1,58 @@
+"""The event envelope and the routing keys of the pipeline DAG.
+
+An event carries object keys, never bytes. Fan-out work items (one scene, one shot) travel as
+their own events so that prefetch bounds the work in flight per replica.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Final
+
+from pydantic import Field
+
+from reelforge.models import Model, utcnow
+
+JOB_SUBMITTED: Final = "job.submitted"
+SCRIPT_COMPLETED: Final = "script.completed"
+AUDIO_COMPLETED: Final = "audio.completed"
+STORYBOARD_SCENE: Final = "storyboard.scene"
+STORYBOARD_COMPLETED: Final = "storyboard.completed"
+VIDEO_SHOT: Final = "video.shot"
+VIDEO_COMPLETED: Final = "video.completed"
+ASSEMBLY_READY: Final = "assembly.ready"
+JOB_COMPLETED: Final = "job.completed"
+JOB_FAILED: Final = "job.failed"
+
+
+class Event(Model):
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    type: str
+    job_id: str
+    attempt: int = Field(1, ge=1)
+    item: str | None = Field(None, description="fan-out work item id (scene / shot index)")
+    artifacts: dict[str, str] = Field(default_factory=dict, description="logical name -> key")
+    trace_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    time: datetime = Field(default_factory=utcnow)
+    reason: str | None = Field(None, description="failure reason, for job.failed")
+
+    def follow(self, type: str, **changes: object) -> Event:
+        """A new event caused by this one: same job and trace, fresh id and attempt."""
+        return Event(type=type, job_id=self.job_id, trace_id=self.trace_id, **changes)  # type: ignore[arg-type]
+
+
+def topic_matches(pattern: str, key: str) -> bool:
+    """AMQP topic matching: '*' is one word, '#' is zero or more."""
+    p, k = pattern.split("."), key.split(".")
+
+    def match(i: int, j: int) -> bool:
+        if i == len(p):
+            return j == len(k)
+        if p[i] == "#":
+            return any(match(i + 1, jj) for jj in range(j, len(k) + 1))
+        if j == len(k):
+            return False
+        return (p[i] == "*" or p[i] == k[j]) and match(i + 1, j + 1)
+
+    return match(0, 0)

@@ -1,0 +1,22 @@
+"""The job projection: jobs, per-stage status, fan-out work items, artifacts, progress.
+
+`PostgresJobStore` is imported lazily so embedded mode never pays for importing asyncpg.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from reelforge.jobstore.base import JobNotFound, JobStore, hash_api_key
+from reelforge.jobstore.sqlite import SQLiteJobStore
+
+if TYPE_CHECKING:
+    from reelforge.jobstore.postgres import PostgresJobStore
+
+__all__ = ["JobNotFound", "JobStore", "PostgresJobStore", "SQLiteJobStore", "hash_api_key"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PostgresJobStore":
+        from reelforge.jobstore.postgres import PostgresJobStore
+
+        return PostgresJobStore
+    raise AttributeError(name)

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Protocol
+
+from reelforge.models import ArtifactRecord, Job, ProgressEvent, Status
+
+
+class JobNotFound(KeyError):
+    pass
+
+
+def hash_api_key(key: str) -> str:
+    """How API keys are stored: a SHA-256 hex digest (keys are long random tokens, so a fast
+    hash is enough; the plain key is shown to its owner once and never stored)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class JobStore(Protocol):
+    """Implemented by SQLite (embedded) and Postgres (distributed); one contract test suite
+    runs against both."""
+
+    async def start(self) -> None:
+        """Apply migrations idempotently."""
+        ...
+
+    async def close(self) -> None: ...
+
+    # jobs
+    async def create_job(self, job: Job) -> None: ...
+
+    async def get_job(self, job_id: str) -> Job: ...
+
+    async def list_jobs(self, tenant: str, limit: int = 20, offset: int = 0) -> list[Job]: ...
+
+    async def set_job_status(
+        self, job_id: str, status: Status, error: str | None = None
+    ) -> None: ...
+
+    async def update_job(self, job: Job) -> None:
+        """Replace settings/force/title of an existing job (a rerun with new options)."""
+        ...
+
+    async def set_stage(
+        self, job_id: str, stage: str, status: Status, error: str | None = None
+    ) -> None:
+        """Record a stage transition; `running` stamps the start, a final state the end."""
+        ...
+
+    # fan-out / fan-in
+    async def add_items(self, job_id: str, group: str, items: Sequence[str]) -> None:
+        """Register the work items of a fan-out group (idempotent)."""
+        ...
+
+    async def complete_item(self, job_id: str, group: str, item: str) -> int:
+        """Mark one item done and return how many remain, atomically. Completing an item
+        twice does not count twice."""
+        ...
+
+    async def item_counts(self, job_id: str, group: str) -> tuple[int, int]:
+        """(done, total) for a group."""
+        ...
+
+    # artifacts
+    async def record_artifact(self, job_id: str, artifact: ArtifactRecord) -> None:
+        """Upsert by (job_id, artifact.name)."""
+        ...
+
+    async def get_artifact(self, job_id: str, name: str) -> ArtifactRecord | None: ...
+
+    async def list_artifacts(self, job_id: str, prefix: str = "") -> list[ArtifactRecord]: ...
+
+    # progress
+    async def add_event(self, event: ProgressEvent) -> int:
+        """Append and return the event's sequence number."""
+        ...
+
+    async def list_events(self, job_id: str, after: int = 0) -> list[ProgressEvent]: ...
+
+    async def add_cost(self, job_id: str, usd: float) -> float:
+        """Add to the job's running cost and return the new total."""
+        ...
+
+    # cancellation / retry
+    async def bump_run(self, job_id: str) -> int:
+        """Start a new run of the job (rerun/retry): run += 1, status queued; returns run."""
+        ...
+
+    # API keys (stored hashed; each belongs to a tenant)
+    async def create_api_key(self, tenant: str, key_hash: str) -> None: ...
+
+    async def tenant_for_key(self, key_hash: str) -> str | None: ...
+
+    # global provider limiter: bounds concurrent calls per provider across all replicas
+    async def acquire_slot(self, provider: str, holder: str, limit: int, ttl: float) -> bool:
+        """Take one of `limit` slots for `provider`; expired holders (ttl s) are evicted.
+        A holder that already has a slot gets true and its slot renewed for another `ttl`."""
+        ...
+
+    async def release_slot(self, provider: str, holder: str) -> None: ...
+
+    # sweeper
+    async def stuck_jobs(
+        self,
+        older_than: float,
+        statuses: Sequence[Status] = (Status.running,),
+        limit: int = 100,
+    ) -> list[Job]:
+        """Running jobs (or jobs in `statuses`) whose last update is more than `older_than`
+        seconds ago, oldest first. Progress events and item completions count as updates."""
+        ...
+
+    async def try_lock(self, name: str, holder: str, ttl: float) -> bool:
+        """A lease: true if `holder` now holds `name` (exactly one sweeper acts at a time).
+        The holder renews by calling again before `ttl` runs out."""
+        ...
+
+    async def release_lock(self, name: str, holder: str) -> None:
+        """Give the lease up early (clean shutdown); a no-op unless `holder` holds it."""
+        ...
+

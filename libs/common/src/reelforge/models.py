@@ -1,0 +1,341 @@
+"""Schemas of every artifact that passes between stages.
+
+Nothing crosses a stage boundary as a loose dict: each stage reads and writes these models
+as JSON through the blob store.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+MASTER_SIDE = 1920
+"""Frames and clips are rendered on a square master canvas of this side, so every aspect
+ratio's crop (1920x1080, 1080x1920, 1080x1080) is cut at full resolution: reframed, not
+letterboxed."""
+
+END_CARD_SECONDS = 3.0
+"""The end card held after the last spoken word; the trailer is voiceover + this."""
+
+ASPECT_SIZES: dict[str, tuple[int, int]] = {
+    "16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080),
+}
+
+ActName = Literal["setup", "escalation", "climax", "title", "tag"]
+TimeOfDay = Literal["dawn", "day", "dusk", "night"]
+Role = Literal["protagonist", "antagonist", "supporting", "minor"]
+LocationKind = Literal[
+    "city", "forest", "sea", "desert", "interior", "space", "mountain",
+    "village", "field", "underground", "sky", "snow", "road", "generic",
+]
+CameraMove = Literal[
+    "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "drift", "parallax",
+]
+Aspect = Literal["16:9", "9:16", "1:1"]
+Grade = Literal["bw", "color"]
+Quality = Literal["draft", "final"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- job settings
+
+
+class JobSettings(Model):
+    """What the user asked for. Part of every fingerprint that depends on it."""
+
+    duration: float = Field(60.0, ge=15.0, le=600.0, description="target length in seconds")
+    aspect: Aspect = "16:9"
+    grade: Grade = "bw"
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    title: str | None = Field(None, max_length=120)
+    voice: str | None = Field(None, max_length=500)
+    quality: Quality = "final"
+    fps: int = Field(24, ge=12, le=60)
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+class Section(Model):
+    heading: str | None = None
+    text: str
+
+
+class Document(Model):
+    """A story document reduced to text. Sections keep headings (Markdown headings,
+    Fountain scene headings) because they are strong scene-boundary hints."""
+
+    format: Literal["pdf", "docx", "markdown", "text", "fountain", "idea"]
+    title: str | None = None
+    text: str
+    sections: list[Section] = Field(default_factory=list)
+    pages: int | None = None
+
+
+# --------------------------------------------------------------------------- script
+
+
+class Score(Model):
+    label: str
+    score: float = Field(ge=0.0)
+
+
+class StoryPatterns(Model):
+    genres: list[Score] = Field(min_length=1, description="highest first")
+    tones: list[Score] = Field(min_length=1, description="highest first")
+    themes: list[str] = Field(default_factory=list)
+    structure: str = "three-act"
+    logline: str
+
+
+class Character(Model):
+    id: str
+    name: str
+    mentions: int = Field(ge=0)
+    role: Role
+    description: str = ""
+
+
+class Location(Model):
+    id: str
+    name: str
+    kind: LocationKind = "generic"
+    description: str = ""
+
+
+class SceneList(Model):
+    characters: list[Character]
+    locations: list[Location]
+    scenes: list[Scene]
+
+
+class Scene(Model):
+    index: int = Field(ge=0)
+    summary: str
+    text: str = Field(description="the source passage the scene was drawn from")
+    characters: list[str] = Field(default_factory=list, description="Character ids")
+    location: str = Field(description="Location id")
+    time_of_day: TimeOfDay = "day"
+    mood: str = "tense"
+    act: ActName = "setup"
+
+
+class Act(Model):
+    name: ActName
+    scenes: list[int] = Field(default_factory=list)
+
+
+class ActPlan(Model):
+    acts: list[Act]
+
+
+class NarrationLine(Model):
+    """One spoken line. `scene` is the scene it plays over; `card` marks lines spoken over
+    a title card instead (the title drop)."""
+
+    index: int = Field(ge=0)
+    act: ActName
+    scene: int | None = None
+    card: Literal["title"] | None = None
+    text: str = Field(min_length=1, description="plain words, as spoken")
+    marked: str = Field(description="text with '...' pauses and *emphasis* marks")
+    pause_after: float = Field(0.4, ge=0.0, le=5.0, description="silence after the line, s")
+
+
+class Narration(Model):
+    title: str
+    tagline: str
+    lines: list[NarrationLine] = Field(min_length=1)
+
+
+class VisualBible(Model):
+    """Camera-ready descriptions, embedded in every frame prompt for consistency."""
+
+    style: str
+    characters: dict[str, str] = Field(default_factory=dict)
+    locations: dict[str, str] = Field(default_factory=dict)
+
+
+class Script(Model):
+    version: int = SCHEMA_VERSION
+    title: str
+    tagline: str
+    logline: str
+    patterns: StoryPatterns
+    characters: list[Character]
+    locations: list[Location]
+    scenes: list[Scene] = Field(min_length=1)
+    acts: list[Act]
+    narration: list[NarrationLine] = Field(min_length=1)
+    bible: VisualBible
+    target_duration: float
+    words_per_second: float = 2.6
+
+    def scene(self, index: int) -> Scene:
+        return next(s for s in self.scenes if s.index == index)
+
+    def frame_prompt(self, scene: Scene) -> str:
+        """The image prompt for a scene, with the bible entries it needs embedded."""
+        parts = [self.bible.style, scene.summary]
+        if scene.location in self.bible.locations:
+            parts.append(self.bible.locations[scene.location])
+        parts += [self.bible.characters[c] for c in scene.characters if c in self.bible.characters]
+        parts.append(f"{scene.time_of_day}, {scene.mood} mood")
+        return ". ".join(p.strip().rstrip(".") for p in parts if p.strip()) + "."
+
+
+# --------------------------------------------------------------------------- audio
+
+
+class Word(Model):
+    text: str
+    start: float = Field(ge=0.0)
+    end: float = Field(ge=0.0)
+    line: int = Field(ge=0, description="NarrationLine.index")
+    tts_start: float | None = None
+    tts_end: float | None = None
+
+    @property
+    def disagreement(self) -> float | None:
+        if self.tts_start is None:
+            return None
+        return abs(self.start - self.tts_start)
+
+
+class WordTimings(Model):
+    """words.json: the timing backbone of the trailer."""
+
+    version: int = SCHEMA_VERSION
+    duration: float = Field(description="voiceover length, s")
+    aligner: str
+    words: list[Word]
+    mean_disagreement: float | None = None
+    max_disagreement: float | None = None
+
+    def line_start(self, line: int) -> float | None:
+        return next((w.start for w in self.words if w.line == line), None)
+
+
+# --------------------------------------------------------------------------- storyboard / video
+
+
+class Shot(Model):
+    """shots/NN.json: an image-to-video prompt for one frame."""
+
+    scene: int
+    camera: CameraMove
+    action: str
+    atmosphere: str
+    prompt: str
+    duration: float = Field(gt=0.0, description="planned clip length, s (assembly retimes)")
+    focus: tuple[float, float] = Field(
+        (0.5, 0.5), description="subject centre, 0..1 of width/height, for reframing crops"
+    )
+
+
+class ShotPlan(Model):
+    """What the LLM's `shot` task returns for one frame."""
+
+    camera: CameraMove
+    action: str
+    atmosphere: str
+    prompt: str
+    focus: tuple[float, float] = (0.5, 0.5)
+
+
+# --------------------------------------------------------------------------- package
+
+
+class ArtifactRecord(Model):
+    name: str = Field(description="logical name, e.g. 'script', 'clip/03', 'trailer'")
+    key: str = Field(description="blob store key")
+    stage: str
+    path: str | None = Field(None, description="path inside the trailer package")
+    sha256: str | None = None
+    size: int | None = None
+    duration: float | None = Field(None, description="media duration, s")
+    provider: str | None = None
+    cost_usd: float | None = None
+
+
+class Manifest(Model):
+    version: int = SCHEMA_VERSION
+    job_id: str
+    title: str
+    settings: JobSettings
+    created_at: datetime = Field(default_factory=utcnow)
+    artifacts: list[ArtifactRecord]
+    stage_seconds: dict[str, float] = Field(default_factory=dict)
+    alignment: dict[str, float | str | None] = Field(default_factory=dict)
+    cost_usd: float = 0.0
+
+
+# --------------------------------------------------------------------------- job projection
+
+
+class Status(StrEnum):
+    queued = "queued"
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+STAGES = ("ingest", "script", "audio", "storyboard", "video", "assembly")
+
+
+class StageState(Model):
+    status: Status = Status.queued
+    items_total: int = 0
+    items_done: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    seconds: float | None = None
+    error: str | None = None
+
+
+class Job(Model):
+    id: str
+    tenant: str = "local"
+    status: Status = Status.queued
+    settings: JobSettings = Field(default_factory=JobSettings)  # type: ignore[arg-type]
+    source_key: str
+    title: str | None = None
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    stages: dict[str, StageState] = Field(
+        default_factory=lambda: {s: StageState() for s in STAGES}
+    )
+    run: int = Field(1, ge=1, description="bumped by every rerun/retry; names fan-in groups")
+    force: list[str] = Field(default_factory=list, description="stages to redo, ignoring cache")
+    budget_usd: float | None = None
+    cost_usd: float = 0.0
+
+    def group(self, name: str) -> str:
+        """The fan-in group `name` of the current run."""
+        return f"{name}#{self.run}"
+
+
+class ProgressEvent(Model):
+    seq: int = 0
+    job_id: str
+    stage: str
+    kind: Literal["started", "item", "completed", "failed", "cancelled", "info"]
+    message: str = ""
+    time: datetime = Field(default_factory=utcnow)
+
+
+SceneList.model_rebuild()

@@ -1,0 +1,34 @@
+"""One protocol per AI capability, chosen by settings. Implementations register under the
+`reelforge.providers` entry-point group as `<capability>.<name>` (e.g. `tts.local`)."""
+
+from reelforge.providers.base import (
+    LLM,
+    TTS,
+    Aligner,
+    Audio,
+    BudgetExceeded,
+    ClipRequest,
+    ContentPolicyError,
+    FrameRequest,
+    ImageGen,
+    Music,
+    ProviderError,
+    ScorePlan,
+    ScoreSection,
+    Speech,
+    VideoGen,
+)
+from reelforge.providers.calls import Budget, CallLog, track_calls
+from reelforge.providers.registry import (
+    ProviderCheck,
+    Providers,
+    check_providers,
+    load_providers,
+)
+
+__all__ = [
+    "LLM", "TTS", "Aligner", "Audio", "Budget", "BudgetExceeded", "CallLog", "ClipRequest",
+    "ContentPolicyError", "FrameRequest", "ImageGen", "Music", "ProviderCheck",
+    "ProviderError", "Providers", "ScorePlan", "ScoreSection", "Speech", "VideoGen",
+    "check_providers", "load_providers", "track_calls",
+]

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TypeVar
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from reelforge.models import ActName, Model, Scene, Script, Shot, Word
+
+M = TypeVar("M", bound=BaseModel)
+
+LLMTask = Literal["patterns", "scenes", "acts", "narration", "bible", "shot"]
+
+
+class ProviderError(Exception):
+    """A provider call failed. `permanent` failures move to the next provider in the chain
+    instead of being retried."""
+
+    def __init__(self, provider: str, message: str, *, permanent: bool = False) -> None:
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+        self.permanent = permanent
+
+
+class ContentPolicyError(ProviderError):
+    """The provider refused the prompt or its output on content grounds (moderation, NSFW or
+    sensitive-content flags). Always permanent for that provider and item: adapters retry once
+    with a softened prompt first, then the chain falls back."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(provider, message, permanent=True)
+
+
+class BudgetExceeded(ProviderError):
+    """A call would take the job past its budget. Raised before the call is made; the chain
+    does not fall back (a cheaper provider is a decision for the user, not a silent one)."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(provider, message, permanent=True)
+
+
+@dataclass
+class Audio:
+    """PCM audio: float32 samples in [-1, 1], shape (n,) mono or (n, channels)."""
+
+    samples: np.ndarray
+    rate: int
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.rate
+
+
+@dataclass
+class Speech:
+    """Synthesised speech and the TTS engine's own word timings (line index 0)."""
+
+    audio: Audio
+    words: list[Word] = field(default_factory=list)
+
+
+class ScoreSection(Model):
+    act: ActName
+    start: float = Field(ge=0.0)
+    duration: float = Field(gt=0.0)
+    intensity: float = Field(ge=0.0, le=1.0)
+
+
+class ScorePlan(Model):
+    genre: str
+    mood: str
+    tempo_bpm: float = Field(ge=40, le=200)
+    duration: float = Field(gt=0.0)
+    sections: list[ScoreSection]
+    seed: int = 0
+
+
+class FrameRequest(Model):
+    """Everything an image generator may need: remote ones use `prompt`, the local
+    procedural renderer reads the structured scene and script."""
+
+    prompt: str
+    scene: Scene
+    script: Script
+    width: int
+    height: int
+    seed: int = 0
+
+
+class ClipRequest(Model):
+    frame_png: bytes
+    shot: Shot
+    width: int
+    height: int
+    fps: int = 24
+    seed: int = 0
+    last_frame_png: bytes | None = Field(
+        None, description="optional end frame, for providers that interpolate two frames"
+    )
+
+
+class LLM(Protocol):
+    """Structured JSON completion. `task` names the prompt template; the local implementation
+    is a rule-based analyser that answers the same tasks."""
+
+    name: str
+
+    async def complete(self, task: LLMTask, context: dict[str, Any], schema: type[M]) -> M: ...
+
+
+class TTS(Protocol):
+    name: str
+
+    async def synthesize(self, text: str, voice: str | None = None) -> Speech: ...
+
+
+class Aligner(Protocol):
+    name: str
+
+    async def align(self, audio: Audio, transcript: str) -> list[Word]:
+        """Word timings of `transcript` in `audio` (Word.line is 0; the caller assigns it)."""
+        ...
+
+
+class Music(Protocol):
+    name: str
+
+    async def compose(self, plan: ScorePlan) -> Audio: ...
+
+
+class ImageGen(Protocol):
+    name: str
+
+    async def generate(self, request: FrameRequest) -> bytes:
+        """PNG bytes at request.width x request.height."""
+        ...
+
+
+class VideoGen(Protocol):
+    name: str
+
+    async def generate(self, request: ClipRequest, duration: float) -> bytes:
+        """MP4 (H.264) bytes of about `duration` seconds at request.fps."""
+        ...

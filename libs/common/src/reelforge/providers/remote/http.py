@@ -1,0 +1,432 @@
+"""The HTTP layer every remote adapter shares.
+
+- explicit timeouts; one `httpx.AsyncClient` per operation (`session()`), so no client
+  outlives the event loop it was made on;
+- retries with jittered exponential backoff (tenacity), honouring `retry-after-ms` and
+  `Retry-After` (seconds or an HTTP date); a wait longer than `http_retry_after_max` gives up
+  at once so the chain can move on instead of stalling the item;
+- retried: 408, 409, 429, 5xx and transport errors; never other 4xx. Requests that are not
+  safe to repeat (creating a paid task) are retried only when the server cannot have acted
+  (429, 408, 409, 502-504, connection refused);
+- auth and quota errors are raised once, as permanent `ProviderError`s carrying the provider's
+  own message; content-policy rejections as `ContentPolicyError`;
+- every message is passed through a `Redactor`; auth headers go only to the API's own origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+import httpx
+import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from reelforge.providers.base import ContentPolicyError, ProviderError
+from reelforge.providers.remote.redact import Redactor
+from reelforge.settings import Settings
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+USER_AGENT = "reelforge/0.1 (+https://github.com/reelforge)"
+MAX_MESSAGE = 400
+SAFE_RETRY_STATUSES = frozenset({408, 409, 429, 502, 503, 504})
+Outcome = Literal["retry", "permanent", "transient", "content_policy", "default"]
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """Timeouts, retry and polling knobs (Settings.http_* / poll_*)."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 180.0
+    max_attempts: int = 4
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_max: float = 120.0
+    poll_interval: float = 2.0
+    poll_interval_max: float = 15.0
+    poll_timeout: float = 1200.0
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> HttpPolicy:
+        return cls(
+            connect_timeout=s.http_connect_timeout, read_timeout=s.http_read_timeout,
+            max_attempts=s.http_max_attempts, backoff_initial=s.http_backoff_initial,
+            backoff_max=s.http_backoff_max, retry_after_max=s.http_retry_after_max,
+            poll_interval=s.poll_interval, poll_interval_max=s.poll_interval_max,
+            poll_timeout=s.poll_timeout,
+        )
+
+    def timeout(self, read: float | None = None) -> httpx.Timeout:
+        return httpx.Timeout(
+            connect=self.connect_timeout, read=read or self.read_timeout,
+            write=self.read_timeout, pool=self.connect_timeout,
+        )
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """What a provider said when it refused a request."""
+
+    status: int
+    message: str
+    code: str | None = None
+
+
+ErrorParser = Callable[[httpx.Response], ErrorInfo]
+Classifier = Callable[[ErrorInfo], Outcome]
+
+
+class ApiError(ProviderError):
+    """A provider answered with an error status (kept for callers that must tell them apart,
+    e.g. a key check)."""
+
+    def __init__(self, provider: str, message: str, *, status: int, permanent: bool) -> None:
+        super().__init__(provider, message, permanent=permanent)
+        self.status = status
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way worth repeating."""
+
+    def __init__(self, reason: str, retry_after: float | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.status = status
+
+
+RetryObserver = Callable[[str, int | None], None]
+RETRY_OBSERVER: ContextVar[RetryObserver | None] = ContextVar("retry_observer", default=None)
+"""Told (provider, HTTP status or None) before every retry: the worker counts retries and
+429s in its metrics through it, without the adapters knowing about metrics."""
+
+
+def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+    """`retry-after-ms` (OpenAI/ElevenLabs SDKs), else `Retry-After` as seconds or HTTP date."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def default_error_info(resp: httpx.Response) -> ErrorInfo:
+    """Best effort over the usual envelopes: {"error":{"message","code"}}, {"detail":...},
+    RFC 7807 {"title","detail"}, or plain text."""
+    text = resp.text
+    try:
+        body = resp.json()
+    except ValueError:
+        return ErrorInfo(resp.status_code, text.strip()[:MAX_MESSAGE] or resp.reason_phrase)
+    code: str | None = None
+    message: Any = body
+    if isinstance(body, dict):
+        err = body.get("error")
+        detail = body.get("detail")
+        if isinstance(err, dict):
+            code = _str(err.get("code")) or _str(err.get("type"))
+            message = err.get("message") or err
+        elif isinstance(err, str):
+            message = err
+        elif isinstance(detail, dict):
+            code = _str(detail.get("status")) or _str(detail.get("code"))
+            message = detail.get("message") or detail
+        elif isinstance(detail, list):
+            message = "; ".join(_validation_item(d) for d in detail)
+            code = next((_str(d.get("type")) for d in detail if isinstance(d, dict)), None)
+        elif detail is not None:
+            message = detail
+            code = _str(body.get("title"))
+    return ErrorInfo(resp.status_code, _text(message), code)
+
+
+def _validation_item(item: Any) -> str:
+    if isinstance(item, dict):
+        loc = ".".join(str(p) for p in item.get("loc", []))
+        return f"{loc}: {item.get('msg', item)}" if loc else str(item.get("msg", item))
+    return str(item)
+
+
+def _str(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def same_origin(a: str | httpx.URL, b: str | httpx.URL) -> bool:
+    ua, ub = httpx.URL(str(a)), httpx.URL(str(b))
+    return (ua.scheme, ua.host, ua.port) == (ub.scheme, ub.host, ub.port)
+
+
+class ApiClient:
+    """One provider's endpoint: base URL, auth headers, error envelope and redaction."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        *,
+        policy: HttpPolicy,
+        auth_headers: dict[str, str] | None = None,
+        secrets: tuple[str | None, ...] = (),
+        error_info: ErrorParser = default_error_info,
+        classify: Classifier | None = None,
+    ) -> None:
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self._auth = dict(auth_headers or {})
+        self.redact = Redactor((*secrets, *self._auth.values()))
+        self._error_info = error_info
+        self._classify = classify
+
+    def error(self, message: str, *, permanent: bool) -> ProviderError:
+        return ProviderError(self.provider, self._clip(message), permanent=permanent)
+
+    def content_policy(self, message: str) -> ContentPolicyError:
+        return ContentPolicyError(self.provider, self._clip(message))
+
+    def _clip(self, message: str) -> str:
+        message = self.redact(message)
+        return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+
+    def is_ours(self, url: str) -> bool:
+        return same_origin(url, self.base_url)
+
+    def auth_for(self, url: str) -> dict[str, str]:
+        """Auth headers for `url`: only ever sent to the API's own origin."""
+        return dict(self._auth) if self.is_ours(url) else {}
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[ApiSession]:
+        async with httpx.AsyncClient(
+            timeout=self.policy.timeout(), headers={"user-agent": USER_AGENT}
+        ) as client:
+            yield ApiSession(self, client)
+
+    def failure(self, resp: httpx.Response, safe_to_repeat: bool) -> Exception:
+        """The exception for a non-2xx response: `_Retry` or a `ProviderError`."""
+        info = self._error_info(resp)
+        outcome = self._classify(info) if self._classify else "default"
+        status = resp.status_code
+        what = f"HTTP {status}" + (f" {info.code}" if info.code else "") + f": {info.message}"
+        if outcome == "content_policy":
+            return self.content_policy(f"rejected on content grounds ({what})")
+        if outcome == "permanent":
+            return ApiError(self.provider, self._clip(what), status=status, permanent=True)
+        if outcome == "transient":
+            return ApiError(self.provider, self._clip(what), status=status, permanent=False)
+        should = resp.headers.get("x-should-retry")
+        retryable = status in SAFE_RETRY_STATUSES or (safe_to_repeat and status >= 500)
+        if outcome == "retry" or should == "true" or (retryable and should != "false"):
+            wait = retry_after_seconds(resp.headers)
+            cap = self.policy.retry_after_max
+            if wait is not None and wait > cap:
+                return ApiError(self.provider, self._clip(
+                    f"{what} (asked to wait {wait:.0f}s, more than the {cap:.0f}s allowed by "
+                    "REELFORGE_HTTP_RETRY_AFTER_MAX)"), status=status, permanent=False)
+            return _Retry(self.redact(what), wait, status)
+        if status in (401, 403):
+            message = f"authentication failed ({what}); check the API key"
+            return ApiError(self.provider, self._clip(message), status=status, permanent=True)
+        return ApiError(self.provider, self._clip(what), status=status, permanent=status < 500)
+
+
+class ApiSession:
+    """Requests through one AsyncClient, with the retry policy applied."""
+
+    def __init__(self, api: ApiClient, client: httpx.AsyncClient) -> None:
+        self.api = api
+        self.client = client
+
+    def url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return f"{self.api.base_url}/{path_or_url.lstrip('/')}"
+
+    async def request(self, method: str, path_or_url: str, **opts: Any) -> httpx.Response:
+        """A 2xx response, after retries (options as in `call`)."""
+        return await self.call(method, path_or_url, _response, **opts)
+
+    async def json(self, method: str, path_or_url: str, **opts: Any) -> Any:
+        """The decoded JSON body of a 2xx response (a malformed body counts as a failed
+        attempt, retried when the request is safe to repeat)."""
+        return await self.call(method, path_or_url, _json_body, **opts)
+
+    async def download(self, url: str, *, what: str = "output") -> bytes:
+        """Bytes of a result URL; auth is sent only to the API's own origin."""
+        if url.startswith("data:"):
+            return decode_data_url(url, self.api)
+
+        def body(resp: httpx.Response) -> bytes:
+            if not resp.content:
+                raise _Malformed(f"empty {what}")
+            return resp.content
+
+        return await self.call("GET", url, body)
+
+    async def call(
+        self,
+        method: str,
+        path_or_url: str,
+        parse: Callable[[httpx.Response], T],
+        *,
+        json: Any = None,
+        data: dict[str, Any] | None = None,
+        files: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        read_timeout: float | None = None,
+        safe_to_repeat: bool | None = None,
+    ) -> T:
+        """`parse` of a 2xx response, after retries. `parse` runs inside the retry loop and
+        raises `malformed(...)` for a body that breaks the contract. `safe_to_repeat`
+        (default: not for POST) allows retrying after timeouts, 500s and malformed bodies."""
+        url = self.url(path_or_url)
+        safe = method.upper() != "POST" if safe_to_repeat is None else safe_to_repeat
+        send_headers = {**self.api.auth_for(url), **(headers or {})}
+
+        async def once() -> T:
+            resp = await self._send(method, url, safe, json=json, data=data, files=files,
+                                    params=params, headers=send_headers,
+                                    timeout=self.api.policy.timeout(read_timeout))
+            try:
+                return parse(resp)
+            except _Malformed as exc:
+                if safe:
+                    raise _Retry(f"malformed response: {exc}") from exc
+                raise self.api.error(f"malformed response: {exc}", permanent=False) from exc
+
+        return await self._with_retries(once, f"{method} {httpx.URL(url).path}")
+
+    async def _send(self, method: str, url: str, safe: bool, **kwargs: Any) -> httpx.Response:
+        try:
+            resp = await self.client.request(method, url, follow_redirects=method == "GET",
+                                             **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise _Retry(f"cannot connect: {type(exc).__name__}") from exc
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            reason = f"{type(exc).__name__}: {self.api.redact(str(exc)) or 'no detail'}"
+            if safe:
+                raise _Retry(reason) from exc
+            raise self.api.error(f"{reason} on a request that is not safe to repeat",
+                                 permanent=False) from exc
+        if resp.is_success:
+            return resp
+        raise self.api.failure(resp, safe)
+
+    async def _with_retries(self, once: Callable[[], Awaitable[T]], what: str) -> T:
+        policy = self.api.policy
+        backoff = wait_random_exponential(multiplier=policy.backoff_initial, max=policy.backoff_max)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, _Retry) and exc.retry_after is not None:
+                return exc.retry_after + random.uniform(0, min(1.0, exc.retry_after * 0.1))
+            return float(backoff(state))
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            observer = RETRY_OBSERVER.get()
+            if observer is not None:
+                observer(self.api.provider, exc.status if isinstance(exc, _Retry) else None)
+            log.info(
+                "provider_retry", provider=self.api.provider, request=what,
+                attempt=state.attempt_number, reason=str(exc),
+                wait=round(state.next_action.sleep, 3) if state.next_action else None,
+            )
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_attempts), wait=wait, reraise=True,
+            retry=retry_if_exception_type(_Retry), before_sleep=before_sleep,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await once()
+        except _Retry as exc:
+            raise self.api.error(
+                f"gave up after {policy.max_attempts} attempts: {exc.reason}", permanent=False
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def poll(
+        self, fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], what: str
+    ) -> T:
+        """Call `fetch` until `done`, with growing jittered intervals, up to poll_timeout."""
+        policy = self.api.policy
+        interval = policy.poll_interval
+        deadline = time.monotonic() + policy.poll_timeout
+        while True:
+            state = await fetch()
+            if done(state):
+                return state
+            if time.monotonic() + interval > deadline:
+                raise self.api.error(
+                    f"{what} did not finish within {policy.poll_timeout:.0f}s "
+                    "(REELFORGE_POLL_TIMEOUT)", permanent=False,
+                )
+            await asyncio.sleep(interval * random.uniform(0.8, 1.2))
+            interval = min(interval * 1.5, policy.poll_interval_max)
+
+
+class _Malformed(ValueError):
+    """A 2xx body that is not what the contract promises."""
+
+
+def malformed(message: str) -> _Malformed:
+    return _Malformed(message)
+
+
+def _response(resp: httpx.Response) -> httpx.Response:
+    return resp
+
+
+def _json_body(resp: httpx.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError as exc:
+        snippet = resp.text[:80].replace("\n", " ")
+        raise _Malformed(f"not JSON ({snippet!r})") from exc
+
+
+def decode_data_url(url: str, api: ApiClient) -> bytes:
+    head, _, payload = url.partition(",")
+    if not head.endswith(";base64") or not payload:
+        raise api.error("unsupported data URL in output", permanent=False)
+    try:
+        return base64.b64decode(payload, validate=True)
+    except ValueError as exc:
+        raise api.error("bad base64 in a data URL output", permanent=False) from exc

@@ -1,0 +1,379 @@
+"""OpenAI and OpenAI-compatible servers: chat LLM (structured outputs), TTS, whisper-1 word
+timestamps, gpt-image-1.
+
+OPENAI_BASE_URL (with /v1) points the LLM at OpenRouter, Ollama, vLLM or llama.cpp; a key is
+required only for api.openai.com and OpenRouter. Answers are validated on our side whatever
+the server claims to enforce, with one repair round-trip on a validation failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import httpx
+import structlog
+from pydantic import ValidationError
+
+from reelforge.models import Word
+from reelforge.providers import costs
+from reelforge.providers.base import Audio, FrameRequest, LLMTask, M, ProviderError, Speech
+from reelforge.providers.calls import charge, check_budget
+from reelforge.providers.prompts import PROMPT_VERSION, load_prompt
+from reelforge.providers.remote.config import require_key, secret
+from reelforge.providers.remote.http import ApiClient, ApiSession, ErrorInfo, HttpPolicy, Outcome
+from reelforge.providers.remote.media import (
+    MediaError,
+    b64decode,
+    concat_audio,
+    data_url,
+    decode_audio,
+    fit_png,
+    shrink_png,
+    wav_bytes,
+)
+from reelforge.providers.remote.policy import with_softening
+from reelforge.providers.remote.schema import StrictSchema, strict_schema
+from reelforge.providers.remote.speech import Timed, map_words, plain, split_text, transcript_words
+from reelforge.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+NAME = "openai"
+OFFICIAL_HOST = "api.openai.com"
+CONTENT_POLICY_CODES = {"moderation_blocked", "content_policy_violation", "content_filter"}
+VISION_MODELS = re.compile(
+    r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|^o[134]\b|^o[34]-|vision|[-_]vl\b|vl-|llava|gemma-?3|"
+    r"pixtral|claude|gemini|minicpm-v|llama-?4|mistral-small-3|qwen2\.5-?vl|qwen3-vl",
+    re.IGNORECASE,
+)
+REPAIR = (
+    "Your answer did not validate against the required JSON schema:\n{error}\n"
+    "Reply again with the complete corrected JSON object only, matching the schema exactly."
+)
+VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage",
+          "shimmer", "verse", "marin", "cedar"}
+NARRATOR = ("A deep, dramatic movie-trailer narrator: measured pace, gravitas, short pauses at "
+            "ellipses, a slight rise on the emphasised word.")
+TTS_INPUT_LIMIT = 4096
+STT_UPLOAD_LIMIT = 25 * 1024 * 1024
+
+
+def classify(info: ErrorInfo) -> Outcome:
+    """OpenAI envelope codes: moderation -> content policy; exhausted quota is a 429 that no
+    retry will fix."""
+    code = (info.code or "").lower()
+    if code in CONTENT_POLICY_CODES or "safety system" in info.message.lower():
+        return "content_policy"
+    if code in ("insufficient_quota", "billing_hard_limit_reached", "invalid_api_key"):
+        return "permanent"
+    return "default"
+
+
+def openai_api(settings: Settings) -> ApiClient:
+    base = settings.openai_base_url
+    host = httpx.URL(base).host
+    key = secret(settings.openai_api_key)
+    if key is None and (host == OFFICIAL_HOST or host.endswith("openrouter.ai")):
+        key = require_key(NAME, settings.openai_api_key, "OPENAI_API_KEY")
+    headers = {"authorization": f"Bearer {key}"} if key else {}
+    return ApiClient(NAME, base, policy=HttpPolicy.from_settings(settings), auth_headers=headers,
+                     secrets=(key,), classify=classify)
+
+
+async def check_models(api: ApiClient, model: str) -> str:
+    """GET /models: free, and proves the key (where one is needed) and the endpoint."""
+    async with api.session() as s:
+        body = await s.json("GET", "models")
+    ids = [m.get("id") for m in body.get("data", []) if isinstance(m, dict)] \
+        if isinstance(body, dict) else []
+    seen = "listed" if model in ids else "NOT listed (check the model name)"
+    return f"{api.base_url}: key accepted, {len(ids)} models, {model!r} {seen}"
+
+
+class _Invalid(ValueError):
+    """The model's answer failed validation (with a message fit to send back to it)."""
+
+
+# --------------------------------------------------------------------------- LLM
+
+
+class OpenAILLM:
+    """Structured JSON completion over Chat Completions with strict `json_schema`."""
+
+    name = NAME
+
+    def __init__(self, settings: Settings) -> None:
+        self.api = openai_api(settings)
+        self.model = settings.llm_model
+        host = httpx.URL(settings.openai_base_url).host
+        self.openrouter = host.endswith("openrouter.ai")
+        self.self_hosted = host != OFFICIAL_HOST and not self.openrouter
+        self.vision = settings.llm_vision if settings.llm_vision is not None \
+            else bool(VISION_MODELS.search(self.model))
+        self.temperature = settings.llm_temperature
+
+    @property
+    def identity(self) -> str:
+        return f"{NAME}:{self.model}:prompts-v{PROMPT_VERSION}"
+
+    async def check(self) -> str:
+        return await check_models(self.api, self.model)
+
+    async def complete(self, task: LLMTask, context: dict[str, Any], schema: type[M]) -> M:
+        strict = strict_schema(schema)
+        messages = self._messages(task, context, strict)
+        async with self.api.session() as s:
+            answer = await self._ask(s, task, messages, strict)
+            try:
+                return _validate(answer, strict, schema)
+            except _Invalid as first:
+                log.info("llm_repair", provider=NAME, task=task, error=str(first)[:300])
+                messages += [{"role": "assistant", "content": answer},
+                             {"role": "user", "content": REPAIR.format(error=first)}]
+                answer = await self._ask(s, task, messages, strict)
+                try:
+                    return _validate(answer, strict, schema)
+                except _Invalid as second:
+                    raise ProviderError(
+                        NAME, f"{task}: the answer does not match {schema.__name__}, even after "
+                        f"one repair attempt: {second}", permanent=True,
+                    ) from None
+
+    def _messages(self, task: LLMTask, context: dict[str, Any],
+                  strict: StrictSchema) -> list[dict[str, Any]]:
+        frame = context.get("frame_png_b64") if task == "shot" else None
+        visible = {k: v for k, v in context.items() if k != "frame_png_b64"}
+        system, user = load_prompt(task).render(visible, strict.schema)
+        content: Any = user
+        if isinstance(frame, str) and frame and self.vision:
+            small = shrink_png(base64.b64decode(frame), 768)
+            image = {"url": data_url(small), "detail": "low"}
+            content = [{"type": "text", "text": user}, {"type": "image_url", "image_url": image}]
+        return [{"role": "system", "content": system}, {"role": "user", "content": content}]
+
+    async def _ask(self, s: ApiSession, task: str, messages: list[dict[str, Any]],
+                   strict: StrictSchema) -> str:
+        body: dict[str, Any] = {"model": self.model, "messages": messages,
+                                "response_format": strict.response_format()}
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.openrouter:
+            body["provider"] = {"require_parameters": True}
+        chars = sum(len(json.dumps(m["content"])) for m in messages)
+        check_budget(NAME, costs.llm_usd(self.model, chars // 4, 2000,
+                                         self_hosted=self.self_hosted), f"LLM task {task}")
+        reply = await s.json("POST", "chat/completions", json=body, safe_to_repeat=True)
+        content, usage = self._parse_reply(reply)
+        usd = costs.llm_usd(self.model, int(usage.get("prompt_tokens") or chars // 4),
+                            int(usage.get("completion_tokens") or len(content) // 4),
+                            self_hosted=self.self_hosted)
+        charge(NAME, self.model, usd, f"llm:{task}")
+        return content
+
+    def _parse_reply(self, reply: Any) -> tuple[str, dict[str, Any]]:
+        try:
+            choice = reply["choices"][0]
+            message = choice["message"]
+        except (KeyError, IndexError, TypeError):
+            raise self.api.error("malformed chat completion (no choices[0].message)",
+                                 permanent=False) from None
+        if message.get("refusal"):
+            raise self.api.content_policy(f"the model refused: {message['refusal']}")
+        if choice.get("finish_reason") == "content_filter":
+            raise self.api.content_policy("the answer was withheld by the content filter")
+        content = message.get("content")
+        if isinstance(content, list):  # some servers return content parts
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if not isinstance(content, str) or not content.strip():
+            raise self.api.error("empty answer from the model", permanent=False)
+        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+        return content, usage
+
+
+def _validate(answer: str, strict: StrictSchema, schema: type[M]) -> M:
+    text = answer.strip()
+    fenced = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", text, re.DOTALL)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Invalid(f"not valid JSON: {exc}") from None
+    try:
+        return schema.model_validate(strict.decode(data))
+    except ValidationError as exc:
+        raise _Invalid(_errors(exc)) from None
+
+
+def _errors(exc: ValidationError) -> str:
+    lines = [f"- {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+             for e in exc.errors()[:12]]
+    more = exc.error_count() - len(lines)
+    return "\n".join(lines) + (f"\n- ... and {more} more" if more > 0 else "")
+
+
+# --------------------------------------------------------------------------- TTS
+
+
+class OpenAITTS:
+    """/v1/audio/speech: no timestamps (words empty; the aligner times the words)."""
+
+    name = NAME
+
+    def __init__(self, settings: Settings) -> None:
+        self.api = openai_api(settings)
+        self.model = settings.openai_tts_model
+        self.voice = settings.openai_tts_voice
+
+    @property
+    def identity(self) -> str:
+        return f"{NAME}:{self.model}:{self.voice}"
+
+    async def check(self) -> str:
+        return await check_models(self.api, self.model)
+
+    def _voice(self, voice: str | None) -> tuple[str, str | None]:
+        """(voice name, instructions): a known voice name is used as is; any other text is
+        a description, sent as `instructions` where the model takes them."""
+        takes_instructions = not self.model.startswith("tts-1")
+        if voice and voice.strip().lower() in VOICES:
+            return voice.strip().lower(), NARRATOR if takes_instructions else None
+        if voice and takes_instructions:
+            return self.voice, voice.strip()
+        return self.voice, NARRATOR if takes_instructions else None
+
+    async def synthesize(self, text: str, voice: str | None = None) -> Speech:
+        spoken = plain(text)
+        if not spoken:
+            raise ProviderError(NAME, "nothing to say: the text has no words", permanent=True)
+        name, instructions = self._voice(voice)
+        parts: list[Audio] = []
+        async with self.api.session() as s:
+            for chunk in split_text(spoken, TTS_INPUT_LIMIT):
+                parts.append(await self._speak(s, chunk, name, instructions))
+        return Speech(audio=concat_audio(parts), words=[])
+
+    async def _speak(self, s: ApiSession, text: str, voice: str,
+                     instructions: str | None) -> Audio:
+        usd = costs.tts_usd(NAME, self.model, len(text))
+        check_budget(NAME, usd, "speech synthesis")
+        body: dict[str, Any] = {"model": self.model, "input": text, "voice": voice,
+                                "response_format": "wav"}
+        if instructions:
+            body["instructions"] = instructions
+        resp = await s.request("POST", "audio/speech", json=body, safe_to_repeat=True)
+        try:
+            audio = decode_audio(resp.content)
+        except MediaError as exc:
+            raise self.api.error(f"speech is not decodable audio: {exc}", permanent=False) from exc
+        charge(NAME, self.model, usd, "tts")
+        return audio
+
+
+# --------------------------------------------------------------------------- aligner
+
+
+class OpenAIAligner:
+    """whisper-1 with verbose_json word timestamps, mapped onto the transcript's words."""
+
+    name = NAME
+
+    def __init__(self, settings: Settings) -> None:
+        self.api = openai_api(settings)
+        self.model = settings.openai_stt_model
+        self.language = settings.speech_language
+
+    @property
+    def identity(self) -> str:
+        return f"{NAME}:{self.model}"
+
+    async def check(self) -> str:
+        return await check_models(self.api, self.model)
+
+    async def align(self, audio: Audio, transcript: str) -> list[Word]:
+        words = transcript_words(transcript)
+        if not words:
+            return []
+        wav = wav_bytes(audio)
+        if len(wav) > STT_UPLOAD_LIMIT:
+            raise ProviderError(NAME, f"voiceover too long for {self.model} "
+                                f"({len(wav) >> 20} MiB > 25 MiB)", permanent=True)
+        usd = costs.audio_usd(NAME, self.model, audio.duration)
+        check_budget(NAME, usd, "word alignment")
+        data: dict[str, Any] = {
+            "model": self.model, "response_format": "verbose_json",
+            "timestamp_granularities[]": ["word"], "prompt": plain(transcript)[:800],
+        }
+        if self.language:
+            data["language"] = self.language
+        async with self.api.session() as s:
+            body = await s.json("POST", "audio/transcriptions", data=data,
+                                files={"file": ("voiceover.wav", wav, "audio/wav")},
+                                safe_to_repeat=True)
+        heard = self._heard(body)
+        charge(NAME, self.model, usd, "stt")
+        return map_words(words, heard, audio.duration)
+
+    def _heard(self, body: Any) -> list[Timed]:
+        try:
+            return [Timed(str(w["word"]), float(w["start"]), float(w["end"]))
+                    for w in body["words"]]
+        except (KeyError, TypeError, ValueError):
+            raise self.api.error("transcription without word timestamps (verbose_json words)",
+                                 permanent=False) from None
+
+
+# --------------------------------------------------------------------------- images
+
+
+def gpt_image_size(width: int, height: int) -> str:
+    ratio = width / height
+    if ratio > 1.2:
+        return "1536x1024"
+    if ratio < 1 / 1.2:
+        return "1024x1536"
+    return "1024x1024"
+
+
+class OpenAIImage:
+    """gpt-image-1: always base64 (`b64_json`); no `response_format` parameter."""
+
+    name = NAME
+
+    def __init__(self, settings: Settings) -> None:
+        self.api = openai_api(settings)
+        self.model = settings.openai_image_model
+        self.quality = settings.openai_image_quality
+
+    @property
+    def identity(self) -> str:
+        return f"{NAME}:{self.model}:{self.quality}"
+
+    async def check(self) -> str:
+        return await check_models(self.api, self.model)
+
+    async def generate(self, request: FrameRequest) -> bytes:
+        async with self.api.session() as s:
+            png = await with_softening(NAME, request.prompt,
+                                       lambda prompt: self._generate(s, request, prompt))
+        return png
+
+    async def _generate(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
+        size = gpt_image_size(request.width, request.height)
+        usd = costs.openai_image_usd(self.quality, size)
+        check_budget(NAME, usd, "image generation")
+        body = {"model": self.model, "prompt": prompt[:32000], "n": 1, "size": size,
+                "quality": self.quality, "output_format": "png"}
+        reply = await s.json("POST", "images/generations", json=body, safe_to_repeat=True)
+        try:
+            raw = b64decode(reply["data"][0]["b64_json"])
+            png = fit_png(raw, request.width, request.height)
+        except (KeyError, IndexError, TypeError, MediaError) as exc:
+            raise self.api.error(f"no usable image in the response ({exc})",
+                                 permanent=False) from None
+        charge(NAME, self.model, usd, "image")
+        return png
+

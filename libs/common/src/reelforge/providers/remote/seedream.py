@@ -1,0 +1,84 @@
+"""Seedream text-to-image on BytePlus ModelArk (POST /images/generations)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from reelforge.providers import costs
+from reelforge.providers.base import FrameRequest
+from reelforge.providers.calls import charge, check_budget
+from reelforge.providers.remote.ark import ark_api, check_tasks, is_sensitive
+from reelforge.providers.remote.http import ApiSession
+from reelforge.providers.remote.media import MediaError, b64decode, fit_png
+from reelforge.providers.remote.policy import with_softening
+from reelforge.settings import Settings
+
+NAME = "seedream"
+
+
+def seedream_size(model: str, width: int, height: int) -> str:
+    """`WxH` within the model's range, keeping the frame's aspect: Seedream 3 takes
+    512-2048 px sides; 4.x and later 1280x720 to 4096x4096 pixels in total."""
+    if "seedream-3" in model or "seededit" in model:
+        scale = min(2048 / max(width, height), 1.0)
+        scale = max(scale, 512 / min(width, height))
+    else:
+        pixels = width * height
+        scale = math.sqrt(min(max(pixels, 1280 * 720), 4096 * 4096) / pixels)
+    w, h = (max(16, round(width * scale / 16) * 16), max(16, round(height * scale / 16) * 16))
+    return f"{w}x{h}"
+
+
+class SeedreamImage:
+    name = NAME
+
+    def __init__(self, settings: Settings) -> None:
+        self.api = ark_api(NAME, settings)
+        self.model = settings.seedream_model
+
+    @property
+    def identity(self) -> str:
+        return f"{NAME}:{self.model}"
+
+    async def check(self) -> str:
+        return await check_tasks(self.api)
+
+    async def generate(self, request: FrameRequest) -> bytes:
+        async with self.api.session() as s:
+            return await with_softening(NAME, request.prompt,
+                                        lambda prompt: self._generate(s, request, prompt))
+
+    async def _generate(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
+        usd = costs.image_usd(NAME, self.model, request.width, request.height)
+        check_budget(NAME, usd, "image generation")
+        body: dict[str, Any] = {
+            "model": self.model, "prompt": prompt,
+            "size": seedream_size(self.model, request.width, request.height),
+            "response_format": "b64_json", "watermark": False, "seed": request.seed,
+        }
+        if "seedream-3" not in self.model:
+            body["sequential_image_generation"] = "disabled"
+        reply = await s.json("POST", "images/generations", json=body, safe_to_repeat=True)
+        png = await self._image(s, reply, request)
+        charge(NAME, self.model, usd, "image")
+        return png
+
+    async def _image(self, s: ApiSession, reply: Any, request: FrameRequest) -> bytes:
+        try:
+            item = reply["data"][0]
+        except (KeyError, IndexError, TypeError):
+            raise self.api.error("no image in the response", permanent=False) from None
+        error = item.get("error") if isinstance(item, dict) else None
+        if isinstance(error, dict):
+            message = f"{error.get('code')}: {error.get('message')}"
+            if is_sensitive(error.get("code")):
+                raise self.api.content_policy(message)
+            raise self.api.error(message, permanent=False)
+        try:
+            raw = b64decode(item["b64_json"]) if item.get("b64_json") \
+                else await s.download(item["url"], what="image")
+            return fit_png(raw, request.width, request.height)
+        except (KeyError, TypeError, MediaError) as exc:
+            raise self.api.error(f"unusable image in the response ({exc})",
+                                 permanent=False) from None

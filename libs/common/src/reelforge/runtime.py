@@ -1,0 +1,238 @@
+"""The service runtime shared by embedded mode and the distributed workers.
+
+A delivery goes: consume → skip if the output already exists → run the stage → store outputs
+→ record them in the job store → publish the next events → ack (the handler returns).
+Stage code only ever talks to a `StageContext`; which bus, store and providers sit behind it
+is the runner's choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, TypeVar
+
+import structlog
+from pydantic import BaseModel
+
+from reelforge.blobs import BlobStore, job_key
+from reelforge.bus import Bus, Permanent
+from reelforge.events import JOB_FAILED, Event
+from reelforge.jobstore import JobStore
+from reelforge.metrics import Metrics, failure_reason
+from reelforge.models import ArtifactRecord, Job, ProgressEvent, Status
+from reelforge.providers import Providers
+from reelforge.settings import Settings
+
+log = structlog.get_logger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+StageHandler = Callable[[Event, "StageContext"], Awaitable[None]]
+
+
+class JobCancelled(Permanent):
+    """The job was cancelled: drop the delivery, never retry it."""
+
+
+@dataclass(frozen=True)
+class Consumer:
+    queue: str
+    routing_keys: Sequence[str]
+    handler: StageHandler
+    prefetch: int = 1
+    prefetch_setting: str | None = None  # a Settings field that overrides `prefetch`
+
+
+@dataclass(frozen=True)
+class Service:
+    """What a service package exports under the `reelforge.services` entry-point group."""
+
+    name: str
+    consumers: Sequence[Consumer] = field(default_factory=tuple)
+
+
+def discover_services() -> dict[str, Service]:
+    services: dict[str, Service] = {}
+    for ep in entry_points(group="reelforge.services"):
+        services[ep.name] = ep.load()
+    return services
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable hash of a stage's inputs and settings: the identity of its output."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, BaseModel):
+            return o.model_dump(mode="json")
+        if isinstance(o, bytes):
+            return hashlib.sha256(o).hexdigest()
+        if isinstance(o, Path):
+            return str(o)
+        raise TypeError(f"cannot fingerprint {type(o).__name__}")
+
+    blob = json.dumps(parts, sort_keys=True, default=default, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def output_key(job_id: str, stage: str, filename: str, fp: str) -> str:
+    stem, dot, ext = filename.rpartition(".")
+    name = f"{stem}-{fp}.{ext}" if dot else f"{filename}-{fp}"
+    return job_key(job_id, stage, name)
+
+
+@dataclass
+class StageContext:
+    bus: Bus
+    blobs: BlobStore
+    jobs: JobStore
+    providers: Providers
+    settings: Settings
+    metrics: Metrics = field(default_factory=Metrics)
+
+    # ---------------------------------------------------------------- job state
+
+    async def job(self, job_id: str) -> Job:
+        return await self.jobs.get_job(job_id)
+
+    async def check_cancelled(self, job_id: str) -> None:
+        """Call before every expensive provider call."""
+        if (await self.jobs.get_job(job_id)).status == Status.cancelled:
+            raise JobCancelled(f"job {job_id} was cancelled")
+
+    async def stage_started(self, job: Job, stage: str) -> None:
+        if job.stages.get(stage) is None or job.stages[stage].status != Status.running:
+            await self.jobs.set_stage(job.id, stage, Status.running)
+            await self.progress(job.id, stage, "started")
+
+    async def stage_completed(self, job_id: str, stage: str) -> None:
+        await self.jobs.set_stage(job_id, stage, Status.completed)
+        await self.progress(job_id, stage, "completed")
+
+    async def progress(self, job_id: str, stage: str, kind: str, message: str = "") -> None:
+        await self.jobs.add_event(
+            ProgressEvent(job_id=job_id, stage=stage, kind=kind, message=message)  # type: ignore[arg-type]
+        )
+
+    # ---------------------------------------------------------------- artifacts
+
+    def is_forced(self, job: Job, stage: str) -> bool:
+        return stage in job.force
+
+    async def reuse(self, job: Job, stage: str, key: str) -> bool:
+        """True when `key` already holds this stage's output and the stage is not forced."""
+        return not self.is_forced(job, stage) and await self.blobs.exists(key)
+
+    async def record(
+        self,
+        job_id: str,
+        name: str,
+        key: str,
+        stage: str,
+        *,
+        provider: str | None = None,
+        duration: float | None = None,
+        path: str | None = None,
+        cost_usd: float | None = None,
+    ) -> ArtifactRecord:
+        record = ArtifactRecord(
+            name=name, key=key, stage=stage, provider=provider, duration=duration, path=path,
+            cost_usd=cost_usd,
+        )
+        await self.jobs.record_artifact(job_id, record)
+        return record
+
+    async def artifact_key(self, job_id: str, name: str) -> str:
+        record = await self.jobs.get_artifact(job_id, name)
+        if record is None:
+            raise Permanent(f"job {job_id} has no artifact {name!r} yet")
+        return record.key
+
+    async def load(self, key: str, model: type[M]) -> M:
+        return model.model_validate_json(await self.blobs.get(key))
+
+    async def store(self, key: str, value: BaseModel) -> None:
+        await self.blobs.put(key, value.model_dump_json(indent=2).encode(), "application/json")
+
+    async def publish(self, event: Event) -> None:
+        await self.bus.publish(event)
+
+
+async def _unwrapped(handling: Awaitable[None]) -> None:
+    """Run a handler; a task group's failure surfaces as its first real exception, so the
+    retry decision (Permanent or not) and the reason a user reads name the actual error."""
+    try:
+        await handling
+    except BaseExceptionGroup as group:
+        first = group.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from group
+
+
+def _wrap(consumer: Consumer, ctx: StageContext) -> Callable[[Event], Awaitable[None]]:
+    async def deliver(event: Event) -> None:
+        job = await ctx.jobs.get_job(event.job_id)
+        if job.status == Status.cancelled:
+            log.info("dropped_cancelled", queue=consumer.queue, job=event.job_id)
+            return
+        m = ctx.metrics
+        started = time.perf_counter()
+        log.debug("deliver", queue=consumer.queue, type=event.type, job=event.job_id,
+                  item=event.item)
+        m.in_flight.labels(consumer.queue).inc()
+        try:
+            await _unwrapped(consumer.handler(event, ctx))
+        except JobCancelled:
+            log.info("cancelled", queue=consumer.queue, job=event.job_id)
+            return
+        except Exception as exc:
+            m.failures.labels(consumer.queue, failure_reason(exc)).inc()
+            log.warning("delivery_failed", queue=consumer.queue, job=event.job_id,
+                        attempt=event.attempt, error=str(exc))
+            raise
+        finally:
+            m.in_flight.labels(consumer.queue).dec()
+        seconds = time.perf_counter() - started
+        m.stage_duration.labels(consumer.queue).observe(seconds)
+        m.completed.labels(consumer.queue).inc()
+        log.debug("delivered", queue=consumer.queue, type=event.type, seconds=round(seconds, 3))
+
+    return deliver
+
+
+async def start_service(service: Service, ctx: StageContext) -> None:
+    """Subscribe every consumer of `service` to the context's bus."""
+    for consumer in service.consumers:
+        prefetch = consumer.prefetch
+        if consumer.prefetch_setting:
+            prefetch = int(getattr(ctx.settings, consumer.prefetch_setting))
+        await ctx.bus.subscribe(
+            consumer.queue, consumer.routing_keys, _wrap(consumer, ctx), prefetch
+        )
+
+
+def stage_of(queue: str) -> str:
+    return queue.split(".")[0]
+
+
+def dead_letter_handler(ctx: StageContext) -> Callable[[Event, str, str], Awaitable[None]]:
+    """A dead-lettered delivery fails its job with the reason (visible in the API/CLI)."""
+
+    async def on_dead_letter(event: Event, queue: str, reason: str) -> None:
+        stage = stage_of(queue)
+        ctx.metrics.dead_letters.labels(queue).inc()
+        try:
+            await ctx.jobs.set_stage(event.job_id, stage, Status.failed, reason)
+            await ctx.jobs.set_job_status(event.job_id, Status.failed, f"{stage}: {reason}")
+            ctx.metrics.jobs_finished.labels(Status.failed.value).inc()
+            await ctx.progress(event.job_id, stage, "failed", reason)
+        finally:
+            await ctx.bus.publish(event.follow(JOB_FAILED, reason=f"{stage}: {reason}"))
+
+    return on_dead_letter
+

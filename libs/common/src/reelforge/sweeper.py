@@ -1,0 +1,111 @@
+"""The sweeper: re-publishes the current event of any job stuck in a stage past a deadline.
+
+A job survives a lost message (broker crash, a bug between "stored" and "published") because
+every consumer is idempotent: re-publishing the event that should drive the job now makes
+the stage find its finished outputs, redo only what is missing, and move the job on.
+
+"Stuck" means no sign of life for `deadline` seconds: no job update, progress event or item
+completion (the job store's `stuck_jobs`). Every re-publish writes a progress event, which
+counts as activity, so a job is swept at most once per deadline.
+Exactly one sweeper acts at a time across all replicas (a job-store lease).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from dataclasses import dataclass, field
+
+import structlog
+
+from reelforge.bus import Bus
+from reelforge.events import (
+    ASSEMBLY_READY,
+    AUDIO_COMPLETED,
+    JOB_SUBMITTED,
+    SCRIPT_COMPLETED,
+    STORYBOARD_COMPLETED,
+    VIDEO_COMPLETED,
+    Event,
+)
+from reelforge.jobstore import JobStore
+from reelforge.models import Job, ProgressEvent, Status
+
+log = structlog.get_logger(__name__)
+
+LOCK = "sweeper"
+
+
+async def current_events(job: Job, jobs: JobStore) -> list[str]:
+    """The event types that drive `job` from where its stage states say it is.
+
+    - script not done → `job.submitted`
+    - audio or storyboard not done → `script.completed` (both consume it; the finished one
+      only finds its outputs again)
+    - storyboard done, video not done → `storyboard.completed` (the video stage re-registers
+      its group and re-publishes the shots; finished clips are found, not regenerated)
+    - audio and video done, assembly not done → `assembly.ready` when the fan-in already
+      counted both, else `audio.completed` + `video.completed`
+    - everything done but the job still running → `assembly.ready` (re-publishes the end)
+    """
+    done = {name for name, st in job.stages.items() if st.status == Status.completed}
+    if "script" not in done:
+        return [JOB_SUBMITTED]
+    wanted: list[str] = []
+    if "audio" not in done or "storyboard" not in done:
+        wanted.append(SCRIPT_COMPLETED)
+    if "storyboard" in done and "video" not in done:
+        wanted.append(STORYBOARD_COMPLETED)
+    if wanted:
+        return wanted
+    if "assembly" not in done:
+        counted, total = await jobs.item_counts(job.id, job.group("assembly"))
+        if total and counted == total:
+            return [ASSEMBLY_READY]
+        return [AUDIO_COMPLETED, VIDEO_COMPLETED]
+    return [ASSEMBLY_READY]
+
+
+@dataclass
+class Sweeper:
+    bus: Bus
+    jobs: JobStore
+    deadline: float
+    interval: float
+    holder: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    async def sweep(self) -> list[tuple[str, list[str]]]:
+        """One pass if this instance holds the lease; returns (job id, events) re-published."""
+        if not await self.jobs.try_lock(LOCK, self.holder, ttl=max(self.interval * 3, 10.0)):
+            return []
+        swept: list[tuple[str, list[str]]] = []
+        for job in await self.jobs.stuck_jobs(self.deadline):
+            swept.append((job.id, await self.republish(job)))
+        return swept
+
+    async def republish(self, job: Job) -> list[str]:
+        types = await current_events(job, self.jobs)
+        # Consumers read their inputs from the job store; the keys ride along for those that
+        # read them from the event.
+        artifacts = {a.name: a.key for a in await self.jobs.list_artifacts(job.id)}
+        await self.jobs.add_event(ProgressEvent(
+            job_id=job.id, stage="sweeper", kind="info",
+            message=f"no progress for {self.deadline:.0f}s; re-published {', '.join(types)}",
+        ))
+        for t in types:
+            await self.bus.publish(Event(type=t, job_id=job.id, artifacts=artifacts))
+        log.warning("swept", job=job.id, events=types)
+        return types
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sweep every `interval` seconds until `stop` is set; errors are logged, not fatal."""
+        while not stop.is_set():
+            try:
+                await self.sweep()
+            except Exception as exc:  # a flaky store must not kill the worker
+                log.warning("sweep_failed", error=f"{type(exc).__name__}: {exc}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
+        with contextlib.suppress(Exception):  # hand the lease over without waiting for its ttl
+            await self.jobs.release_lock(LOCK, self.holder)

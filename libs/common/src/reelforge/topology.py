@@ -1,0 +1,53 @@
+"""The pipeline's queues and what they consume (docs/pipeline.md), known to every process.
+
+Each worker declares its own queues when it subscribes, but an event published to a queue
+nobody declared yet is dropped by the exchange. So every distributed process (the API
+included) declares the whole topology at start-up: a job submitted before the script
+worker ever ran waits in the `script` queue instead of vanishing. A test checks that the
+installed services consume exactly these queues.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import aio_pika
+
+from reelforge.events import (
+    ASSEMBLY_READY,
+    AUDIO_COMPLETED,
+    JOB_SUBMITTED,
+    SCRIPT_COMPLETED,
+    STORYBOARD_COMPLETED,
+    STORYBOARD_SCENE,
+    VIDEO_COMPLETED,
+    VIDEO_SHOT,
+)
+from reelforge.namespaced import exchange_name, queue_name
+
+PIPELINE_QUEUES = MappingProxyType({
+    "script": (JOB_SUBMITTED,),
+    "audio": (SCRIPT_COMPLETED,),
+    "storyboard": (SCRIPT_COMPLETED,),
+    "storyboard.scenes": (STORYBOARD_SCENE,),
+    "video": (STORYBOARD_COMPLETED,),
+    "video.shots": (VIDEO_SHOT,),
+    "assembly": (AUDIO_COMPLETED, VIDEO_COMPLETED),
+    "assembly.render": (ASSEMBLY_READY,),
+})
+
+
+async def declare_pipeline(connection: aio_pika.abc.AbstractConnection, namespace: str) -> None:
+    """Declare the exchange and every pipeline work queue with its bindings (idempotent;
+    the same durable, argument-free declaration the bus makes when a worker subscribes)."""
+    channel = await connection.channel()
+    try:
+        exchange = await channel.declare_exchange(
+            exchange_name(namespace), aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        for queue, keys in PIPELINE_QUEUES.items():
+            declared = await channel.declare_queue(queue_name(namespace, queue), durable=True)
+            for key in keys:
+                await declared.bind(exchange, routing_key=key)
+    finally:
+        await channel.close()

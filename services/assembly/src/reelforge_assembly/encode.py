@@ -1,0 +1,250 @@
+"""Output files: H.264 video through PyAV/libx264 and AAC audio encoded once, shared.
+
+The soundtrack is encoded to AAC a single time, on a thread of its own while the video
+renders (`Soundtrack`, which may also mix it first); every variant remuxes those packets,
+interleaved with its video as it goes, so audio costs one encode however many variants there
+are. Until the AAC is ready a writer keeps its encoded video packets (a few MB) and muxes
+them, interleaved, the moment the audio arrives, so the video never waits for the audio
+unless the audio falls `MAX_PENDING_SECONDS` behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import soundfile
+from reelforge.models import Quality
+
+BT709 = 1
+"""ISO/IEC 23091-4 code point for BT.709 primaries, transfer and matrix (as clips are tagged)."""
+LIMITED_RANGE = 1
+AAC_FRAME = 1024
+AUDIO_LEAD_SECONDS = 0.25
+"""How far audio packets are muxed ahead of the video they accompany."""
+MAX_PENDING_SECONDS = 30.0
+"""How much encoded video a writer keeps while the soundtrack is still being made."""
+
+
+MAX_ENCODER_THREADS = 4
+"""x264 frame threads add latency and memory (each holds frames) for little gain past this."""
+
+
+def available_cores() -> int:
+    """Cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota (a
+    container limited to 2 CPUs on a 64-core host should plan for 2)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores or 1, max(1, round(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores or 1)
+
+
+def encoder_threads(variants: int = 3) -> int:
+    """x264 threads per encoder. The variants encode in parallel, one encoder per thread of
+    ours, so each gets its share of the cores: on 2 cores that is 1, which measured faster
+    than frame-threading each encoder (28 vs 25 fps at veryfast, 131 vs 100 at ultrafast for
+    the three variants on the 2-core reference machine)."""
+    return max(1, min(MAX_ENCODER_THREADS, available_cores() // variants))
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """x264 preset and CRF, threads per encoder (and how x264 uses them: whole frames in
+    parallel, or slices of each frame), AAC bit rate."""
+
+    preset: str
+    crf: int
+    threads: int = field(default_factory=encoder_threads)
+    audio_bitrate: int = 192_000
+    thread_type: str = "FRAME"
+
+
+ENCODINGS: dict[Quality, Encoding] = {
+    "final": Encoding("veryfast", 20),
+    "draft": Encoding("ultrafast", 26),
+}
+
+
+def encode_audio(wav: Path, out: Path, bitrate: int = 192_000) -> None:
+    """Encode a sound file to AAC in an MP4 audio container, streaming in blocks."""
+    with soundfile.SoundFile(str(wav)) as source, av.open(str(out), "w", format="mp4") as sink:
+        layout = "stereo" if source.channels >= 2 else "mono"
+        stream = sink.add_stream("aac", rate=source.samplerate, layout=layout)
+        stream.bit_rate = bitrate
+        pts = 0
+        for block in source.blocks(blocksize=AAC_FRAME * 64, dtype="float32", always_2d=True):
+            planar = np.ascontiguousarray(block[:, : 2 if layout == "stereo" else 1].T)
+            for start in range(0, planar.shape[1], AAC_FRAME):
+                chunk = np.ascontiguousarray(planar[:, start : start + AAC_FRAME])
+                frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+                frame.sample_rate = source.samplerate
+                frame.pts = pts
+                pts += chunk.shape[1]
+                sink.mux(stream.encode(frame))
+        sink.mux(stream.encode(None))
+
+
+class Soundtrack:
+    """The AAC track every output shares, made on a background thread: `source` is the
+    finished sound file, or a function that makes it (the mix) and returns its path."""
+
+    def __init__(self, source: Path | Callable[[], Path], out: Path, bitrate: int) -> None:
+        self.path = out
+        self._source = source
+        self._bitrate = bitrate
+        self._done = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._make, name="soundtrack", daemon=True)
+        self._thread.start()
+
+    def _make(self) -> None:
+        try:
+            wav = self._source() if callable(self._source) else self._source
+            encode_audio(wav, self.path, self._bitrate)
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def ready(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self) -> Path:
+        """The AAC file, once made (re-raises what went wrong making it)."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self.path
+
+    def join(self) -> None:
+        self._done.wait()
+
+
+class VideoWriter:
+    """One output file: frames in, H.264 + the shared AAC track out."""
+
+    def __init__(
+        self,
+        path: Path,
+        size: tuple[int, int],
+        fps: int,
+        encoding: Encoding,
+        audio: Path | Soundtrack | None,
+    ) -> None:
+        self.path = path
+        self.encode_cpu_seconds = 0.0
+        """CPU time spent inside x264 by the calling thread (all of it with one thread)."""
+        self._fps = fps
+        self._container = av.open(str(path), "w", format="mp4",
+                                  options={"movflags": "+faststart"})
+        stream = self._container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = Fraction(1, fps)
+        context = stream.codec_context
+        context.thread_count = encoding.threads
+        context.thread_type = encoding.thread_type
+        context.colorspace = context.color_primaries = context.color_trc = BT709
+        context.color_range = LIMITED_RANGE
+        stream.options = {"preset": encoding.preset, "crf": str(encoding.crf)}
+        self._video = stream
+        self._soundtrack = audio
+        self._attached = audio is None
+        self._waiting: list[tuple[int, list[av.Packet]]] = []
+        """(frame index, its packets) encoded before the soundtrack was ready."""
+        self._audio_in: av.container.InputContainer | None = None
+        self._audio_packets: Iterator[av.Packet] | None = None
+        self._pending: av.Packet | None = None
+
+    def write(self, frame: av.VideoFrame, index: int) -> None:
+        """Encode frame `index` (pts in frames); audio up to just past it goes in first."""
+        frame.pts = index
+        frame.time_base = Fraction(1, self._fps)
+        started = time.thread_time()
+        packets = self._video.encode(frame)
+        self.encode_cpu_seconds += time.thread_time() - started
+        self._deliver(index, packets)
+
+    def close(self) -> None:
+        """Flush the encoder and the rest of the audio, then finish the file."""
+        started = time.thread_time()
+        packets = self._video.encode(None)
+        self.encode_cpu_seconds += time.thread_time() - started
+        self._attach()
+        self._container.mux(packets)
+        self._mux_audio_until(float("inf"))
+        self._container.close()
+        if self._audio_in is not None:
+            self._audio_in.close()
+
+    def abort(self) -> None:
+        for container in (self._container, self._audio_in):
+            if container is not None:
+                with contextlib.suppress(av.FFmpegError, ValueError, OSError):
+                    container.close()
+
+    def _deliver(self, index: int, packets: list[av.Packet]) -> None:
+        if not self._attached:
+            ready = isinstance(self._soundtrack, Path) or (
+                self._soundtrack is not None and self._soundtrack.ready())
+            if not ready and (index + 1) / self._fps < MAX_PENDING_SECONDS:
+                self._waiting.append((index, packets))
+                return
+            self._attach()
+        self._mux_audio_until((index + 1) / self._fps + AUDIO_LEAD_SECONDS)
+        self._container.mux(packets)
+
+    def _attach(self) -> None:
+        """Add the audio stream (the file's header is written with the first packet, so
+        nothing is muxed before this), then mux what waited for it, interleaved."""
+        if self._attached:
+            return
+        self._attached = True
+        soundtrack = self._soundtrack
+        aac = soundtrack.wait() if isinstance(soundtrack, Soundtrack) else soundtrack
+        if aac is not None:
+            self._audio_in = av.open(str(aac))
+            source = self._audio_in.streams.audio[0]
+            self._audio_out = self._container.add_stream_from_template(source)
+            self._audio_packets = self._audio_in.demux(source)
+        waiting, self._waiting = self._waiting, []
+        for index, packets in waiting:
+            self._mux_audio_until((index + 1) / self._fps + AUDIO_LEAD_SECONDS)
+            self._container.mux(packets)
+
+    def _mux_audio_until(self, seconds: float) -> None:
+        if self._audio_packets is None:
+            return
+        while True:
+            packet = self._pending if self._pending is not None else next(
+                self._audio_packets, None)
+            self._pending = None
+            if packet is None:
+                self._audio_packets = None
+                return
+            if packet.dts is None:  # the demuxer's closing empty packet
+                continue
+            if _seconds(packet) > seconds:
+                self._pending = packet
+                return
+            packet.stream = self._audio_out
+            self._container.mux(packet)
+
+
+def _seconds(packet: av.Packet) -> float:
+    """A packet's presentation time (untimed packets count as due now)."""
+    if packet.pts is None or packet.time_base is None:
+        return float("-inf")
+    return float(packet.pts * packet.time_base)

@@ -1,0 +1,573 @@
+"""The trailer's soundtrack: the voiceover over the score, ducked, loudness-normalised.
+
+Speech must always win, so the score dips under every phrase (a sidechain envelope computed
+from the voiceover, with look-ahead attack and a slower release so it does not pump between
+words). The result is normalised to the streaming target of -16 LUFS integrated
+(ITU-R BS.1770 via pyloudnorm) with true peaks held at or below -1 dBTP by a look-ahead
+limiter, measured on a 4x oversampled signal; both are re-measured after limiting and the gain
+is corrected until both hold.
+
+`mix_files` streams: the tracks are read, resampled and mixed in blocks of a few seconds,
+loudness is measured block by block (the BS.1770 gating needs only the energy of each 100 ms
+hop), and the limiter works on each block with enough of its neighbours around it to be
+exact, so memory stays the same however long the trailer is. Within a block everything is
+vectorised.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+import soundfile
+from scipy.ndimage import binary_closing, minimum_filter1d, uniform_filter1d
+from scipy.signal import lfilter, lfilter_zi, resample_poly
+
+from reelforge_assembly.timeline import END_FADE_SECONDS
+
+RATE = 48_000
+TARGET_LUFS = -16.0
+CEILING_DBTP = -1.0
+DUCK_DB = 9.0
+"""How far the score dips under speech."""
+VOICE_LUFS = -17.0
+SCORE_LUFS = -19.0
+"""Levels the two tracks are brought to before mixing: the score sits below the voice even
+where it is not ducked, then the whole mix is normalised."""
+DUCK_ATTACK_SECONDS = 0.12
+DUCK_RELEASE_SECONDS = 0.45
+DUCK_HOLD_GAP_SECONDS = 0.35
+"""Pauses between words shorter than this keep the score ducked (no pumping)."""
+CONTROL_HOP_SECONDS = 0.01
+OVERSAMPLING = 4
+LIMITER_LOOKAHEAD_SECONDS = 0.005
+LIMITER_HOLD_SECONDS = 0.05
+LOUDNESS_TOLERANCE_LU = 0.3
+MAX_PASSES = 6
+BLOCK = 1 << 17
+"""Samples per block of the streaming mix (2.7 s at 48 kHz)."""
+CONTEXT = 1 << 13
+"""Samples of each neighbour a block's limiter sees: more than twice what one output sample
+depends on (look-ahead + hold + smoothing + the true-peak filter), so the gain over the
+block and the margin its true peak is measured on are exact."""
+FIT_FADE = 480
+
+
+@dataclass(frozen=True)
+class MixReport:
+    loudness_lufs: float
+    true_peak_dbtp: float
+    gain_db: float
+    passes: int
+    samples: int
+    rate: int
+
+
+# --------------------------------------------------------------------------- I/O
+
+
+def load_audio(path: Path, rate: int = RATE) -> np.ndarray:
+    """A sound file as float32 (samples, channels) at `rate`."""
+    data, source_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    return resample(data, source_rate, rate)
+
+
+def resample(data: np.ndarray, source_rate: int, rate: int) -> np.ndarray:
+    if source_rate == rate or len(data) == 0:
+        return data.astype(np.float32, copy=False)
+    ratio = Fraction(rate, source_rate).limit_denominator(1000)
+    out = resample_poly(data, ratio.numerator, ratio.denominator, axis=0)
+    return out.astype(np.float32, copy=False)
+
+
+def mix_files(
+    voiceover: Path, score: Path, out: Path, samples: int, rate: int = RATE
+) -> MixReport:
+    """Mix two sound files into a 32-bit float stereo WAV of exactly `samples` samples, in
+    blocks (memory does not grow with length)."""
+    with tempfile.TemporaryDirectory(prefix="reelforge-mix-") as tmp:
+        folder = Path(tmp)
+        # each track resampled once, to a raw file every later pass reads in blocks
+        voice_raw = _store(_track(voiceover, rate, samples), folder / "voice.f32")
+        score_raw = _store(_track(score, rate, samples), folder / "score.f32")
+        voice_gain = _level_gain_of(_raw_blocks(voice_raw, samples), rate, VOICE_LUFS)
+        score_gain = _level_gain_of(_raw_blocks(score_raw, samples), rate, SCORE_LUFS)
+        hop = max(1, round(CONTROL_HOP_SECONDS * rate))
+        power = _hop_power(_raw_blocks(voice_raw, samples), hop) * voice_gain**2
+        duck = _ramped(_speaking(power, hop, rate), hop / rate)
+        fade = round(END_FADE_SECONDS * rate)
+        premix = folder / "premix.f32"
+        with premix.open("wb") as sink:
+            position = 0
+            for voice, music in zip(_raw_blocks(voice_raw, samples),
+                                    _raw_blocks(score_raw, samples), strict=True):
+                block = voice * np.float32(voice_gain)
+                block += music * (np.float32(score_gain)
+                                  * _duck_gains(duck, hop, position, len(block)))[:, None]
+                _fade_tail(block, position, samples, fade)
+                sink.write(block.astype(np.float32).tobytes())
+                position += len(block)
+        return _normalise_file(premix, samples, out, rate)
+
+
+def _store(blocks: Iterator[np.ndarray], path: Path) -> Path:
+    with path.open("wb") as sink:
+        for block in blocks:
+            sink.write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+    return path
+
+
+def _raw_blocks(path: Path, samples: int) -> Iterator[np.ndarray]:
+    for _, block in _blocks_of(path, samples):
+        yield block
+
+
+def _track(path: Path, rate: int, samples: int) -> Iterator[np.ndarray]:
+    """A sound file as stereo float32 at `rate`, exactly `samples` long (trimmed, or padded
+    with silence after a short fade), in blocks of BLOCK samples (the last one shorter)."""
+    with soundfile.SoundFile(str(path)) as source:
+        length = math.ceil(source.frames * rate / source.samplerate)
+    data = _resampled(path, rate)
+    buffered: list[np.ndarray] = []
+    held = 0
+    position = 0  # of the next sample to yield
+    while position < samples:
+        while held < BLOCK and (chunk := next(data, None)) is not None:
+            buffered.append(chunk)
+            held += len(chunk)
+        joined = np.concatenate(buffered) if buffered else np.zeros((0, 2), np.float32)
+        size = min(BLOCK, samples - position)
+        block = np.zeros((size, 2), np.float32)
+        taken = joined[:size]
+        block[: len(taken)] = taken
+        if length < samples:  # the short fade before the padding, where it falls
+            _fade_range(block, position, max(0, length - FIT_FADE), length)
+        rest = joined[size:]
+        buffered, held = ([rest] if len(rest) else []), len(rest)
+        position += size
+        yield block
+
+
+def _resampled(path: Path, rate: int) -> Iterator[np.ndarray]:
+    """The whole file, resampled to `rate`, as consecutive stereo float32 chunks. Each chunk
+    is resampled with a margin of its neighbours (aligned so output samples fall on the same
+    grid), so the chunks join into what one `resample_poly` of the whole file gives."""
+    with soundfile.SoundFile(str(path)) as source:
+        if source.samplerate == rate:
+            for block in source.blocks(blocksize=BLOCK, dtype="float32", always_2d=True):
+                yield to_stereo(block)
+            return
+        ratio = Fraction(rate, source.samplerate).limit_denominator(1000)
+        up, down = ratio.numerator, ratio.denominator
+        pad = down * math.ceil(256 / down)  # input samples of context, a multiple of `down`
+        step = down * max(1, BLOCK * down // up // down)
+        total = source.frames
+        out_total = math.ceil(total * up / down)
+        for start in range(0, total, step):
+            lo, hi = start - pad, start + step + pad
+            source.seek(max(0, lo))
+            read = source.read(min(total, hi) - max(0, lo), dtype="float32", always_2d=True)
+            chunk = np.zeros((hi - lo, read.shape[1]), np.float32)
+            chunk[max(0, lo) - lo: max(0, lo) - lo + len(read)] = read
+            resampled = resample_poly(chunk, up, down, axis=0)
+            first = start * up // down
+            count = min(step * up // down, out_total - first)
+            offset = pad * up // down
+            yield to_stereo(resampled[offset: offset + count].astype(np.float32))
+
+
+def _fade_range(block: np.ndarray, position: int, start: int, stop: int) -> None:
+    """A raised-cosine fade to zero over the track's samples [start, stop), applied to the
+    part of it inside `block` (which starts at track sample `position`); silence after."""
+    length = stop - start
+    if length <= 0:
+        return
+    lo, hi = max(start, position), min(stop, position + len(block))
+    if lo < hi:
+        index = np.arange(lo, hi, dtype=np.float64) - start
+        ramp = 0.5 + 0.5 * np.cos(np.pi * index / max(1, length - 1))
+        block[lo - position: hi - position] *= ramp.astype(np.float32)[:, None]
+
+
+def _fade_tail(block: np.ndarray, position: int, samples: int, fade: int) -> None:
+    _fade_range(block, position, samples - min(fade, samples), samples)
+
+
+def _level_gain_of(blocks: Iterator[np.ndarray], rate: int, target: float) -> float:
+    meter = LoudnessMeter(rate)
+    for block in blocks:
+        meter.add(block)
+    loudness = meter.integrated()
+    return 1.0 if not np.isfinite(loudness) else db_to_gain(target - loudness)
+
+
+def _hop_power(blocks: Iterator[np.ndarray], hop: int) -> np.ndarray:
+    """Mean square of the mono signal over each control hop (a partial last hop is
+    zero-padded, as `speech_mask` pads)."""
+    powers: list[np.ndarray] = []
+    carry = np.zeros(0, np.float32)
+    for block in blocks:
+        mono = np.concatenate([carry, block.mean(axis=1)])
+        whole = len(mono) // hop * hop
+        powers.append(np.mean(np.square(mono[:whole].reshape(-1, hop)), axis=1))
+        carry = mono[whole:]
+    if len(carry):
+        padded = np.zeros(hop, np.float32)
+        padded[: len(carry)] = carry
+        powers.append(np.array([np.mean(np.square(padded))]))
+    return np.concatenate(powers) if powers else np.zeros(0)
+
+
+def _duck_gains(duck: np.ndarray, hop: int, position: int, count: int) -> np.ndarray:
+    """The score's per-sample gain over samples [position, position + count)."""
+    control_times = (np.arange(len(duck)) + 0.5) * hop
+    sample_duck = np.interp(np.arange(position, position + count), control_times,
+                            duck).astype(np.float32)
+    return np.power(np.float32(10.0), -DUCK_DB * sample_duck / np.float32(20.0))
+
+
+class LoudnessMeter:
+    """BS.1770-4 integrated loudness fed block by block: the K-weighting filters keep their
+    state between blocks and only the energy of each 100 ms hop is kept, from which the
+    400 ms gating blocks (75 % overlap) are summed exactly as pyloudnorm sums them."""
+
+    GATE_SECONDS = 0.4
+    STEPS = 4  # hops per gating block
+
+    def __init__(self, rate: int, channels: int = 2) -> None:
+        self.rate = rate
+        meter = pyloudnorm.Meter(rate)
+        self._stages = [(f.b, f.a, f.passband_gain) for f in meter._filters.values()]
+        self._state = [np.stack([lfilter_zi(b, a) * 0.0] * channels, axis=1)
+                       for b, a, _ in self._stages]
+        self._hop = self.GATE_SECONDS / self.STEPS * rate
+        self._energy: list[np.ndarray] = []  # (hops, channels) sums of squares
+        self._partial = np.zeros(channels)
+        self._samples = 0
+
+    def add(self, block: np.ndarray) -> None:
+        data = block.astype(np.float64)
+        for k, (b, a, gain) in enumerate(self._stages):
+            data, self._state[k] = lfilter(b, a, data, axis=0, zi=self._state[k])
+            data *= gain
+        squares = np.square(data)
+        start = self._samples
+        self._samples += len(data)
+        # hop h covers samples [int(h * hop), int((h + 1) * hop)), as pyloudnorm bounds them
+        first = int(start / self._hop)
+        last = int((self._samples - 1) / self._hop) if len(data) else first - 1
+        sums = []
+        for h in range(first, last + 1):
+            lo = max(start, int(h * self._hop)) - start
+            hi = min(self._samples, int((h + 1) * self._hop)) - start
+            total = squares[lo:hi].sum(axis=0)
+            if h == first:
+                total = total + self._partial
+            if int((h + 1) * self._hop) <= self._samples:
+                sums.append(total)
+                self._partial = np.zeros_like(self._partial)
+            else:
+                self._partial = total
+        if sums:
+            self._energy.append(np.array(sums))
+
+    def integrated(self) -> float:
+        if self._samples < int(self.GATE_SECONDS * self.rate):
+            return float("-inf")
+        hops = np.concatenate([*self._energy, self._partial[None, :]])
+        seconds = self._samples / self.rate
+        blocks = int(np.round((seconds - self.GATE_SECONDS) / (self.GATE_SECONDS / self.STEPS)))
+        blocks += 1
+        gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41][: hops.shape[1]])
+        cumulative = np.concatenate([np.zeros((1, hops.shape[1])), np.cumsum(hops, axis=0)])
+        j = np.arange(blocks)
+        upper = np.minimum(j + self.STEPS, len(hops))
+        z = (cumulative[upper] - cumulative[np.minimum(j, len(hops))]) / (
+            self.GATE_SECONDS * self.rate)
+        with np.errstate(divide="ignore"):
+            loudness = -0.691 + 10.0 * np.log10(z @ gains)
+            gated = loudness >= -70.0
+            if not gated.any():
+                return float("-inf")
+            relative = -0.691 + 10.0 * np.log10(z[gated].mean(axis=0) @ gains) - 10.0
+            kept = (loudness > relative) & gated
+            if not kept.any():
+                return float("-inf")
+            return float(-0.691 + 10.0 * np.log10(z[kept].mean(axis=0) @ gains))
+
+
+def _blocks_of(path: Path, samples: int, context: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+    """A raw float32 stereo file in BLOCK-sample blocks, each with up to `context` samples
+    of its neighbours on either side: (samples of context before the block, data)."""
+    frame = 2 * np.dtype(np.float32).itemsize
+    with path.open("rb") as source:  # plain reads: a memory map would count in the RSS
+        for start in range(0, samples, BLOCK):
+            lo, hi = max(0, start - context), min(samples, start + BLOCK + context)
+            source.seek(lo * frame)
+            data = np.fromfile(source, dtype=np.float32, count=(hi - lo) * 2)
+            yield start - lo, data.reshape(hi - lo, 2)
+
+
+def _normalise_file(premix: Path, samples: int, out: Path, rate: int,
+                    target_lufs: float = TARGET_LUFS,
+                    ceiling_dbtp: float = CEILING_DBTP) -> MixReport:
+    """`normalise` over a file, block by block: gain, limit, measure, correct, repeat; the
+    pass that meets both targets is the one written."""
+    meter = LoudnessMeter(rate)
+    for _, block in _blocks_of(premix, samples):
+        meter.add(block)
+    loudness = meter.integrated()
+    if not np.isfinite(loudness):
+        peak = _write_pass(premix, samples, out, rate, 1.0, None)[1]
+        return MixReport(loudness, peak, 0.0, 0, samples, rate)
+    gain_db = target_lufs - loudness
+    margin_db = 0.1
+    peak = float("inf")
+    passes = 0
+    candidate = out.with_name(out.name + ".part")
+    while passes < MAX_PASSES:
+        passes += 1
+        loudness, peak = _write_pass(premix, samples, candidate, rate, db_to_gain(gain_db),
+                                     db_to_gain(ceiling_dbtp - margin_db))
+        loud_ok = abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU
+        if loud_ok and peak <= ceiling_dbtp:
+            break
+        if not loud_ok:
+            gain_db += target_lufs - loudness
+        if peak > ceiling_dbtp:
+            margin_db += peak - ceiling_dbtp + 0.05
+    if peak > ceiling_dbtp:  # last resort: trade a little loudness for a guaranteed ceiling
+        trim = db_to_gain(ceiling_dbtp - 0.05 - peak)
+        loudness, peak = _write_pass(premix, samples, candidate, rate, db_to_gain(gain_db),
+                                     db_to_gain(ceiling_dbtp - margin_db), trim)
+    candidate.replace(out)
+    return MixReport(loudness, peak, gain_db, passes, samples, rate)
+
+
+def _write_pass(premix: Path, samples: int, out: Path, rate: int, gain: float,
+                ceiling: float | None, trim: float = 1.0) -> tuple[float, float]:
+    """premix x gain, limited to `ceiling` (None: not limited), x trim, written to `out` as
+    a float WAV; returns its integrated loudness and true peak (dBTP)."""
+    meter = LoudnessMeter(rate)
+    peak = 0.0
+    with soundfile.SoundFile(str(out), "w", rate, 2, subtype="FLOAT", format="WAV") as sink:
+        for before, chunk in _blocks_of(premix, samples, CONTEXT):
+            size = min(BLOCK, len(chunk) - before)
+            scaled = chunk * np.float32(gain)
+            if ceiling is not None:
+                scaled = limit(scaled, rate, ceiling)
+            if trim != 1.0:
+                scaled *= np.float32(trim)
+            # the true peak of the block's own samples, with the neighbours as context
+            margin = min(before, 64)
+            after = min(len(scaled) - before - size, 64)
+            peaks = oversampled_peaks(scaled[before - margin: before + size + after])
+            peak = max(peak, float(peaks[margin: margin + size].max(initial=0.0)))
+            block = scaled[before: before + size]
+            meter.add(block)
+            sink.write(block)
+    dbtp = float(20.0 * np.log10(peak)) if peak > 0 else float("-inf")
+    return meter.integrated(), dbtp
+
+
+# --------------------------------------------------------------------------- mixing
+
+
+def mix_tracks(
+    voice: np.ndarray, score: np.ndarray, samples: int, rate: int = RATE
+) -> tuple[np.ndarray, MixReport]:
+    """Voice (placed at 0) over the ducked score, fitted to `samples`, normalised."""
+    voice = fit_length(to_stereo(voice), samples)
+    score = fit_length(to_stereo(score), samples)
+    voice *= np.float32(db_to_gain(_level_gain(voice, rate, VOICE_LUFS)))
+    score *= np.float32(db_to_gain(_level_gain(score, rate, SCORE_LUFS)))
+    score *= duck_gain(voice.mean(axis=1), rate)[:, None]
+    mixed = voice
+    mixed += score
+    del score
+    _fade_out(mixed, round(END_FADE_SECONDS * rate))
+    return normalise(mixed, rate)
+
+
+def to_stereo(data: np.ndarray) -> np.ndarray:
+    if data.ndim == 1:
+        data = data[:, None]
+    if data.shape[1] == 1:
+        return np.repeat(data, 2, axis=1).astype(np.float32, copy=False)
+    return np.ascontiguousarray(data[:, :2], dtype=np.float32)
+
+
+def fit_length(data: np.ndarray, samples: int) -> np.ndarray:
+    """Trim or pad with silence to exactly `samples`; a trimmed or padded edge gets a short
+    fade so it does not click."""
+    if len(data) >= samples:
+        out = data[:samples].copy()
+    else:
+        out = np.zeros((samples, data.shape[1]), np.float32)
+        out[: len(data)] = data
+        _fade_out(out[: len(data)], min(len(data), 480))
+    return out
+
+
+def _fade_out(data: np.ndarray, length: int) -> None:
+    if length <= 0 or len(data) == 0:
+        return
+    length = min(length, len(data))
+    ramp = 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, length, dtype=np.float32))
+    data[-length:] *= ramp[:, None]
+
+
+def _level_gain(data: np.ndarray, rate: int, target: float) -> float:
+    loudness = integrated_loudness(data, rate)
+    return 0.0 if not np.isfinite(loudness) else target - loudness
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+# --------------------------------------------------------------------------- ducking
+
+
+def duck_gain(voice: np.ndarray, rate: int, depth_db: float = DUCK_DB) -> np.ndarray:
+    """Per-sample gain for the score: 1 in the clear, -depth_db under speech.
+
+    The sidechain is the voice's short-term level at a 10 ms control rate; the duck starts
+    `attack` before speech (the mix is offline, so it can look ahead) and recovers over
+    `release` after it, with a raised-cosine shape. Both ramps come from distance transforms
+    of the speech mask, so no per-sample loop is needed."""
+    hop = max(1, round(CONTROL_HOP_SECONDS * rate))
+    speaking = speech_mask(voice, hop, rate)
+    duck = _ramped(speaking, hop / rate)
+    control_times = (np.arange(len(duck)) + 0.5) * hop
+    sample_duck = np.interp(np.arange(len(voice)), control_times, duck).astype(np.float32)
+    return np.power(np.float32(10.0), -depth_db * sample_duck / np.float32(20.0))
+
+
+def speech_mask(voice: np.ndarray, hop: int, rate: int) -> np.ndarray:
+    """True for each control hop where the voice is speaking (short gaps filled)."""
+    frames = len(voice) // hop + (1 if len(voice) % hop else 0)
+    padded = np.zeros(frames * hop, np.float32)
+    padded[: len(voice)] = voice
+    return _speaking(np.mean(np.square(padded.reshape(frames, hop)), axis=1), hop, rate)
+
+
+def _speaking(power: np.ndarray, hop: int, rate: int) -> np.ndarray:
+    """`speech_mask` from the voice's mean square over each control hop."""
+    frames = len(power)
+    level = 10.0 * np.log10(power + 1e-12)
+    if frames == 0 or level.max() < -70.0:
+        return np.zeros(frames, bool)
+    speaking = level > max(level.max() - 35.0, -55.0)
+    gap = max(1, round(DUCK_HOLD_GAP_SECONDS * rate / hop))
+    closed = binary_closing(np.pad(speaking, gap), structure=np.ones(gap, bool))
+    return np.asarray(closed[gap:-gap], dtype=bool)
+
+
+def _ramped(speaking: np.ndarray, hop_seconds: float) -> np.ndarray:
+    """0..1 duck amount: 1 while speaking, ramps before (attack) and after (release)."""
+    index = np.arange(len(speaking))
+    if not speaking.any():
+        return np.zeros(len(speaking), np.float32)
+    last = np.maximum.accumulate(np.where(speaking, index, -(10**9)))
+    upcoming = np.minimum.accumulate(np.where(speaking, index, 10**9)[::-1])[::-1]
+    since = (index - last) * hop_seconds
+    until = (upcoming - index) * hop_seconds
+    amount = np.maximum(1.0 - until / DUCK_ATTACK_SECONDS, 1.0 - since / DUCK_RELEASE_SECONDS)
+    amount = np.clip(amount, 0.0, 1.0)
+    return (0.5 - 0.5 * np.cos(np.pi * amount)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- loudness
+
+
+def integrated_loudness(data: np.ndarray, rate: int) -> float:
+    """BS.1770-4 integrated loudness, LUFS (-inf for silence or very short signals)."""
+    if len(data) < int(0.4 * rate):
+        return float("-inf")
+    return float(pyloudnorm.Meter(rate).integrated_loudness(data.astype(np.float64)))
+
+
+def normalise(
+    data: np.ndarray,
+    rate: int,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_dbtp: float = CEILING_DBTP,
+) -> tuple[np.ndarray, MixReport]:
+    """Gain to `target_lufs`, limit to `ceiling_dbtp`, re-measure, correct, repeat."""
+    loudness = integrated_loudness(data, rate)
+    if not np.isfinite(loudness):
+        return data, MixReport(loudness, true_peak_dbtp(data), 0.0, 0, len(data), rate)
+    gain_db = target_lufs - loudness
+    margin_db = 0.1
+    out = data
+    peak = float("inf")
+    passes = 0
+    while passes < MAX_PASSES:
+        passes += 1
+        out = data * np.float32(db_to_gain(gain_db))
+        out = limit(out, rate, db_to_gain(ceiling_dbtp - margin_db))
+        loudness = integrated_loudness(out, rate)
+        peak = true_peak_dbtp(out)
+        loud_ok = abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU
+        if loud_ok and peak <= ceiling_dbtp:
+            break
+        if not loud_ok:
+            gain_db += target_lufs - loudness
+        if peak > ceiling_dbtp:
+            margin_db += peak - ceiling_dbtp + 0.05
+    if peak > ceiling_dbtp:  # last resort: trade a little loudness for a guaranteed ceiling
+        out *= np.float32(db_to_gain(ceiling_dbtp - 0.05 - peak))
+        loudness, peak = integrated_loudness(out, rate), true_peak_dbtp(out)
+    return out, MixReport(loudness, peak, gain_db, passes, len(out), rate)
+
+
+# --------------------------------------------------------------------------- true peak
+
+
+def oversampled_peaks(data: np.ndarray, factor: int = OVERSAMPLING) -> np.ndarray:
+    """Per input sample, the largest absolute value of the `factor`x oversampled signal
+    between it and the next sample, across channels (BS.1770 true-peak). Computed in blocks
+    so a long mix never needs a 4x copy of itself."""
+    stereo = data if data.ndim == 2 else data[:, None]
+    samples = len(stereo)
+    peaks = np.empty(samples, np.float32)
+    block, pad = 1 << 16, 64
+    for start in range(0, samples, block):
+        stop = min(samples, start + block)
+        lo, hi = max(0, start - pad), min(samples, stop + pad)
+        up = resample_poly(stereo[lo:hi], factor, 1, axis=0)
+        first = (start - lo) * factor
+        core = np.abs(up[first : first + (stop - start) * factor]).max(axis=1)
+        peaks[start:stop] = core.reshape(stop - start, factor).max(axis=1)
+    return np.maximum(peaks, np.abs(stereo).max(axis=1))
+
+
+def true_peak_dbtp(data: np.ndarray) -> float:
+    if len(data) == 0:
+        return float("-inf")
+    peak = float(oversampled_peaks(data).max())
+    return float(20.0 * np.log10(peak)) if peak > 0 else float("-inf")
+
+
+def limit(data: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
+    """A look-ahead peak limiter: the gain needed under each true peak is spread over a
+    window that starts `lookahead` before the peak and holds for `hold` after it, then
+    smoothed; the smoothing window lies inside the hold window, so the gain at every peak is
+    still at most what the peak needs."""
+    needed = np.minimum(1.0, ceiling / np.maximum(oversampled_peaks(data), 1e-9))
+    if needed.min() >= 1.0:
+        return data
+    ahead = max(1, round(LIMITER_LOOKAHEAD_SECONDS * rate))
+    behind = max(1, round(LIMITER_HOLD_SECONDS * rate))
+    size = ahead + behind + 1
+    held = minimum_filter1d(needed, size=size, origin=behind - size // 2, mode="nearest")
+    smooth = ahead if ahead % 2 else ahead - 1
+    gain = uniform_filter1d(held, size=max(1, smooth), mode="nearest").astype(np.float32)
+    return data * gain[:, None]

@@ -1,0 +1,584 @@
+"""The streaming renderer: one decode pass feeds every variant, each encoded exactly once.
+
+    decode + retime (this thread) ──▶ bounded queue per variant ──▶ worker per variant:
+                                                                     reframe, composite,
+                                                                     encode, mux
+
+The producer decodes each clip once onto the square master canvas and retimes it; every
+frame job holds references to master planes (never copies of a clip). Each variant's worker
+cuts its crop around the scene's focus point, blends dissolves, draws cards and captions on
+their boxes only, and feeds its own x264 encoder. The queues are bounded, so memory stays
+flat however long the trailer is, and the encoders (which release the GIL) keep both cores
+busy. Entry points at the bottom render from plain files, without the job store, so a
+benchmark can call them directly.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import itertools
+import os
+import queue
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import av
+from reelforge.models import (
+    ASPECT_SIZES,
+    END_CARD_SECONDS,
+    MASTER_SIDE,
+    Aspect,
+    Quality,
+    Script,
+    WordTimings,
+)
+
+from reelforge_assembly.captions import Cue, build_cues
+from reelforge_assembly.encode import ENCODINGS, Encoding, Soundtrack, VideoWriter
+from reelforge_assembly.mix import RATE, MixReport, mix_files
+from reelforge_assembly.overlays import caption, end_card, title_card
+from reelforge_assembly.sources import MasterFrame, RetimedClip, SceneSource
+from reelforge_assembly.timeline import DISSOLVE_SECONDS, Segment, Timeline, build_timeline
+from reelforge_assembly.yuv import (
+    Overlay,
+    Planes,
+    allocate,
+    blend,
+    blend_into,
+    copy_into,
+    fill_black,
+    frame_planes,
+    resize_into,
+)
+
+QUEUE_DEPTH = 4
+"""Frame jobs buffered per variant: enough to ride out uneven encoder speed, small enough
+that a handful of master frames is all that is ever held."""
+
+ASPECTS: tuple[Aspect, ...] = ("16:9", "9:16", "1:1")
+SOCIAL_ASPECTS: tuple[Aspect, ...] = ("9:16", "1:1")
+"""Variants that autoplay muted in feeds, so they carry burned-in captions by default."""
+
+
+# --------------------------------------------------------------------------- variants
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One output: its aspect, file stem, output size, crop size on the master canvas, and
+    whether captions are burned in."""
+
+    aspect: Aspect
+    name: str
+    size: tuple[int, int]
+    crop: tuple[int, int]
+    burn_captions: bool
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.mp4"
+
+
+def variant_name(aspect: Aspect, primary: Aspect) -> str:
+    """`trailer` for the primary aspect, `trailer_9x16` (etc.) for the others."""
+    return "trailer" if aspect == primary else "trailer_" + aspect.replace(":", "x")
+
+
+def plan_variants(
+    primary: Aspect,
+    *,
+    master_side: int = MASTER_SIDE,
+    sizes: Mapping[Aspect, tuple[int, int]] | None = None,
+    burn_captions: Sequence[Aspect] = SOCIAL_ASPECTS,
+) -> list[Variant]:
+    """All three aspects, primary first. Each crops the master at the field of view its
+    production size has on a MASTER_SIDE canvas (1920x1080, 1080x1920, 1080x1080: full
+    resolution, no scaling) and scales only if `sizes` asks for another output size."""
+    chosen = dict(sizes or ASPECT_SIZES)
+    variants = []
+    for aspect in (primary, *(a for a in ASPECTS if a != primary)):
+        reference_w, reference_h = ASPECT_SIZES[aspect]
+        scale = master_side / MASTER_SIDE
+        crop = (_even(min(master_side, reference_w * scale)),
+                _even(min(master_side, reference_h * scale)))
+        variants.append(Variant(
+            aspect, variant_name(aspect, primary), chosen[aspect], crop, aspect in burn_captions
+        ))
+    return variants
+
+
+def _even(value: float) -> int:
+    return max(2, round(value) // 2 * 2)
+
+
+def crop_origin(side: int, crop: tuple[int, int], focus: tuple[float, float]) -> tuple[int, int]:
+    """Top-left of a crop centred on the focus point, clamped inside the master, even."""
+    width, height = crop
+    x = round(focus[0] * side - width / 2)
+    y = round(focus[1] * side - height / 2)
+    x = min(max(0, x), side - width)
+    y = min(max(0, y), side - height)
+    return x // 2 * 2, y // 2 * 2
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+class Picture(Protocol):
+    def draw(self, variant: int, out: Planes) -> None: ...
+
+
+@dataclass(frozen=True)
+class ScenePicture:
+    """A (possibly in-between) master frame and each variant's crop of it."""
+
+    master: MasterFrame
+    crops: Sequence[tuple[int, int, int, int]]
+
+    def draw(self, variant: int, out: Planes) -> None:
+        box = self.crops[variant]
+        earlier = self.master.earlier.region(*box)
+        exact = (earlier.width, earlier.height) == (out.width, out.height)
+        if self.master.later is None:
+            (copy_into if exact else resize_into)(earlier, out)
+            return
+        later = self.master.later.region(*box)
+        if exact:
+            blend_into(earlier, later, self.master.weight, out)
+        else:
+            resize_into(blend(earlier, later, self.master.weight), out)
+
+
+class CardStamp:
+    """One variant's card: text over black, drawn at full opacity once and copied after."""
+
+    def __init__(self, overlay: Overlay, size: tuple[int, int]) -> None:
+        self._overlay = overlay
+        self._size = size
+        self._opaque: Planes | None = None
+
+    def draw(self, out: Planes, opacity: float) -> None:
+        if opacity >= 1.0:
+            if self._opaque is None:
+                self._opaque = allocate(*self._size)
+                self._draw(self._opaque, 1.0)
+            copy_into(self._opaque, out)
+        else:
+            self._draw(out, opacity)
+
+    def _draw(self, out: Planes, opacity: float) -> None:
+        fill_black(out)
+        self._overlay.composite(out, opacity)
+
+
+@dataclass(frozen=True)
+class CardPicture:
+    """A card at some opacity (the text fades, the black stays)."""
+
+    stamps: Sequence[CardStamp]
+    opacity: float
+
+    def draw(self, variant: int, out: Planes) -> None:
+        self.stamps[variant].draw(out, self.opacity)
+
+
+@dataclass(frozen=True)
+class FrameJob:
+    """Output frame `index`: its pictures and their weights (two during a dissolve)."""
+
+    index: int
+    layers: tuple[tuple[Picture, float], ...]
+
+
+class FramePlanner:
+    """Walks the timeline frame by frame, keeping open only the clips on screen."""
+
+    def __init__(
+        self,
+        timeline: Timeline,
+        sources: Mapping[int, SceneSource],
+        variants: Sequence[Variant],
+        master_side: int,
+    ) -> None:
+        self._timeline = timeline
+        self._sources = sources
+        self._side = master_side
+        self._crops = {
+            i: self._crops_for(segment, variants) for i, segment in enumerate(timeline.segments)
+        }
+        self._cards = {
+            kind: [CardStamp(make(v.size, timeline.title, timeline.tagline), v.size)
+                   for v in variants]
+            for kind, make in (("title", title_card), ("end", end_card))
+        }
+        self._open: dict[int, RetimedClip] = {}
+
+    def _crops_for(
+        self, segment: Segment, variants: Sequence[Variant]
+    ) -> list[tuple[int, int, int, int]]:
+        focus = self._source(segment).focus
+        return [(*crop_origin(self._side, v.crop, focus), *v.crop) for v in variants]
+
+    def _source(self, segment: Segment) -> SceneSource:
+        return self._sources.get(segment.scene if segment.scene is not None else -1,
+                                 SceneSource(None))
+
+    def job(self, frame: int) -> FrameJob:
+        layers = tuple(
+            (self._picture(layer.segment, frame), layer.weight)
+            for layer in self._timeline.layers_at(frame)
+        )
+        self._close_finished(frame)
+        return FrameJob(frame, layers)
+
+    def _picture(self, index: int, frame: int) -> Picture:
+        segment = self._timeline.segments[index]
+        if segment.kind == "scene":
+            first, _ = self._timeline.window(index)
+            return ScenePicture(self._clip(index).at(frame - first), self._crops[index])
+        opacity = self._timeline.card_opacity(index, frame)
+        return CardPicture(self._cards[segment.kind], opacity)
+
+    def _clip(self, index: int) -> RetimedClip:
+        if index not in self._open:
+            first, last = self._timeline.window(index)
+            segment = self._timeline.segments[index]
+            self._open[index] = RetimedClip(
+                self._source(segment), last - first, self._timeline.fps, self._side
+            )
+        return self._open[index]
+
+    def _close_finished(self, frame: int) -> None:
+        for index in [i for i in self._open if self._timeline.window(i)[1] <= frame + 1]:
+            self._open.pop(index).close()
+
+    def close(self) -> None:
+        for clip in self._open.values():
+            clip.close()
+        self._open.clear()
+
+
+# --------------------------------------------------------------------------- variant workers
+
+
+class CaptionTrack:
+    """The cue on screen at each frame, rendered once per cue when it first appears."""
+
+    def __init__(self, cues: Sequence[Cue], size: tuple[int, int], fps: int) -> None:
+        self._cues = cues
+        self._size = size
+        self._fps = fps
+        self._next = 0
+        self._current: tuple[int, Overlay] | None = None
+
+    def draw(self, frame: int, out: Planes) -> None:
+        index = self._cue_at(frame / self._fps)
+        if index is None:
+            return
+        if self._current is None or self._current[0] != index:
+            self._current = (index, caption(self._size, self._cues[index].lines))
+        self._current[1].composite(out)
+
+    def _cue_at(self, seconds: float) -> int | None:
+        """Frames arrive in order, so a cursor replaces a search."""
+        while self._next < len(self._cues) and self._cues[self._next].end <= seconds:
+            self._next += 1
+        if self._next < len(self._cues) and self._cues[self._next].start <= seconds:
+            return self._next
+        return None
+
+
+class VariantWorker:
+    """One variant's half of the pipeline: compose each frame job and encode it."""
+
+    def __init__(self, index: int, variant: Variant, writer: VideoWriter,
+                 cues: Sequence[Cue], fps: int) -> None:
+        self._index = index
+        self._variant = variant
+        self._writer = writer
+        self._frame = av.VideoFrame(*variant.size, "yuv420p")
+        self._scratch = allocate(*variant.size)
+        self._captions = CaptionTrack(cues, variant.size, fps) if variant.burn_captions else None
+
+    def render(self, job: FrameJob) -> None:
+        # One frame, reused: x264 copies its input while encoding, so the buffer is ours
+        # again when `write` returns (make_writable copies it if the encoder still held a
+        # reference). A fresh 3 MB frame per write mostly buys page faults.
+        frame = self._frame
+        frame.make_writable()
+        out = frame_planes(frame)
+        (base, _), *rest = job.layers
+        base.draw(self._index, out)
+        for picture, weight in rest:
+            picture.draw(self._index, self._scratch)
+            blend_into(out, self._scratch, weight, out)
+        if self._captions is not None:
+            self._captions.draw(job.index, out)
+        self._writer.write(frame, job.index)
+
+    @property
+    def encode_cpu_seconds(self) -> float:
+        return self._writer.encode_cpu_seconds
+
+    def finish(self) -> None:
+        self._writer.close()
+
+    def abort(self) -> None:
+        self._writer.abort()
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+class _Aborted(Exception):
+    """A worker failed; the producer stops."""
+
+
+@dataclass
+class RenderStats:
+    """Wall and CPU time of a render. `encode_cpu_seconds` is x264's own CPU time summed over
+    the variants, the floor no renderer of these outputs can go below; `cpu_seconds` is the
+    whole process's, so their ratio is this renderer's overhead over pure encoding."""
+
+    frames: int
+    seconds: float
+    cpu_seconds: float = 0.0
+    encode_cpu_seconds: float = 0.0
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def render_timeline(
+    timeline: Timeline,
+    sources: Mapping[int, SceneSource],
+    outputs: Sequence[tuple[Variant, Path]],
+    *,
+    audio: Path | Callable[[], Path] | None,
+    cues: Sequence[Cue] = (),
+    encoding: Encoding = ENCODINGS["final"],
+    master_side: int = MASTER_SIDE,
+    queue_depth: int = QUEUE_DEPTH,
+) -> RenderStats:
+    """Render every output of `outputs` in one pass over the timeline.
+
+    `sources` maps scene index → clip (or still); `audio` is the finished soundtrack (any
+    format soundfile reads), or a function that makes it and returns its path: either way
+    it is made and encoded to AAC once, on a thread of its own while the video renders, and
+    muxed into every output."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    variants = [v for v, _ in outputs]
+    with tempfile.TemporaryDirectory(prefix="reelforge-render-") as tmp:
+        soundtrack = None
+        if audio is not None:
+            soundtrack = Soundtrack(audio, Path(tmp) / "soundtrack.m4a", encoding.audio_bitrate)
+        try:
+            planner = FramePlanner(timeline, sources, variants, master_side)
+            workers = [
+                VariantWorker(i, v, VideoWriter(path, v.size, timeline.fps, encoding,
+                                                soundtrack), cues, timeline.fps)
+                for i, (v, path) in enumerate(outputs)
+            ]
+            _run(planner, workers, timeline.total_frames, queue_depth)
+        finally:
+            if soundtrack is not None:  # never leave it writing into the folder going away
+                soundtrack.join()
+            release_memory()
+    return RenderStats(
+        timeline.total_frames,
+        time.perf_counter() - started,
+        time.process_time() - cpu_started,
+        sum(w.encode_cpu_seconds for w in workers),
+        {v.name: path for v, path in outputs},
+    )
+
+
+def _run(planner: FramePlanner, workers: Sequence[VariantWorker], frames: int,
+         depth: int) -> None:
+    queues: list[queue.Queue[FrameJob | None]] = [queue.Queue(depth) for _ in workers]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    threads = [
+        threading.Thread(target=_consume, args=(w, q, stop, errors), name=f"variant-{i}",
+                         daemon=True)
+        for i, (w, q) in enumerate(zip(workers, queues, strict=True))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for index in range(frames):
+            job = planner.job(index)
+            for q in queues:
+                _put(q, job, stop)
+    except _Aborted:
+        pass
+    except BaseException as exc:
+        errors.insert(0, exc)
+        stop.set()
+    finally:
+        planner.close()
+        for q in queues:
+            q.put(None)
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _put(q: queue.Queue[FrameJob | None], job: FrameJob, stop: threading.Event) -> None:
+    while True:
+        if stop.is_set():
+            raise _Aborted
+        try:
+            q.put(job, timeout=0.2)
+            return
+        except queue.Full:
+            continue
+
+
+def _consume(worker: VariantWorker, q: queue.Queue[FrameJob | None], stop: threading.Event,
+             errors: list[BaseException]) -> None:
+    try:
+        while (job := q.get()) is not None:
+            if not stop.is_set():
+                worker.render(job)
+        if stop.is_set():
+            worker.abort()
+        else:
+            worker.finish()
+    except BaseException as exc:
+        errors.append(exc)
+        stop.set()
+        worker.abort()
+        while q.get() is not None:  # keep draining so the producer never blocks
+            pass
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
+
+
+def release_memory() -> None:
+    """Hand the render's freed buffers back to the OS (glibc otherwise keeps them in its
+    per-thread arenas for the rest of a long-lived process)."""
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+@dataclass
+class TrailerRender:
+    """What `render_trailer` made, for the service and for benchmarks."""
+
+    timeline: Timeline
+    cues: list[Cue]
+    mix: MixReport
+    stats: RenderStats
+    soundtrack: Path | None
+    """The mixed soundtrack WAV, kept only when a `workdir` was given."""
+
+
+def render_trailer(
+    script: Script,
+    words: WordTimings,
+    sources: Mapping[int, SceneSource],
+    voiceover: Path,
+    score: Path,
+    outputs: Mapping[Aspect, Path],
+    *,
+    primary: Aspect = "16:9",
+    fps: int = 24,
+    preset: str | None = None,
+    crf: int | None = None,
+    quality: Quality = "final",
+    title: str | None = None,
+    master_side: int = MASTER_SIDE,
+    sizes: Mapping[Aspect, tuple[int, int]] | None = None,
+    voiceover_seconds: float | None = None,
+    workdir: Path | None = None,
+) -> TrailerRender:
+    """Timeline from the word timings, mix, captions and all `outputs` in one pass: the whole
+    trailer from plain files. `preset`/`crf` override the `quality` defaults."""
+    timeline = build_timeline(script, words, fps, voiceover_seconds=voiceover_seconds,
+                              title=title)
+    cues = build_cues(words, script)
+    encoding = _encoding(quality, preset, crf)
+    variants = {v.aspect: v for v in plan_variants(primary, master_side=master_side, sizes=sizes)}
+    with tempfile.TemporaryDirectory(prefix="reelforge-mix-") as tmp:
+        soundtrack = (workdir or Path(tmp)) / "soundtrack.wav"
+        samples = round(timeline.total_frames * RATE / timeline.fps)
+        mixed: list[MixReport] = []
+
+        def mix() -> Path:  # runs beside the video render
+            mixed.append(mix_files(voiceover, score, soundtrack, samples))
+            return soundtrack
+
+        stats = render_timeline(
+            timeline, sources, [(variants[a], p) for a, p in outputs.items()],
+            audio=mix, cues=cues, encoding=encoding, master_side=master_side,
+        )
+    return TrailerRender(timeline, cues, mixed[0], stats, soundtrack if workdir else None)
+
+
+def render_clips(
+    clips: Sequence[Path],
+    audio: Path | None,
+    outputs: Mapping[Aspect, Path],
+    *,
+    preset: str,
+    crf: int,
+    fps: int = 24,
+    cues: Sequence[Cue] = (),
+    seconds_per_clip: float = 4.0,
+    title: str = "Untitled",
+    tagline: str = "",
+    primary: Aspect = "16:9",
+    master_side: int = MASTER_SIDE,
+    sizes: Mapping[Aspect, tuple[int, int]] | None = None,
+    burn_captions: Sequence[Aspect] = SOCIAL_ASPECTS,
+) -> RenderStats:
+    """Benchmark entry point: `clips` in order, `seconds_per_clip` each (retimed as needed),
+    dissolves between them and the end card, over a finished `audio` file, with explicit
+    x264 `preset`/`crf`. No job store, no mixing."""
+    timeline = even_timeline(len(clips), seconds_per_clip, fps, title, tagline)
+    sources = {i: SceneSource(path) for i, path in enumerate(clips)}
+    variants = {
+        v.aspect: v for v in plan_variants(
+            primary, master_side=master_side, sizes=sizes, burn_captions=burn_captions)
+    }
+    return render_timeline(
+        timeline, sources, [(variants[a], p) for a, p in outputs.items()],
+        audio=audio, cues=cues, encoding=Encoding(preset, crf), master_side=master_side,
+    )
+
+
+def even_timeline(
+    scenes: int, seconds_per_scene: float, fps: int, title: str, tagline: str,
+    end_card_seconds: float = END_CARD_SECONDS,
+) -> Timeline:
+    """Scenes 0..n-1 back to back, each `seconds_per_scene`, then the end card."""
+    per_scene = round(seconds_per_scene * fps)
+    segments = [Segment("scene", i * per_scene, (i + 1) * per_scene, scene=i)
+                for i in range(scenes)]
+    end = scenes * per_scene
+    segments.append(Segment("end", end, end + round(end_card_seconds * fps)))
+    dissolve = round(DISSOLVE_SECONDS * fps)
+    dissolves = tuple(min(dissolve, a.frames, b.frames)
+                      for a, b in itertools.pairwise(segments))
+    return Timeline(fps, tuple(segments), dissolves, title, tagline)
+
+
+def _encoding(quality: Quality, preset: str | None, crf: int | None) -> Encoding:
+    base = ENCODINGS[quality]
+    return Encoding(preset or base.preset, crf if crf is not None else base.crf, base.threads,
+                    base.audio_bitrate, base.thread_type)

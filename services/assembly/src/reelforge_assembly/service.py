@@ -1,0 +1,307 @@
+"""Stage 7 as a service: audio + video fan-in → the trailer package → job.completed.
+
+Queue `assembly` counts the two upstream completions in the job store (whoever brings the
+count to zero publishes `assembly.ready`); queue `assembly.render` renders everything from
+the artifacts the job store names. Every output is keyed by a fingerprint of exactly the
+inputs and settings it depends on, so a redelivery or rerun reuses what is already there
+and an edit re-renders only what it touched (new captions do not re-encode the video).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import soundfile
+from reelforge.bus import Permanent
+from reelforge.events import ASSEMBLY_READY, AUDIO_COMPLETED, JOB_COMPLETED, VIDEO_COMPLETED, Event
+from reelforge.models import (
+    ASPECT_SIZES,
+    MASTER_SIDE,
+    ArtifactRecord,
+    Aspect,
+    Job,
+    Script,
+    Shot,
+    Status,
+    WordTimings,
+)
+from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+
+from reelforge_assembly.captions import build_cues, to_srt, to_vtt
+from reelforge_assembly.manifest import build_manifest, describe
+from reelforge_assembly.promo import PROMOS, key_frame, key_scene, write_promos
+from reelforge_assembly.render import Variant, plan_variants, render_trailer
+from reelforge_assembly.sources import SceneSource
+from reelforge_assembly.timeline import build_timeline
+
+STAGE = "assembly"
+ASSEMBLY_VERSION = 1
+"""Bump when a change to this stage should re-render existing outputs."""
+VIDEO_PROVIDER = "pyav-libx264"
+UPSTREAM = ("script", "voiceover", "score", "words")
+SCENE_KINDS = ("frame", "shot", "clip")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Canvas and output sizes; production uses the defaults, tests pass small ones."""
+
+    master_side: int = MASTER_SIDE
+    sizes: Mapping[Aspect, tuple[int, int]] = field(default_factory=lambda: dict(ASPECT_SIZES))
+
+
+@dataclass
+class Inputs:
+    """The upstream artifacts assembly reads, by logical name."""
+
+    records: dict[str, ArtifactRecord]
+    script: Script
+    words: WordTimings
+    shots: dict[str, Shot]
+    scene_of: dict[str, int]
+    """NN → scene index (NN is the scene's 1-based position in script.scenes)."""
+
+    def key(self, name: str) -> str:
+        return self.records[name].key
+
+    def scene_items(self, kind: str) -> dict[int, ArtifactRecord]:
+        """scene index → record of `kind` (frame, shot, clip)."""
+        found = {}
+        for nn, scene in self.scene_of.items():
+            record = self.records.get(f"{kind}/{nn}")
+            if record is not None:
+                found[scene] = record
+        return found
+
+    def upstream(self) -> list[ArtifactRecord]:
+        """The upstream files of the package, in this run's scenes only."""
+        names = [*UPSTREAM, *(f"{k}/{nn}" for nn in self.scene_of for k in SCENE_KINDS)]
+        return [self.records[n] for n in names if n in self.records and self.records[n].path]
+
+
+# --------------------------------------------------------------------------- fan-in
+
+
+async def on_media_completed(event: Event, ctx: StageContext) -> None:
+    """Count audio and video in; the delivery that completes the pair starts the render."""
+    job = await ctx.job(event.job_id)
+    part = "audio" if event.type == AUDIO_COMPLETED else "video"
+    remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), part)
+    if remaining == 0:
+        await ctx.publish(event.follow(ASSEMBLY_READY))
+
+
+# --------------------------------------------------------------------------- render
+
+
+class Assembler:
+    """The `assembly.render` handler, parameterised by canvas and output sizes."""
+
+    def __init__(self, options: RenderOptions | None = None) -> None:
+        self.options = options or RenderOptions()
+
+    async def on_ready(self, event: Event, ctx: StageContext) -> None:
+        started = time.perf_counter()
+        job = await ctx.job(event.job_id)
+        await ctx.stage_started(job, STAGE)
+        inputs = await load_inputs(ctx, job)
+        made = [
+            *await self._captions(ctx, job, inputs),
+            *await self._trailers(ctx, job, inputs),
+            *await self._promos(ctx, job, inputs),
+        ]
+        manifest_key = await self._manifest(ctx, job, inputs, made, started)
+        await ctx.stage_completed(job.id, STAGE)
+        await ctx.jobs.set_job_status(job.id, Status.completed)
+        if job.status != Status.completed:  # a redelivery re-completes; count a job once
+            ctx.metrics.jobs_finished.labels(Status.completed.value).inc()
+        await ctx.publish(event.follow(JOB_COMPLETED, artifacts={"manifest": manifest_key}))
+
+    # ------------------------------------------------------------ captions
+
+    async def _captions(self, ctx: StageContext, job: Job, inputs: Inputs) -> list[ArtifactRecord]:
+        fp = fingerprint(ASSEMBLY_VERSION, "captions", inputs.key("script"), inputs.key("words"))
+        cues = build_cues(inputs.words, inputs.script)
+        records = []
+        for name, filename, text in (("captions_srt", "captions.srt", to_srt(cues)),
+                                     ("captions_vtt", "captions.vtt", to_vtt(cues))):
+            key = output_key(job.id, STAGE, filename, fp)
+            if not await ctx.reuse(job, STAGE, key):
+                await ctx.blobs.put(key, text.encode(), "text/plain; charset=utf-8")
+            records.append(await ctx.record(job.id, name, key, STAGE, provider=STAGE,
+                                            path=filename))
+        return records
+
+    # ------------------------------------------------------------ trailers
+
+    async def _trailers(self, ctx: StageContext, job: Job, inputs: Inputs) -> list[ArtifactRecord]:
+        s = job.settings
+        variants = plan_variants(s.aspect, master_side=self.options.master_side,
+                                 sizes=self.options.sizes)
+        clips = inputs.scene_items("clip")
+        frames = inputs.scene_items("frame")
+        fp = fingerprint(
+            ASSEMBLY_VERSION, "trailer", [inputs.key(n) for n in UPSTREAM],
+            sorted(r.key for r in (*clips.values(), *frames.values())),
+            sorted(inputs.key(f"shot/{nn}") for nn in inputs.shots),
+            s.aspect, s.fps, s.quality, s.title, self.options.master_side,
+            sorted(self.options.sizes.items()),
+        )
+        keys = {v.name: output_key(job.id, STAGE, v.filename, fp) for v in variants}
+        spoken = await _voiceover_seconds(ctx, inputs)
+        missing = [v for v in variants if not await ctx.reuse(job, STAGE, keys[v.name])]
+        if missing:
+            await ctx.check_cancelled(job.id)
+            await ctx.progress(job.id, STAGE, "info",
+                               f"rendering {', '.join(v.filename for v in missing)}")
+            await self._render(ctx, job, inputs, missing, keys, spoken)
+        timeline = build_timeline(inputs.script, inputs.words, s.fps, voiceover_seconds=spoken)
+        return [
+            await ctx.record(job.id, v.name, keys[v.name], STAGE, provider=VIDEO_PROVIDER,
+                             duration=timeline.duration, path=v.filename)
+            for v in variants
+        ]
+
+    async def _render(self, ctx: StageContext, job: Job, inputs: Inputs,
+                      variants: Sequence[Variant], keys: Mapping[str, str],
+                      spoken: float) -> None:
+        s = job.settings
+        pictures = self._pictures(inputs)
+        async with AsyncExitStack() as stack:
+            local = await _local_files(ctx, stack, {
+                "voiceover": inputs.key("voiceover"), "score": inputs.key("score"),
+                **{f"scene/{i}": r.key for i, r in pictures.items()},
+            })
+            sources = {
+                scene: SceneSource(local[f"scene/{scene}"], self._focus(inputs, scene))
+                for scene in pictures
+            }
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assembly-")))
+            outputs = {v.aspect: folder / v.filename for v in variants}
+            await asyncio.to_thread(
+                render_trailer, inputs.script, inputs.words, sources, local["voiceover"],
+                local["score"], outputs, primary=s.aspect, fps=s.fps, quality=s.quality,
+                title=s.title, master_side=self.options.master_side, sizes=self.options.sizes,
+                voiceover_seconds=spoken,
+            )
+            for variant in variants:
+                await ctx.blobs.put_file(keys[variant.name], outputs[variant.aspect],
+                                         "video/mp4")
+
+    def _pictures(self, inputs: Inputs) -> dict[int, ArtifactRecord]:
+        """Each scene's clip, or its still frame when the clip is missing."""
+        return {**inputs.scene_items("frame"), **inputs.scene_items("clip")}
+
+    def _focus(self, inputs: Inputs, scene: int) -> tuple[float, float]:
+        for nn, shot in inputs.shots.items():
+            if inputs.scene_of.get(nn) == scene:
+                return shot.focus
+        return (0.5, 0.5)
+
+    # ------------------------------------------------------------ promo
+
+    async def _promos(self, ctx: StageContext, job: Job, inputs: Inputs) -> list[ArtifactRecord]:
+        frames, clips = inputs.scene_items("frame"), inputs.scene_items("clip")
+        scene = key_scene(inputs.script, set(frames) | set(clips))
+        if scene is None:
+            return []
+        s = job.settings
+        title = s.title or inputs.script.title
+        still, clip = frames.get(scene), clips.get(scene)
+        focus = self._focus(inputs, scene)
+        fp = fingerprint(ASSEMBLY_VERSION, "promo", still.key if still else None,
+                         clip.key if clip else None, focus, title, inputs.script.tagline,
+                         s.grade)
+        keys = {p.name: output_key(job.id, STAGE, p.filename, fp) for p in PROMOS}
+        if not all([await ctx.reuse(job, STAGE, k) for k in keys.values()]):
+            async with AsyncExitStack() as stack:
+                local = await _local_files(ctx, stack, {
+                    n: r.key for n, r in (("still", still), ("clip", clip)) if r is not None
+                })
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="promo-")))
+                picture = await asyncio.to_thread(key_frame, local.get("still"),
+                                                  local.get("clip"), s.grade)
+                written = await asyncio.to_thread(write_promos, picture, focus, title,
+                                                  inputs.script.tagline, folder)
+                for name, path in written.items():
+                    await ctx.blobs.put_file(keys[name], path, _content_type(path))
+        return [
+            await ctx.record(job.id, p.name, keys[p.name], STAGE, provider="pillow",
+                             path=p.filename)
+            for p in PROMOS
+        ]
+
+    # ------------------------------------------------------------ manifest
+
+    async def _manifest(self, ctx: StageContext, job: Job, inputs: Inputs,
+                        made: Sequence[ArtifactRecord], started: float) -> str:
+        entries = [*inputs.upstream(), *made]
+        key = output_key(job.id, STAGE, "manifest.json",
+                         fingerprint(ASSEMBLY_VERSION, sorted(e.key for e in entries)))
+        described = []
+        for entry in entries:
+            async with ctx.blobs.local_file(entry.key) as path:
+                described.append(await asyncio.to_thread(describe, entry, path))
+        own = ArtifactRecord(name="manifest", key=key, stage=STAGE, path="manifest.json",
+                             provider=STAGE)
+        job = await ctx.job(job.id)
+        title = job.settings.title or inputs.script.title
+        manifest = build_manifest(job, title, [*described, own],
+                                  time.perf_counter() - started, inputs.words)
+        await ctx.store(key, manifest)
+        await ctx.record(job.id, "manifest", key, STAGE, provider=STAGE, path="manifest.json")
+        return key
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+async def load_inputs(ctx: StageContext, job: Job) -> Inputs:
+    """Every upstream record this stage reads, the script, the words and the shots."""
+    records = {r.name: r for r in await ctx.jobs.list_artifacts(job.id)}
+    for name in UPSTREAM:
+        if name not in records:
+            raise Permanent(f"job {job.id} has no {name!r} artifact; audio must finish first")
+    script = await ctx.load(records["script"].key, Script)
+    words = await ctx.load(records["words"].key, WordTimings)
+    scene_of = {f"{i:02d}": scene.index for i, scene in enumerate(script.scenes, start=1)}
+    shots = {
+        nn: await ctx.load(records[f"shot/{nn}"].key, Shot)
+        for nn in scene_of if f"shot/{nn}" in records
+    }
+    return Inputs(records, script, words, shots, scene_of)
+
+
+async def _voiceover_seconds(ctx: StageContext, inputs: Inputs) -> float:
+    """The voiceover's real length (the trailer is this plus the end card)."""
+    async with ctx.blobs.local_file(inputs.key("voiceover")) as path:
+        info = await asyncio.to_thread(soundfile.info, str(path))
+    return float(info.frames / info.samplerate)
+
+
+async def _local_files(ctx: StageContext, stack: AsyncExitStack,
+                       keys: Mapping[str, str]) -> dict[str, Path]:
+    """Local paths for blobs, held open until `stack` closes."""
+    return {name: await stack.enter_async_context(ctx.blobs.local_file(key))
+            for name, key in keys.items()}
+
+
+def _content_type(path: Path) -> str:
+    return {".png": "image/png", ".jpg": "image/jpeg"}.get(path.suffix, "application/octet-stream")
+
+
+def build_service(options: RenderOptions | None = None) -> Service:
+    assembler = Assembler(options)
+    return Service(name=STAGE, consumers=[
+        Consumer("assembly", [AUDIO_COMPLETED, VIDEO_COMPLETED], on_media_completed),
+        Consumer("assembly.render", [ASSEMBLY_READY], assembler.on_ready),
+    ])
+
+
+service = build_service()

@@ -1,0 +1,225 @@
+"""Stages 2-3 as a service: script.completed -> voiceover.wav, words.json, score.wav ->
+audio.completed.
+
+The voiceover comes first (its line placement drives both other outputs); then the word
+alignment and the score run at the same time. Each output's key is a fingerprint of what
+it depends on, so a redelivery or a rerun reuses whatever is already stored. Provider calls
+run inside `track_calls` scopes, so each artifact records the provider that actually
+answered (a fallback chain may have moved on) and what it cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+from reelforge.events import AUDIO_COMPLETED, SCRIPT_COMPLETED, Event
+from reelforge.models import END_CARD_SECONDS, Job, Script, WordTimings
+from reelforge.providers import (
+    TTS,
+    Aligner,
+    Audio,
+    Budget,
+    CallLog,
+    Music,
+    ScorePlan,
+    track_calls,
+)
+from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+
+from reelforge_audio import pcm
+from reelforge_audio.scoreplan import build_score_plan
+from reelforge_audio.timing import CheckedLine, cross_check, summarize
+from reelforge_audio.voiceover import VoiceoverLayout, build_voiceover, speak_line
+from reelforge_audio.words import spoken_tokens
+
+log = structlog.get_logger(__name__)
+
+STAGE = "audio"
+AUDIO_VERSION = 2
+"""Bump when the voiceover, alignment or composition logic changes what it produces."""
+SCORE_RATE = 48_000
+ALIGN_MARGIN_SECONDS = 0.15
+"""Audio kept either side of a line when aligning it (its neighbours are further away)."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """One stored artifact of the stage and where it came from."""
+
+    name: str
+    key: str
+    path: str
+    duration: float
+    provider: str
+    cost_usd: float | None = None
+
+
+async def on_script_completed(event: Event, ctx: StageContext) -> None:
+    job = await ctx.job(event.job_id)
+    await ctx.stage_started(job, STAGE)
+    script_key = event.artifacts.get("script") or await ctx.artifact_key(job.id, "script")
+    script = await ctx.load(script_key, Script)
+    providers = ctx.providers
+
+    voiceover_fp = fingerprint(AUDIO_VERSION, "voiceover", script.narration, script.target_duration,
+                               job.settings.voice, _identity(providers.tts))
+    audio, layout, voiceover = await _voiceover(ctx, job, script, voiceover_fp)
+    plan = build_score_plan(script, layout, job.settings.seed)
+    async with asyncio.TaskGroup() as group:
+        words_task = group.create_task(
+            _words(ctx, job, script, layout, audio, voiceover.key, voiceover_fp))
+        score_task = group.create_task(_score(ctx, job, plan))
+    outputs = (voiceover, words_task.result(), score_task.result())
+
+    for output in outputs:
+        await ctx.record(job.id, output.name, output.key, STAGE, provider=output.provider,
+                         duration=output.duration, path=output.path, cost_usd=output.cost_usd)
+        if output.cost_usd:
+            await ctx.jobs.add_cost(job.id, output.cost_usd)
+    await ctx.stage_completed(job.id, STAGE)
+    await ctx.publish(event.follow(AUDIO_COMPLETED,
+                                   artifacts={o.name: o.key for o in outputs}))
+
+
+service = Service(
+    name=STAGE, consumers=[Consumer("audio", [SCRIPT_COMPLETED], on_script_completed)]
+)
+
+
+def _identity(provider: TTS | Aligner | Music) -> str:
+    """What a provider's output depends on: a chain's `identity` (names and models of its
+    members), else the provider's name."""
+    return str(getattr(provider, "identity", None) or provider.name)
+
+
+def _budget(job: Job) -> Budget:
+    return Budget(job.budget_usd, job.cost_usd)
+
+
+def _spent(calls: CallLog) -> float | None:
+    return calls.cost_usd or None
+
+
+# --------------------------------------------------------------------------- voiceover
+
+
+async def _voiceover(
+    ctx: StageContext, job: Job, script: Script, voiceover_fp: str
+) -> tuple[Audio | None, VoiceoverLayout, Output]:
+    """The stored voiceover's layout (its audio is loaded later, only if needed), or a newly
+    spoken voiceover and its layout."""
+    key = output_key(job.id, STAGE, "voiceover.wav", voiceover_fp)
+    layout_key = output_key(job.id, STAGE, "voiceover.json", voiceover_fp)
+    if await ctx.reuse(job, STAGE, key) and await ctx.reuse(job, STAGE, layout_key):
+        layout = await ctx.load(layout_key, VoiceoverLayout)
+        return None, layout, Output("voiceover", key, "voiceover.wav", layout.duration,
+                                    layout.tts)
+
+    async def before_call() -> None:
+        await ctx.check_cancelled(job.id)
+
+    tts, voice = ctx.providers.tts, job.settings.voice
+    with track_calls(_budget(job)) as calls:
+        speeches = [await speak_line(tts, line, voice, before_call) for line in script.narration]
+    target = script.target_duration - END_CARD_SECONDS
+    audio, layout = build_voiceover(script.narration, speeches, calls.provider or tts.name,
+                                    voice, target)
+    await ctx.blobs.put(key, await asyncio.to_thread(pcm.wav_bytes, audio), "audio/wav")
+    await ctx.store(layout_key, layout)  # written last: its presence marks the pair complete
+    log.info("voiceover_written", job=job.id, lines=len(layout.lines),
+             seconds=round(layout.duration, 2), tts=layout.tts)
+    return audio, layout, Output("voiceover", key, "voiceover.wav", layout.duration,
+                                 layout.tts, _spent(calls))
+
+
+# --------------------------------------------------------------------------- words
+
+
+async def _words(
+    ctx: StageContext, job: Job, script: Script, layout: VoiceoverLayout,
+    audio: Audio | None, voiceover_key: str, voiceover_fp: str,
+) -> Output:
+    aligner = ctx.providers.aligner
+    key = output_key(job.id, STAGE, "words.json",
+                     fingerprint(AUDIO_VERSION, "words", voiceover_fp, _identity(aligner)))
+    if await ctx.reuse(job, STAGE, key):
+        stored = await ctx.load(key, WordTimings)
+        return Output("words", key, "words.json", stored.duration, stored.aligner)
+    if audio is None:
+        audio = pcm.read_wav(await ctx.blobs.get(voiceover_key))
+    text_of = {line.index: line.text for line in script.narration}
+    checked: list[CheckedLine] = []
+    with track_calls(_budget(job)) as calls:
+        for placed in layout.lines:
+            await ctx.check_cancelled(job.id)
+            window = (max(0.0, placed.start - ALIGN_MARGIN_SECONDS),
+                      min(layout.duration, placed.end + ALIGN_MARGIN_SECONDS))
+            aligned = await aligner.align(_slice(audio, *window), text_of[placed.index])
+            in_voiceover = [w.model_copy(update={"start": w.start + window[0],
+                                                 "end": w.end + window[0]}) for w in aligned]
+            line = cross_check(placed.index, spoken_tokens(text_of[placed.index]),
+                               placed.tts_words, in_voiceover, window)
+            if line.lost:
+                log.warning("aligner_lost_words", job=job.id, line=placed.index,
+                            words=line.lost, fallback="tts timing")
+            checked.append(line)
+    timings = _word_timings(layout, checked, calls.provider or aligner.name)
+    await _report_alignment(ctx, job, timings, checked)
+    await ctx.store(key, timings)
+    return Output("words", key, "words.json", timings.duration, timings.aligner, _spent(calls))
+
+
+def _word_timings(layout: VoiceoverLayout, lines: list[CheckedLine], aligner: str) -> WordTimings:
+    mean, worst = summarize([d for line in lines for d in line.disagreements])
+    return WordTimings(
+        duration=layout.duration,
+        aligner=aligner,
+        words=[w for line in lines for w in line.words],
+        mean_disagreement=None if mean is None else round(mean, 4),
+        max_disagreement=None if worst is None else round(worst, 4),
+    )
+
+
+async def _report_alignment(
+    ctx: StageContext, job: Job, timings: WordTimings, lines: list[CheckedLine]
+) -> None:
+    lost = sum(len(line.lost) for line in lines)
+    message = (
+        f"aligned {len(timings.words) - lost}/{len(timings.words)} words with "
+        f"{timings.aligner}; mean/max disagreement with the TTS "
+        f"{timings.mean_disagreement}/{timings.max_disagreement} s"
+    )
+    if lost:
+        message += f"; {lost} word(s) use the TTS timing"
+    log.info("words_aligned", job=job.id, words=len(timings.words), lost=lost,
+             mean_disagreement=timings.mean_disagreement,
+             max_disagreement=timings.max_disagreement)
+    await ctx.progress(job.id, STAGE, "info", message)
+
+
+def _slice(audio: Audio, start: float, end: float) -> Audio:
+    return Audio(samples=audio.samples[round(start * audio.rate):round(end * audio.rate)],
+                 rate=audio.rate)
+
+
+# --------------------------------------------------------------------------- score
+
+
+async def _score(ctx: StageContext, job: Job, plan: ScorePlan) -> Output:
+    music = ctx.providers.music
+    key = output_key(job.id, STAGE, "score.wav",
+                     fingerprint(AUDIO_VERSION, "score", plan, _identity(music)))
+    if await ctx.reuse(job, STAGE, key):
+        return Output("score", key, "score.wav", plan.duration, music.name)
+    await ctx.check_cancelled(job.id)
+    with track_calls(_budget(job)) as calls:
+        composed = await music.compose(plan)
+    # a remote model may answer in another format or length: the cue must fit the trailer
+    score = await asyncio.to_thread(pcm.conform, composed, SCORE_RATE, 2, plan.duration)
+    await ctx.blobs.put(key, await asyncio.to_thread(pcm.wav_bytes, score), "audio/wav")
+    log.info("score_written", job=job.id, genre=plan.genre, mood=plan.mood,
+             tempo=plan.tempo_bpm, seconds=plan.duration, music=calls.provider or music.name)
+    return Output("score", key, "score.wav", plan.duration, calls.provider or music.name,
+                  _spent(calls))

@@ -1,0 +1,215 @@
+"""The audio service end to end on the in-memory runtime: script.completed in, stored
+voiceover / words / score and audio.completed out; a redelivery reuses everything."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from audio_samples import NARRATION, build_script
+from reelforge.blobs import LocalBlobStore, job_key
+from reelforge.bus import InMemoryBus
+from reelforge.events import AUDIO_COMPLETED, SCRIPT_COMPLETED, Event
+from reelforge.jobstore import SQLiteJobStore
+from reelforge.models import (
+    END_CARD_SECONDS,
+    ArtifactRecord,
+    Job,
+    JobSettings,
+    Status,
+    WordTimings,
+)
+from reelforge.providers import TTS, Providers, Speech
+from reelforge.providers.chain import build_chain
+from reelforge.runtime import StageContext, start_service
+from reelforge.settings import Settings
+from reelforge_audio.aligner import PocketsphinxAligner
+from reelforge_audio.music import LocalComposer
+from reelforge_audio.service import service
+from reelforge_audio.voiceover import ACT_GAP_SECONDS, LEAD_IN_SECONDS
+from reelforge_audio.words import spoken_tokens
+
+JOB_ID = "job-audio-1"
+
+
+class CountingTTS:
+    """The real engine, counting calls, to prove a redelivery speaks nothing again."""
+
+    def __init__(self, inner: TTS) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.calls = 0
+        self.after_call: Callable[[], Awaitable[None]] | None = None
+
+    async def synthesize(self, text: str, voice: str | None = None) -> Speech:
+        self.calls += 1
+        speech = await self.inner.synthesize(text, voice)
+        if self.after_call is not None:
+            await self.after_call()
+        return speech
+
+
+@dataclass
+class Harness:
+    ctx: StageContext
+    bus: InMemoryBus
+    blobs: LocalBlobStore
+    tts: CountingTTS
+    completed: list[Event]
+
+    async def deliver_script(self, script_key: str) -> Event:
+        before = len(self.completed)
+        await self.bus.publish(Event(type=SCRIPT_COMPLETED, job_id=JOB_ID,
+                                     artifacts={"script": script_key}))
+        await self.bus.wait_idle()
+        assert not self.bus.dead_letters, self.bus.dead_letters
+        assert len(self.completed) == before + 1
+        return self.completed[-1]
+
+    async def artifact(self, name: str) -> ArtifactRecord:
+        record = await self.ctx.jobs.get_artifact(JOB_ID, name)
+        assert record is not None, name
+        return record
+
+    async def wav(self, name: str) -> tuple[np.ndarray, int]:
+        data = await self.blobs.get((await self.artifact(name)).key)
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="float32")
+        return samples, rate
+
+
+@pytest.fixture
+async def harness(
+    request: pytest.FixtureRequest, tmp_path: Path, aligner: PocketsphinxAligner,
+    composer: LocalComposer,
+) -> AsyncIterator[Harness]:
+    engine = getattr(request, "param", "espeak_tts")  # the fast engine unless a test asks
+    tts = CountingTTS(request.getfixturevalue(engine))
+    jobs = SQLiteJobStore(tmp_path / "jobs.sqlite")
+    await jobs.start()
+    bus = InMemoryBus(max_attempts=1)
+    blobs = LocalBlobStore(tmp_path / "store")
+    # wrapped in one-member chains as load_providers does; the audio stage uses only these
+    # three capabilities, the others stay unset on purpose
+    providers = Providers(
+        llm=None, image=None, video=None,  # type: ignore[arg-type]
+        tts=build_chain("tts", [tts]), aligner=build_chain("aligner", [aligner]),
+        music=build_chain("music", [composer]),
+    )
+    ctx = StageContext(bus, blobs, jobs, providers, Settings())
+    await jobs.create_job(Job(id=JOB_ID, source_key=job_key(JOB_ID, "ingest", "doc.json"),
+                              settings=JobSettings(duration=30.0, seed=7)))
+    completed: list[Event] = []
+
+    async def collect(event: Event) -> None:
+        completed.append(event)
+
+    await start_service(service, ctx)
+    await bus.subscribe("probe", [AUDIO_COMPLETED], collect)
+    try:
+        yield Harness(ctx, bus, blobs, tts, completed)
+    finally:
+        await bus.close()
+        await jobs.close()
+
+
+async def store_script(harness: Harness) -> str:
+    key = job_key(JOB_ID, "script", "script.json")
+    await harness.ctx.store(key, build_script())
+    await harness.ctx.record(JOB_ID, "script", key, "script", path="script.json")
+    return key
+
+
+@pytest.mark.parametrize("harness", ["piper_tts", "espeak_tts"], indirect=True)
+async def test_service_writes_voiceover_words_and_score(harness: Harness) -> None:
+    event = await harness.deliver_script(await store_script(harness))
+
+    records = {n: await harness.artifact(n) for n in ("voiceover", "words", "score")}
+    assert event.artifacts == {n: r.key for n, r in records.items()}
+    assert records["voiceover"].path == "voiceover.wav"
+    assert records["voiceover"].provider == harness.tts.name
+    assert records["words"].provider == "pocketsphinx:en-us"
+    assert records["score"].provider == "fluidsynth:FluidR3_GM"
+    assert all(r.cost_usd is None for r in records.values())  # local generators are free
+
+    timings = WordTimings.model_validate_json(await harness.blobs.get(records["words"].key))
+    voiceover, rate = await harness.wav("voiceover")
+    assert rate == 48_000 and voiceover.ndim == 1
+    assert len(voiceover) / rate == pytest.approx(timings.duration, abs=1 / rate)
+    assert records["voiceover"].duration == pytest.approx(timings.duration)
+
+    expected = [(t.text, line.index) for line in NARRATION for t in spoken_tokens(line.text)]
+    assert [(w.text, w.line) for w in timings.words] == expected
+    for previous, word in itertools.pairwise(timings.words):
+        assert word.start >= previous.end - 1e-6
+    assert timings.words[0].start >= LEAD_IN_SECONDS - 0.1
+    assert timings.words[-1].end <= timings.duration
+    assert all(w.tts_start is not None and w.tts_end is not None for w in timings.words)
+    assert timings.mean_disagreement is not None and timings.mean_disagreement < 0.1
+    assert timings.max_disagreement is not None and timings.max_disagreement < 0.35
+
+    score, score_rate = await harness.wav("score")
+    assert score_rate == 48_000 and score.shape[1] == 2
+    assert len(score) / score_rate == pytest.approx(timings.duration + END_CARD_SECONDS,
+                                                    abs=0.002)
+    assert np.abs(score).max() < 1.0 and np.sqrt(np.mean(score ** 2)) > 0.005
+
+
+@pytest.mark.parametrize("harness", ["piper_tts"], indirect=True)
+async def test_voiceover_layout_follows_the_script(harness: Harness) -> None:
+    await harness.deliver_script(await store_script(harness))
+    timings = WordTimings.model_validate_json(
+        await harness.blobs.get((await harness.artifact("words")).key))
+    voiceover, rate = await harness.wav("voiceover")
+
+    def word(text: str) -> tuple[float, float]:
+        found = next(w for w in timings.words if w.text == text)
+        assert found.tts_start is not None and found.tts_end is not None
+        return found.tts_start, found.tts_end
+
+    # "harbour town... nobody": the marked pause
+    assert word("nobody")[0] - word("town,")[1] >= 0.3
+    # setup -> escalation is an act change: a longer gap than pause_after
+    assert word("Until")[0] - word("doors.")[1] >= ACT_GAP_SECONDS - 0.05
+    # the gap really is silent in the file
+    gap = voiceover[int((word("doors.")[1] + 0.15) * rate):int((word("Until")[0] - 0.15) * rate)]
+    assert np.abs(gap).max() < 1e-3
+    # and the words are where the sound is
+    first = timings.words[0]
+    speech = voiceover[int(first.start * rate):int(first.end * rate)]
+    assert np.sqrt(np.mean(speech ** 2)) > 0.02
+
+
+async def test_redelivery_reuses_every_output(harness: Harness) -> None:
+    script_key = await store_script(harness)
+    first = await harness.deliver_script(script_key)
+    calls = harness.tts.calls
+    stored = {key: await harness.blobs.get(key) for key in first.artifacts.values()}
+
+    second = await harness.deliver_script(script_key)
+
+    assert harness.tts.calls == calls
+    assert second.artifacts == first.artifacts
+    assert {key: await harness.blobs.get(key) for key in second.artifacts.values()} == stored
+
+
+async def test_cancellation_stops_before_the_next_provider_call(harness: Harness) -> None:
+    script_key = await store_script(harness)
+
+    async def cancel_job() -> None:
+        await harness.ctx.jobs.set_job_status(JOB_ID, Status.cancelled)
+
+    harness.tts.after_call = cancel_job
+    await harness.bus.publish(Event(type=SCRIPT_COMPLETED, job_id=JOB_ID,
+                                    artifacts={"script": script_key}))
+    await harness.bus.wait_idle()
+
+    assert harness.tts.calls == 1
+    assert not harness.completed and not harness.bus.dead_letters
+    assert await harness.ctx.jobs.get_artifact(JOB_ID, "voiceover") is None
+    assert not await harness.blobs.list(f"jobs/{JOB_ID}/audio")

@@ -1,0 +1,37 @@
+"""What the API needs, passed in explicitly (no module globals, no app-state lookups)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from reelforge.blobs import BlobStore
+from reelforge.bus import Bus
+from reelforge.jobstore import JobStore
+from reelforge.metrics import Metrics
+from reelforge.settings import Settings
+
+from reelforge_ingest.errors import DocumentLimits
+
+
+async def _always_ready() -> dict[str, bool]:
+    return {}
+
+
+@dataclass
+class ApiDeps:
+    jobs: JobStore
+    blobs: BlobStore
+    bus: Bus
+    settings: Settings
+    metrics: Metrics = field(default_factory=Metrics)
+    ready: Callable[[], Awaitable[dict[str, bool]]] = _always_ready
+    poll_interval: float = 0.5
+    """s between job-store polls of the event stream"""
+    keepalive: float = 15.0
+    """s of silence after which the event stream sends a comment (proxies drop idle ones)"""
+
+    @property
+    def limits(self) -> DocumentLimits:
+        """The parser's limits, with the upload size the operator configured."""
+        return DocumentLimits(max_bytes=self.settings.api_max_upload_bytes)

@@ -1,0 +1,59 @@
+"""One error shape for every 4xx/5xx: `{"error": {"code", "message"}}`, where the message is
+a sentence a person can act on (what was wrong, what to do)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reelforge_ingest.errors import DocumentError
+
+DOCUMENT_STATUS = {"too_large": 413, "unsupported": 415}
+"""DocumentError code -> HTTP status; every other code is 422."""
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
+
+
+def from_document_error(exc: DocumentError) -> ApiError:
+    return ApiError(DOCUMENT_STATUS.get(exc.code, 422), exc.code, exc.message)
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def describe_validation(errors: list[Any], prefix: str = "") -> str:
+    """Pydantic errors as one readable line: 'settings.duration: must be >= 15; ...'."""
+    parts = []
+    for e in errors:
+        loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body",))
+        where = f"{prefix}{loc}" if loc else prefix.rstrip(".") or "request"
+        parts.append(f"{where}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(error_body("invalid_request", describe_validation(
+            list(exc.errors()))), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code,
+                            headers=getattr(exc, "headers", None))

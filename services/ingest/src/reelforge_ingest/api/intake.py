@@ -1,0 +1,140 @@
+"""Turn a POST /v1/jobs request into a Document and JobSettings, or a 4xx ApiError.
+
+Two request shapes:
+- multipart/form-data with a `file` (PDF, DOCX, Markdown, text, Fountain; the type is read
+  from the bytes) and an optional `settings` field holding JSON;
+- application/json `{"idea": "..."}` or `{"synopsis": "..."}`, plus optional `settings`.
+
+Everything is checked here, before anything is stored: size (from Content-Length before the
+body is read, and again on the bytes), type, text length, settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from pydantic import ValidationError
+from reelforge.models import Document, JobSettings
+from starlette.datastructures import UploadFile
+
+from reelforge_ingest.api.errors import ApiError, describe_validation, from_document_error
+from reelforge_ingest.documents import extract_document, idea_document
+from reelforge_ingest.errors import DocumentError, DocumentLimits, size_text
+
+MULTIPART_OVERHEAD = 64 * 1024
+"""Room for the form's boundaries and the settings field on top of the file itself."""
+JSON_FIELDS = {"idea", "synopsis", "settings"}
+
+
+@dataclass(frozen=True)
+class Submission:
+    document: Document
+    settings: JobSettings
+    filename: str | None = None
+
+
+async def read_submission(request: Request, limits: DocumentLimits) -> Submission:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    _check_declared_size(request, limits)
+    if ctype == "multipart/form-data":
+        return await _from_form(request, limits)
+    if ctype == "application/json":
+        return await _from_json(request, limits)
+    raise ApiError(
+        415, "unsupported",
+        f"unsupported request type {ctype or '(none)'!r}; upload the story as multipart/"
+        "form-data with a 'file' field, or send JSON {\"idea\": \"...\"} or "
+        "{\"synopsis\": \"...\"}",
+    )
+
+
+def _check_declared_size(request: Request, limits: DocumentLimits) -> None:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limits.max_bytes + MULTIPART_OVERHEAD:
+        raise _too_large(int(declared), limits)
+
+
+def _too_large(size: int, limits: DocumentLimits) -> ApiError:
+    return ApiError(
+        413, "too_large",
+        f"the upload is {size_text(size)}, over the {size_text(limits.max_bytes)} limit; send a "
+        "smaller file (e.g. the synopsis alone, or the text without images)",
+    )
+
+
+async def _from_form(request: Request, limits: DocumentLimits) -> Submission:
+    form = await request.form(max_files=1, max_fields=4)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ApiError(422, "missing_file", "the form has no 'file' field; attach the story "
+                       "document as 'file' (PDF, DOCX, Markdown, text or Fountain)")
+    data = await upload.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise _too_large(len(data), limits)
+    raw_settings = form.get("settings")
+    if raw_settings is not None and not isinstance(raw_settings, str):
+        raise ApiError(422, "invalid_settings", "'settings' must be a JSON text field, not a file")
+    settings = parse_settings(_json_object(raw_settings, "settings") if raw_settings else None)
+    document = await _parse(lambda: extract_document(data, upload.filename, limits))
+    return Submission(document, settings, upload.filename)
+
+
+async def _from_json(request: Request, limits: DocumentLimits) -> Submission:
+    body = await request.body()
+    if len(body) > limits.max_bytes:
+        raise _too_large(len(body), limits)
+    payload = _json_object(body.decode("utf-8", errors="replace"), "the request body")
+    unknown = set(payload) - JSON_FIELDS
+    if unknown:
+        raise ApiError(422, "invalid_request", f"unknown field(s) {', '.join(sorted(unknown))}; "
+                       "send 'idea' or 'synopsis', and optionally 'settings'")
+    idea, synopsis = payload.get("idea"), payload.get("synopsis")
+    if (idea is None) == (synopsis is None):
+        raise ApiError(422, "invalid_request", "send exactly one of 'idea' (a sentence or two) "
+                       "or 'synopsis' (the story text)")
+    text = idea if idea is not None else synopsis
+    if not isinstance(text, str):
+        raise ApiError(422, "invalid_request", "'idea'/'synopsis' must be a string")
+    settings = parse_settings(payload.get("settings"))
+    if idea is not None:
+        document = await _parse(lambda: idea_document(text, limits))
+    else:
+        document = await _parse(lambda: extract_document(text.encode("utf-8"), None, limits))
+    return Submission(document, settings)
+
+
+def _json_object(raw: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ApiError(422, "invalid_json", f"{what} is not valid JSON ({exc.msg} at line "
+                       f"{exc.lineno}, column {exc.colno})") from None
+    if not isinstance(value, dict):
+        raise ApiError(422, "invalid_json", f"{what} must be a JSON object")
+    return value
+
+
+def parse_settings(raw: Any) -> JobSettings:
+    if raw is None:
+        return JobSettings()
+    if not isinstance(raw, dict):
+        raise ApiError(422, "invalid_settings", "'settings' must be a JSON object, e.g. "
+                       '{"duration": 30, "aspect": "9:16"}')
+    try:
+        return JobSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_settings",
+                       describe_validation(list(exc.errors()), "settings.")) from None
+
+
+async def _parse(parse: Any) -> Document:
+    """Parsing is CPU-bound: run it off the event loop."""
+    try:
+        document: Document = await asyncio.to_thread(parse)
+    except DocumentError as exc:
+        raise from_document_error(exc) from None
+    return document

@@ -1,0 +1,212 @@
+"""The /v1/jobs routes. Built by a factory closing over the dependencies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from reelforge.blobs import job_key
+from reelforge.events import JOB_SUBMITTED, Event
+from reelforge.jobstore import JobNotFound
+from reelforge.models import STAGES, ArtifactRecord, Job, ProgressEvent, StageState, Status
+from reelforge.runtime import fingerprint
+
+from reelforge_ingest.api.auth import Caller, authenticate
+from reelforge_ingest.api.deps import ApiDeps
+from reelforge_ingest.api.errors import ApiError
+from reelforge_ingest.api.intake import Submission, read_submission
+from reelforge_ingest.api.ratelimit import CreationLimiter
+from reelforge_ingest.api.views import (
+    FINAL,
+    JobCreated,
+    JobPage,
+    JobView,
+    event_data,
+    job_view,
+    links,
+    summary,
+)
+
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "missing or invalid API key"},
+          404: {"description": "no such job for this key's tenant"}}
+CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    413: {"description": "the upload is too large"},
+    415: {"description": "unsupported request or document type"},
+    422: {"description": "empty, too short/long, unreadable document, or bad settings"},
+    429: {"description": "too many jobs created with this key; see Retry-After"},
+}
+
+
+def jobs_router(deps: ApiDeps) -> APIRouter:
+    router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+    limiter = CreationLimiter(deps.jobs, deps.settings.api_rate_limit,
+                              deps.settings.api_rate_window)
+
+    async def caller_job(request: Request, job_id: str) -> tuple[Caller, Job]:
+        caller = await authenticate(request, deps.jobs)
+        try:
+            job = await deps.jobs.get_job(job_id)
+        except JobNotFound:
+            job = None
+        if job is None or job.tenant != caller.tenant:  # another tenant's job is not there
+            raise ApiError(404, "not_found", f"no job {job_id!r} for this API key; list yours "
+                           "with GET /v1/jobs")
+        return caller, job
+
+    @router.post("", status_code=202, response_model=JobCreated, responses=CREATE_ERRORS,
+                 openapi_extra={"requestBody": {"content": {
+                     "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                         "properties": {"file": {"type": "string", "format": "binary"},
+                                        "settings": {"type": "string",
+                                                     "description": "JobSettings as JSON"}}}},
+                     "application/json": {"schema": {"type": "object", "properties": {
+                         "idea": {"type": "string"}, "synopsis": {"type": "string"},
+                         "settings": {"$ref": "#/components/schemas/JobSettings"}}}},
+                 }}})
+    async def create_job(request: Request) -> JSONResponse:
+        """Submit a story (file upload, idea or synopsis); the job runs asynchronously."""
+        caller = await authenticate(request, deps.jobs)
+        submission = await read_submission(request, deps.limits)
+        await limiter.take(caller.key_hash)  # only valid requests count against the limit
+        job = await submit(deps, caller.tenant, submission)
+        body = JobCreated(id=job.id, links=links(job.id))
+        return JSONResponse(body.model_dump(), 202, headers={"Location": body.links.self})
+
+    @router.get("", response_model=JobPage, responses=ERRORS)
+    async def list_jobs(
+        request: Request,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> JobPage:
+        """The caller's jobs, newest first."""
+        caller = await authenticate(request, deps.jobs)
+        jobs = await deps.jobs.list_jobs(caller.tenant, limit=limit, offset=offset)
+        nxt = f"/v1/jobs?limit={limit}&offset={offset + limit}" if len(jobs) == limit else None
+        return JobPage(jobs=[summary(j) for j in jobs], limit=limit, offset=offset, next=nxt)
+
+    @router.get("/{job_id}", response_model=JobView, responses=ERRORS)
+    async def get_job(request: Request, job_id: str) -> JobView:
+        """Status, per-stage status and progress, error, cost, and once the package exists,
+        presigned download URLs of its files."""
+        _, job = await caller_job(request, job_id)
+        return await job_view(job, deps.jobs, deps.blobs, deps.settings.api_url_expiry)
+
+    @router.post("/{job_id}/cancel", response_model=JobView, responses={
+        **ERRORS, 409: {"description": "the job already finished"}})
+    async def cancel_job(request: Request, job_id: str) -> JobView:
+        """Stop the job: deliveries are dropped and no further provider call is made."""
+        _, job = await caller_job(request, job_id)
+        if job.status in FINAL:
+            raise ApiError(409, "conflict", f"the job is already {job.status.value}; only a "
+                           "queued or running job can be cancelled")
+        await deps.jobs.set_job_status(job.id, Status.cancelled, "cancelled by the user")
+        deps.metrics.jobs_finished.labels(Status.cancelled.value).inc()
+        await deps.jobs.add_event(ProgressEvent(job_id=job.id, stage="job", kind="cancelled",
+                                                message="cancelled by the user"))
+        job = await deps.jobs.get_job(job.id)
+        return await job_view(job, deps.jobs, deps.blobs, deps.settings.api_url_expiry)
+
+    @router.post("/{job_id}/retry", status_code=202, response_model=JobView, responses={
+        **ERRORS, 409: {"description": "the job is not failed or cancelled"}})
+    async def retry_job(request: Request, job_id: str) -> JobView:
+        """Resume a failed or cancelled job from where it stopped (finished work is reused)."""
+        _, job = await caller_job(request, job_id)
+        if job.status not in (Status.failed, Status.cancelled):
+            raise ApiError(409, "conflict", f"the job is {job.status.value}; only a failed or "
+                           "cancelled job can be retried")
+        await restart(deps, job)
+        job = await deps.jobs.get_job(job.id)
+        return await job_view(job, deps.jobs, deps.blobs, deps.settings.api_url_expiry)
+
+    @router.get("/{job_id}/events", responses={
+        **ERRORS, 200: {"content": {"text/event-stream": {}},
+                        "description": "server-sent progress events; ends with `end`"}})
+    async def job_events(
+        request: Request,
+        job_id: str,
+        after: Annotated[int, Query(ge=0, description="resume after this event number")] = 0,
+        last_event_id: Annotated[str | None, Header()] = None,
+    ) -> StreamingResponse:
+        """Progress as server-sent events (`progress`, then one `end` when the job is final).
+        Reconnecting clients resume with Last-Event-ID (or ?after=N)."""
+        _, job = await caller_job(request, job_id)
+        if last_event_id and last_event_id.isdigit():
+            after = max(after, int(last_event_id))
+        return StreamingResponse(
+            stream_events(deps, job.id, after, request), media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    return router
+
+
+async def submit(deps: ApiDeps, tenant: str, submission: Submission) -> Job:
+    """Store the document, create the job, record it, publish `job.submitted`."""
+    job_id = uuid.uuid4().hex
+    document = submission.document
+    source_key = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
+    await deps.blobs.put(source_key, document.model_dump_json(indent=2).encode(),
+                         "application/json")
+    stages = {s: StageState() for s in STAGES}
+    stages["ingest"] = StageState(status=Status.completed)
+    # `running` in the store from the start: the pipeline owns the job now, and the sweeper
+    # re-publishes job.submitted if the event is ever lost. The API shows it as queued.
+    job = Job(id=job_id, tenant=tenant, status=Status.running, settings=submission.settings,
+              source_key=source_key, stages=stages)
+    await deps.jobs.create_job(job)
+    await deps.jobs.record_artifact(job_id, ArtifactRecord(
+        name="document", key=source_key, stage="ingest", path=None))
+    await deps.jobs.add_event(ProgressEvent(
+        job_id=job_id, stage="ingest", kind="completed",
+        message=f"{document.format} document, {len(document.text):,} characters"))
+    await deps.bus.publish(Event(type=JOB_SUBMITTED, job_id=job_id,
+                                 artifacts={"document": source_key}))
+    deps.metrics.jobs_submitted.inc()
+    return job
+
+
+async def restart(deps: ApiDeps, job: Job) -> None:
+    """A new run from the failed stage: bump the run (fresh fan-in groups), put every stage
+    that did not complete back in the queue, re-publish job.submitted. Stages find their
+    cached outputs, so only what failed (and what depends on it) is redone."""
+    await deps.jobs.bump_run(job.id)
+    for name, state in job.stages.items():
+        if state.status != Status.completed:
+            await deps.jobs.set_stage(job.id, name, Status.queued)
+    await deps.jobs.set_job_status(job.id, Status.running)
+    await deps.jobs.add_event(ProgressEvent(job_id=job.id, stage="job", kind="info",
+                                            message=f"retry after: {job.error or job.status}"))
+    await deps.bus.publish(Event(type=JOB_SUBMITTED, job_id=job.id,
+                                 artifacts={"document": job.source_key}))
+
+
+async def stream_events(deps: ApiDeps, job_id: str, after: int,
+                        request: Request) -> AsyncIterator[str]:
+    """Poll the job store's progress events; end once the job is final and drained."""
+    last_sent = time.monotonic()
+    while True:
+        events = await deps.jobs.list_events(job_id, after)
+        for event in events:
+            after = event.seq
+            yield f"id: {event.seq}\nevent: progress\ndata: {event_data(event)}\n\n"
+            last_sent = time.monotonic()
+        job = await deps.jobs.get_job(job_id)
+        if job.status in FINAL:
+            if not await deps.jobs.list_events(job_id, after):
+                end = json.dumps({"status": job.status.value, "error": job.error})
+                yield f"event: end\ndata: {end}\n\n"
+                return
+            continue
+        if await request.is_disconnected():
+            return
+        if time.monotonic() - last_sent > deps.keepalive:
+            yield ": keepalive\n\n"
+            last_sent = time.monotonic()
+        await asyncio.sleep(deps.poll_interval)

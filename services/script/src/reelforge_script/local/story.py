@@ -1,0 +1,158 @@
+"""A Document read as a story: titled, split into headed paragraphs, logline set aside.
+
+Sections from ingest (Markdown headings, Fountain scene headings) are used when present;
+otherwise headings are recovered from the raw text, so a plain `Document(text=...)` reads
+the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from reelforge.models import Document, Section
+
+from reelforge_script.local.text import heading_of, paragraphs, sentences, strip_markup, word_count
+
+FOUNTAIN_HEADING = re.compile(r"^(?:INT|EXT|EST|INT\.?/EXT|I/E)[.\s]", re.IGNORECASE)
+CHARACTER_CUE = re.compile(r"^[A-Z][A-Z .'\-]{1,30}(?:\s*\([A-Z. ']+\))?$")
+TRANSITION = re.compile(r"^[A-Z .]+(?:TO|IN|OUT):?$")
+PREFACE_MAX_WORDS = 80
+PREFACE_MIN_WORDS = 8
+TITLE_PAGE = re.compile(r"^(?:Title|Credit|Author|Authors|Source|Draft date|Contact):", re.I)
+SHOUTED_NAME = re.compile(r"\b(?!INT\b|EXT\b)[A-Z][A-Z'\-]{1,}\b")
+"""Screenplays capitalise a character's name when they first appear ('JUNE PARK')."""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    heading: str | None
+    section: int
+
+
+@dataclass(frozen=True)
+class Story:
+    title: str | None
+    preface: str | None
+    paragraphs: tuple[Paragraph, ...]
+
+    @cached_property
+    def body(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+    @cached_property
+    def sentences(self) -> list[str]:
+        return [s for p in self.paragraphs for s in sentences(p.text)]
+
+    @cached_property
+    def all_text(self) -> str:
+        return "\n\n".join(filter(None, [self.preface, self.body]))
+
+
+def read_story(document: Document) -> Story:
+    sections = document.sections or sections_from_text(document.text)
+    sections = [s for s in sections if not TITLE_PAGE.match(s.text.strip()) or s.heading]
+    title = document.title or _title_page(document.text) or _first_heading(sections)
+    headed = _headed_paragraphs(sections, title, screenplay=document.format == "fountain")
+    preface = _preface(headed)
+    body = headed[1:] if preface else headed
+    return Story(title=title, preface=preface, paragraphs=tuple(body))
+
+
+def story_from_context(context: dict[str, Any]) -> Story:
+    return read_story(Document.model_validate(context["document"]))
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def sections_from_text(text: str) -> list[Section]:
+    """Split raw Markdown/Fountain/plain text at heading lines."""
+    found: list[Section] = []
+    heading: str | None = None
+    lines: list[str] = []
+    for line in text.splitlines():
+        new_heading = heading_of(line) or _fountain_heading(line)
+        if new_heading is None:
+            lines.append(line)
+            continue
+        if heading is not None or "".join(lines).strip():
+            found.append(Section(heading=heading, text="\n".join(lines)))
+        heading, lines = new_heading, []
+    found.append(Section(heading=heading, text="\n".join(lines)))
+    return [s for s in found if s.text.strip() or s.heading]
+
+
+def _fountain_heading(line: str) -> str | None:
+    stripped = line.strip()
+    return stripped if FOUNTAIN_HEADING.match(stripped) else None
+
+
+def _first_heading(sections: list[Section]) -> str | None:
+    """The first heading that is a title, not a screenplay scene heading."""
+    return next(
+        (s.heading for s in sections if s.heading and not FOUNTAIN_HEADING.match(s.heading)),
+        None,
+    )
+
+
+def _title_page(text: str) -> str | None:
+    """A Fountain title page's `Title:` line."""
+    match = re.match(r"\s*Title:\s*(.+)", text)
+    return match.group(1).strip() if match else None
+
+
+def _headed_paragraphs(
+    sections: list[Section], title: str | None, *, screenplay: bool
+) -> list[Paragraph]:
+    result: list[Paragraph] = []
+    for number, section in enumerate(sections):
+        heading = section.heading
+        if heading and title and heading.strip().lower() == title.strip().lower():
+            heading = None
+        text = strip_markup(section.text)
+        if screenplay:
+            text = _fold_dialogue(text)
+            text = SHOUTED_NAME.sub(lambda m: m.group(0).title(), text)
+        for block in paragraphs(text):
+            if heading_of(block) is None:
+                result.append(Paragraph(text=block, heading=heading, section=number))
+    return result
+
+
+def _fold_dialogue(text: str) -> str:
+    """Fountain dialogue reads as prose: a cue line `MARA` over a speech becomes 'Mara says:'."""
+    lines = text.splitlines()
+    out: list[str] = []
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if TRANSITION.match(stripped) and stripped.endswith(("TO:", "OUT.", "IN:")):
+            continue
+        following = lines[number + 1].strip() if number + 1 < len(lines) else ""
+        if _is_cue(stripped) and following and not following.isupper():
+            name = re.sub(r"\s*\(.*\)$", "", stripped).title()
+            out.append(f"{name} says: {following}")
+            lines[number + 1] = ""
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _is_cue(line: str) -> bool:
+    return bool(CHARACTER_CUE.match(line)) and line.isupper() and len(line.split()) <= 3
+
+
+def _preface(headed: list[Paragraph]) -> str | None:
+    """A short first paragraph standing alone before headed parts is the author's logline."""
+    if len(headed) < 4:
+        return None
+    first, rest = headed[0], headed[1:]
+    alone = all(p.section != first.section for p in rest)
+    later_parts_headed = any(p.heading for p in rest)
+    size = word_count(first.text)
+    if alone and later_parts_headed and PREFACE_MIN_WORDS <= size <= PREFACE_MAX_WORDS:
+        return first.text
+    return None

@@ -1,0 +1,33 @@
+"""Stage 1 as a service: job.submitted → script.json → script.completed."""
+
+from __future__ import annotations
+
+from reelforge.events import JOB_SUBMITTED, SCRIPT_COMPLETED, Event
+from reelforge.models import Document
+from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+
+from reelforge_script.stage import SCRIPT_VERSION, write_script
+
+STAGE = "script"
+
+
+async def on_job_submitted(event: Event, ctx: StageContext) -> None:
+    job = await ctx.job(event.job_id)
+    await ctx.stage_started(job, STAGE)
+    document = await ctx.load(job.source_key, Document)
+    s = job.settings
+    fp = fingerprint(SCRIPT_VERSION, document, s.duration, s.title, s.seed, ctx.providers.llm.name)
+    key = output_key(job.id, STAGE, "script.json", fp)
+    if not await ctx.reuse(job, STAGE, key):
+        await ctx.check_cancelled(job.id)
+        script = await write_script(document, s, ctx.providers.llm)
+        await ctx.store(key, script)
+    await ctx.record(
+        job.id, "script", key, STAGE, provider=ctx.providers.llm.name, path="script.json"
+    )
+    await ctx.jobs.add_items(job.id, job.group("assembly"), ["audio", "video"])
+    await ctx.stage_completed(job.id, STAGE)
+    await ctx.publish(event.follow(SCRIPT_COMPLETED, artifacts={"script": key}))
+
+
+service = Service(name=STAGE, consumers=[Consumer("script", [JOB_SUBMITTED], on_job_submitted)])

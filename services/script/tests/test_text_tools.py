@@ -1,0 +1,77 @@
+"""The small tools under the analyst: speakable text, phrase cuts, scene partitions."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import pytest
+from reelforge.runtime import Service
+from reelforge_script.local.phrasing import fit_words, without_appositives, without_lead_in
+from reelforge_script.local.segmentation import Boundary, Unit, partition
+from reelforge_script.speakable import number_words, speakable
+
+
+@pytest.mark.parametrize(
+    ("raw", "spoken"),
+    [
+        ("In 1893, 3 ships sank.", "In eighteen ninety-three, three ships sank."),
+        ('Rock & roll (loudly) — 100% "true"', "Rock and roll, one hundred percent true"),
+        ("The keeper\u2019s #1 rule: 2.5 lamps", "The keeper's one rule: two point five lamps"),
+    ],
+)
+def test_speakable_spells_numbers_and_drops_symbols(raw: str, spoken: str) -> None:
+    assert speakable(raw) == spoken
+
+
+def test_number_words() -> None:
+    assert number_words(21) == "twenty-one"
+    assert number_words(305) == "three hundred and five"
+    assert number_words(2024) == "two thousand and twenty-four"
+
+
+def test_cuts_land_on_content_words_before_a_break() -> None:
+    sentence = "Mara Quinn has kept the light on Skerry Rock for nineteen long years."
+    cut = fit_words(sentence, 7)
+    assert cut == "Mara Quinn has kept the light"
+    assert fit_words("Short line.", 7) == "Short line."
+
+
+def test_appositives_and_lead_ins_can_go() -> None:
+    people, places = {"Mara", "Quinn"}, {"Blackwood", "Gull", "Point"}
+    assert (
+        without_appositives("Mara Quinn, the last keeper, climbs the stairs.", people, places)
+        == "Mara Quinn climbs the stairs."
+    )
+    assert (
+        without_appositives("On Gull Point, the wreckers light a fire.", people, places)
+        == "On Gull Point, the wreckers light a fire."
+    )
+    assert without_lead_in("That night, for the first time, the rock is dark.") == (
+        "The rock is dark."
+    )
+    assert without_lead_in("One night Mara sees lanterns, far away.") == (
+        "One night Mara sees lanterns, far away."
+    )
+
+
+def test_partition_prefers_section_ends_and_even_sizes() -> None:
+    def unit(words: int, end: Boundary) -> Unit:
+        return Unit(text="w " * words, words=words, heading=None, end=end)
+
+    units = [
+        unit(10, Boundary.SENTENCE),
+        unit(10, Boundary.SECTION),
+        unit(10, Boundary.SENTENCE),
+        unit(10, Boundary.PARAGRAPH),
+        unit(10, Boundary.SENTENCE),
+        unit(10, Boundary.SECTION),
+    ]
+    groups = partition(units, 2)
+    assert [len(g) for g in groups] == [2, 4]
+    assert [len(g) for g in partition(units, 3)] == [2, 2, 2]
+
+
+def test_service_entry_point_is_installed() -> None:
+    (found,) = [ep for ep in entry_points(group="reelforge.services") if ep.name == "script"]
+    service = found.load()
+    assert isinstance(service, Service) and service.consumers[0].queue == "script"

@@ -1,0 +1,73 @@
+"""`image.local`: the procedural renderer behind the ImageGen protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from reelforge.providers import FrameRequest
+from reelforge.settings import Settings
+
+from reelforge_storyboard.render.depthmap import encode_png
+from reelforge_storyboard.render.layout import Layout, layout_for
+from reelforge_storyboard.render.renderer import frame_inputs, render_frame
+
+
+class LocalImageGen:
+    """Offline previs frames, with the depth map embedded in the PNG (see `depthmap`).
+
+    Beyond `generate` it tells the stage what a frame depends on (`frame_inputs`, for the
+    cache key) and how it is composed (`layout_for`, for the shot's subject focus), both
+    without rendering.
+    """
+
+    name = "local"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def generate(self, request: FrameRequest) -> bytes:
+        # Prefetch admits many scenes at once. They queue on this provider's own threads,
+        # not the event loop's default executor (where waiting renders used to hold every
+        # thread, stalling blob writes and the audio stage's providers), and render one per
+        # core but one: rendering more at once only multiplies memory (a 1920 canvas holds a
+        # few hundred MB of float buffers) while the rest of the pipeline wants a core too.
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=render_workers(),
+                                            thread_name_prefix="reelforge-frame")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.render_png,
+                                                                request)
+
+    def render_png(self, request: FrameRequest) -> bytes:
+        try:
+            frame = render_frame(request)
+            return encode_png(frame.rgb, frame.nearness)
+        finally:
+            release_memory()
+
+    def layout_for(self, request: FrameRequest) -> Layout:
+        return layout_for(request)
+
+    def frame_inputs(self, request: FrameRequest) -> dict[str, Any]:
+        return frame_inputs(request)
+
+
+def render_workers() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1)
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
+
+
+def release_memory() -> None:
+    """Hand the frame's freed float buffers back to the OS (glibc keeps them in its arenas
+    otherwise, and a long embedded run would carry their peak into every later stage)."""
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)

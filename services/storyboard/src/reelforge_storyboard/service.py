@@ -1,0 +1,179 @@
+"""Stages 4–5 as a service: script.completed → one frame and one shot prompt per scene.
+
+Queue `storyboard` fans the script out into `storyboard.scene` events (one work item per
+scene, numbered 01, 02, … in script order); queue `storyboard.scenes` handles one scene:
+frame (image provider), then shot prompt (LLM `shot` task), then fan-in. Whoever completes
+the last item publishes `storyboard.completed`. Outputs are keyed by fingerprints of exactly
+what they depend on, so a redelivery or rerun reuses them and editing one scene redraws only
+that scene.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reelforge.bus import Permanent
+from reelforge.events import SCRIPT_COMPLETED, STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
+from reelforge.models import MASTER_SIDE, Job, Scene, Script, ShotPlan
+from reelforge.providers import Budget, CallLog, FrameRequest, track_calls
+from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+
+from reelforge_storyboard.frames import normalise_frame, preview_b64
+from reelforge_storyboard.shots import shot_context, shot_duration, shot_from_plan
+
+STAGE = "storyboard"
+CANVAS_SIDE = MASTER_SIDE
+"""Frames are rendered on the square master canvas (tests shrink this)."""
+FRAME_VERSION = 1
+SHOT_VERSION = 1
+
+
+def scene_items(script: Script) -> list[str]:
+    """Work item ids: two digits from 01, one per scene in script order."""
+    return [f"{position:02d}" for position in range(1, len(script.scenes) + 1)]
+
+
+def scene_for_item(script: Script, item: str | None) -> Scene:
+    if item is None or not item.isdigit() or not 1 <= int(item) <= len(script.scenes):
+        raise Permanent(f"storyboard item {item!r} is not a scene of this script")
+    return script.scenes[int(item) - 1]
+
+
+def frame_request(script: Script, scene: Scene, job_seed: int) -> FrameRequest:
+    """seed = job seed + scene index: the local renderer subtracts the index again to seed
+    each location's look from the job seed alone."""
+    return FrameRequest(prompt=script.frame_prompt(scene), scene=scene, script=script,
+                        width=CANVAS_SIDE, height=CANVAS_SIDE, seed=job_seed + scene.index)
+
+
+async def _script_key(event: Event, ctx: StageContext) -> str:
+    return event.artifacts.get("script") or await ctx.artifact_key(event.job_id, "script")
+
+
+async def on_script_completed(event: Event, ctx: StageContext) -> None:
+    job = await ctx.job(event.job_id)
+    script_key = await _script_key(event, ctx)
+    script = await ctx.load(script_key, Script)
+    items = scene_items(script)
+    await ctx.jobs.add_items(job.id, job.group(STAGE), items)
+    await ctx.stage_started(job, STAGE)
+    for item in items:
+        await ctx.publish(event.follow(STORYBOARD_SCENE, item=item,
+                                       artifacts={"script": script_key}))
+
+
+async def on_storyboard_scene(event: Event, ctx: StageContext) -> None:
+    job = await ctx.job(event.job_id)
+    script_key = await _script_key(event, ctx)
+    script = await ctx.load(script_key, Script)
+    scene = scene_for_item(script, event.item)
+    item = f"{script.scenes.index(scene) + 1:02d}"
+    request = frame_request(script, scene, job.settings.seed)
+
+    frame_key, frame_png = await _frame(ctx, job, item, request)
+    await _shot(ctx, job, item, script, scene, request, frame_key, frame_png)
+
+    remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), item)
+    await ctx.progress(job.id, STAGE, "item", f"scene {item} storyboarded")
+    if remaining == 0:
+        await ctx.stage_completed(job.id, STAGE)
+        await ctx.publish(event.follow(STORYBOARD_COMPLETED, artifacts={"script": script_key}))
+
+
+def _frame_identity(ctx: StageContext, request: FrameRequest) -> Any:
+    """What a frame depends on. A renderer that reads the structured scene says which parts
+    (`frame_inputs`); a prompt-driven model depends on the prompt, size and seed."""
+    inputs = getattr(ctx.providers.image, "frame_inputs", None)
+    if callable(inputs):
+        return inputs(request)
+    return {"prompt": request.prompt, "size": [request.width, request.height],
+            "seed": request.seed}
+
+
+def _identity(provider: Any) -> str:
+    """What a provider's output depends on: a chain's `identity` (its members and models),
+    else the provider's name."""
+    return str(getattr(provider, "identity", None) or provider.name)
+
+
+def _budget(job: Job) -> Budget:
+    return Budget(job.budget_usd, job.cost_usd)
+
+
+async def _record_new(ctx: StageContext, job: Job, name: str, key: str, path: str,
+                      calls: CallLog, fallback_provider: str) -> None:
+    """Record a freshly made output with the provider that actually answered and its cost."""
+    cost = calls.cost_usd or None
+    await ctx.record(job.id, name, key, STAGE, provider=calls.provider or fallback_provider,
+                     path=path, cost_usd=cost)
+    if cost:
+        await ctx.jobs.add_cost(job.id, cost)
+
+
+async def _record_reused(ctx: StageContext, job: Job, name: str, key: str, path: str,
+                         provider: str) -> None:
+    """A reused output keeps the record it was stored with (its provider and cost)."""
+    existing = await ctx.jobs.get_artifact(job.id, name)
+    if existing is None or existing.key != key:
+        await ctx.record(job.id, name, key, STAGE, provider=provider, path=path)
+
+
+async def _frame(
+    ctx: StageContext, job: Job, item: str, request: FrameRequest
+) -> tuple[str, bytes | None]:
+    """The frame's key, and its bytes when they were just made (saves a read)."""
+    image = ctx.providers.image
+    fp = fingerprint(FRAME_VERSION, _identity(image), _frame_identity(ctx, request))
+    key = output_key(job.id, STAGE, f"{item}.png", fp)
+    name, path = f"frame/{item}", f"storyboard/{item}.png"
+    if await ctx.reuse(job, STAGE, key):
+        await _record_reused(ctx, job, name, key, path, image.name)
+        return key, None
+    await ctx.check_cancelled(job.id)
+    with track_calls(_budget(job)) as calls:
+        answer = await image.generate(request)
+    png = normalise_frame(answer, CANVAS_SIDE)
+    await ctx.blobs.put(key, png, "image/png")
+    await _record_new(ctx, job, name, key, path, calls, image.name)
+    return key, png
+
+
+def _composed_focus(ctx: StageContext, request: FrameRequest) -> tuple[float, float] | None:
+    """The subject focus the local renderer composed; None for models that do not say."""
+    layout_for = getattr(ctx.providers.image, "layout_for", None)
+    return tuple(layout_for(request).focus) if callable(layout_for) else None  # type: ignore[return-value]
+
+
+async def _shot(
+    ctx: StageContext, job: Job, item: str, script: Script, scene: Scene,
+    request: FrameRequest, frame_key: str, frame_png: bytes | None,
+) -> str:
+    llm = ctx.providers.llm
+    focus = _composed_focus(ctx, request)
+    genres = [g.label for g in script.patterns.genres]
+    tones = [t.label for t in script.patterns.tones]
+    fp = fingerprint(SHOT_VERSION, frame_key, scene, script.title, genres, tones,
+                     shot_duration(script, scene), _identity(llm), focus)
+    key = output_key(job.id, STAGE, f"{item}.json", fp)
+    name, path = f"shot/{item}", f"shots/{item}.json"
+    if await ctx.reuse(job, STAGE, key):
+        await _record_reused(ctx, job, name, key, path, llm.name)
+        return key
+    png = frame_png if frame_png is not None else await ctx.blobs.get(frame_key)
+    context = shot_context(script, scene, preview_b64(png))
+    await ctx.check_cancelled(job.id)
+    with track_calls(_budget(job)) as calls:
+        plan = await llm.complete("shot", context, ShotPlan)
+    await ctx.store(key, shot_from_plan(plan, script, scene, focus))
+    await _record_new(ctx, job, name, key, path, calls, llm.name)
+    return key
+
+
+service = Service(
+    name=STAGE,
+    consumers=[
+        Consumer("storyboard", [SCRIPT_COMPLETED], on_script_completed),
+        Consumer("storyboard.scenes", [STORYBOARD_SCENE], on_storyboard_scene, prefetch=30,
+                 prefetch_setting="storyboard_prefetch"),
+    ],
+)

@@ -1,0 +1,57 @@
+"""Shot planning: the image-to-video prompt for one frame.
+
+The LLM (task "shot") chooses the camera move, action and atmosphere from the scene and the
+frame; timing is not left to it. A shot lasts as long as its narration is planned to take,
+because the assembly stage cuts on the voiceover: the clip has to cover the words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reelforge.models import Scene, Script, Shot, ShotPlan
+
+MIN_SPOKEN_SECONDS = 2.5
+CLIP_MARGIN_SECONDS = 1.5
+"""Extra picture beyond the planned narration, so assembly can retime without freezing."""
+
+
+def planned_narration_seconds(script: Script, scene: Scene) -> float:
+    """Words over the script's speaking rate, plus the pauses after the lines."""
+    lines = [line for line in script.narration if line.scene == scene.index]
+    spoken = sum(len(line.text.split()) / script.words_per_second + line.pause_after
+                 for line in lines)
+    return max(MIN_SPOKEN_SECONDS, spoken)
+
+
+def shot_duration(script: Script, scene: Scene) -> float:
+    return round(planned_narration_seconds(script, scene) + CLIP_MARGIN_SECONDS, 3)
+
+
+def shot_context(script: Script, scene: Scene, frame_png_b64: str) -> dict[str, Any]:
+    """What the `shot` task is given (the same keys for the local and remote LLMs)."""
+    return {
+        "scene": scene.model_dump(mode="json"),
+        "script": {
+            "title": script.title,
+            "genres": [g.label for g in script.patterns.genres],
+            "tones": [t.label for t in script.patterns.tones],
+        },
+        "frame_png_b64": frame_png_b64,
+    }
+
+
+def shot_from_plan(
+    plan: ShotPlan, script: Script, scene: Scene, focus: tuple[float, float] | None
+) -> Shot:
+    """The stored Shot: the plan's creative choices, our timing, and the composed focus when
+    the renderer knows it (else the planner's guess)."""
+    return Shot(
+        scene=scene.index,
+        camera=plan.camera,
+        action=plan.action,
+        atmosphere=plan.atmosphere,
+        prompt=plan.prompt,
+        duration=shot_duration(script, scene),
+        focus=focus if focus is not None else plan.focus,
+    )

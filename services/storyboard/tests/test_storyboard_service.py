@@ -1,0 +1,225 @@
+"""The storyboard service on the in-memory runtime: script.completed in; a frame and a shot
+per scene stored and recorded; one storyboard.completed out, even with many scenes in flight;
+redeliveries and reruns reuse what exists."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from reelforge.events import SCRIPT_COMPLETED, STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
+from reelforge.models import JobSettings, Script, Shot, Status
+from reelforge.providers import FrameRequest, Providers
+from reelforge.providers.chain import build_chain
+from reelforge.settings import Settings
+from reelforge_storyboard import service as storyboard
+from reelforge_storyboard.render import LocalImageGen, read_nearness
+from reelforge_storyboard.shots import shot_duration
+from storyboard_samples import FakeShotLLM, Harness, SceneSpec, build_script, running
+
+SIDE = 96
+JOB = "job-storyboard"
+SPECS = [
+    SceneSpec("harbour", "sea", time="dawn", characters=("mara",), name="Old Lighthouse"),
+    SceneSpec("harbour", "sea", time="dusk", characters=("mara", "vance")),
+    SceneSpec("streets", "city", time="night", characters=("vance",)),
+    SceneSpec("woods", "forest", time="day", characters=("mara", "ella")),
+    SceneSpec("cellar", "interior", time="night", characters=()),
+]
+
+
+class CountingImageGen(LocalImageGen):
+    """The real renderer, counting frames drawn, to prove reuse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[int] = []
+
+    async def generate(self, request: FrameRequest) -> bytes:
+        self.calls.append(request.scene.index)
+        return await super().generate(request)
+
+
+class RemoteImageGen:
+    """A prompt-only model answering in its own size and format (16:9 JPEG)."""
+
+    name = "remote-images"
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    async def generate(self, request: FrameRequest) -> bytes:
+        self.prompts.append(request.prompt)
+        image = np.zeros((72, 128, 3), np.uint8)
+        image[:, :, 1] = np.linspace(0, 255, 128, dtype=np.uint8)[None, :]
+        ok, jpeg = cv2.imencode(".jpg", image)
+        assert ok
+        return jpeg.tobytes()
+
+
+@pytest.fixture(autouse=True)
+def small_canvas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storyboard, "CANVAS_SIDE", SIDE)
+
+
+@pytest.fixture
+def llm() -> FakeShotLLM:
+    return FakeShotLLM()
+
+
+@pytest.fixture
+def images() -> CountingImageGen:
+    return CountingImageGen()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, llm: FakeShotLLM, images: CountingImageGen
+                  ) -> AsyncIterator[Harness]:
+    providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=images,  # type: ignore[arg-type]
+                          video=None)  # type: ignore[arg-type]
+    settings = Settings(storyboard_prefetch=8)
+    async with running(tmp_path, [storyboard.service], providers, settings) as h:
+        yield h
+
+
+async def run_storyboard(harness: Harness, script: Script, settings: JobSettings | None = None
+                         ) -> str:
+    if not await harness.jobs.list_jobs("local"):
+        await harness.add_job(JOB, settings or JobSettings(seed=3))
+    key = await harness.store_script(JOB, script)
+    await harness.deliver(Event(type=SCRIPT_COMPLETED, job_id=JOB, artifacts={"script": key}))
+    return key
+
+
+async def test_every_scene_gets_a_frame_and_a_shot_and_the_stage_completes_once(
+    harness: Harness, llm: FakeShotLLM, images: CountingImageGen
+) -> None:
+    script = build_script(SPECS)
+    script_key = await run_storyboard(harness, script)
+
+    scene_events = harness.of_type(STORYBOARD_SCENE)
+    assert sorted(e.item for e in scene_events) == ["01", "02", "03", "04", "05"]
+    assert all(e.artifacts == {"script": script_key} for e in scene_events)
+    completed = harness.of_type(STORYBOARD_COMPLETED)
+    assert len(completed) == 1 and completed[0].artifacts == {"script": script_key}
+    assert sorted(images.calls) == [0, 1, 2, 3, 4] and len(llm.calls) == 5
+
+    job = await harness.jobs.get_job(JOB)
+    assert job.stages["storyboard"].status == Status.completed
+    assert await harness.jobs.item_counts(JOB, job.group("storyboard")) == (5, 5)
+    for position, scene in enumerate(script.scenes, start=1):
+        item = f"{position:02d}"
+        frame = await harness.jobs.get_artifact(JOB, f"frame/{item}")
+        shot_record = await harness.jobs.get_artifact(JOB, f"shot/{item}")
+        assert frame is not None and shot_record is not None
+        assert frame.path == f"storyboard/{item}.png" and frame.provider == "local"
+        assert shot_record.path == f"shots/{item}.json" and shot_record.provider == "fake-llm"
+        assert frame.key.startswith(f"jobs/{JOB}/storyboard/{item}-")
+        png = await harness.blobs.get(frame.key)
+        image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+        assert image.shape == (SIDE, SIDE, 3)
+        assert read_nearness(png) is not None  # the depth rides along for parallax
+
+        shot = await harness.ctx.load(shot_record.key, Shot)
+        assert shot.scene == scene.index
+        assert shot.duration == pytest.approx(shot_duration(script, scene))
+        request = storyboard.frame_request(script, scene, 3)
+        assert shot.focus == images.layout_for(request).focus  # composed, not guessed
+
+
+async def test_the_shot_planner_sees_the_scene_the_script_and_a_small_frame(
+    harness: Harness, llm: FakeShotLLM
+) -> None:
+    script = build_script(SPECS[:2])
+    await run_storyboard(harness, script)
+    context = next(c for c in llm.calls if c["scene"]["index"] == 1)
+    assert context["scene"] == script.scenes[1].model_dump(mode="json")
+    assert context["script"] == {"title": script.title, "genres": ["thriller"], "tones": ["dark"]}
+    preview = base64.b64decode(context["frame_png_b64"])
+    image = cv2.imdecode(np.frombuffer(preview, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (SIDE, SIDE, 3)
+
+
+async def test_a_redelivered_scene_reuses_its_frame_and_shot(
+    harness: Harness, llm: FakeShotLLM, images: CountingImageGen
+) -> None:
+    script_key = await run_storyboard(harness, build_script(SPECS))
+    before = await harness.jobs.get_artifact(JOB, "frame/02")
+    await harness.deliver(Event(type=STORYBOARD_SCENE, job_id=JOB, item="02",
+                                artifacts={"script": script_key}))
+    assert len(images.calls) == 5 and len(llm.calls) == 5
+    assert await harness.jobs.get_artifact(JOB, "frame/02") == before
+
+
+async def test_editing_one_scene_redraws_only_that_scene(
+    harness: Harness, llm: FakeShotLLM, images: CountingImageGen
+) -> None:
+    script = build_script(SPECS)
+    await run_storyboard(harness, script)
+    edited = script.model_copy(deep=True)
+    edited.scenes[3].summary = "Mara runs between the pines."
+    await harness.jobs.bump_run(JOB)
+    await run_storyboard(harness, edited)
+    assert len(images.calls) == 6 and images.calls[5] == 3  # only the edited scene redrawn
+    assert len(llm.calls) == 6
+    assert len(harness.of_type(STORYBOARD_COMPLETED)) == 2  # one per run
+
+
+async def test_a_remote_model_frame_is_squared_and_its_focus_comes_from_the_plan(
+    tmp_path: Path, llm: FakeShotLLM
+) -> None:
+    remote = RemoteImageGen()
+    providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=remote,  # type: ignore[arg-type]
+                          video=None)  # type: ignore[arg-type]
+    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+        script = build_script(SPECS[:2])
+        await run_storyboard(harness, script)
+        assert sorted(remote.prompts) == sorted(script.frame_prompt(s) for s in script.scenes)
+        record = await harness.jobs.get_artifact(JOB, "frame/01")
+        assert record is not None and record.provider == "remote-images"
+        png = await harness.blobs.get(record.key)
+        assert png.startswith(b"\x89PNG")
+        image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+        assert image.shape == (SIDE, SIDE, 3)
+        shot_record = await harness.jobs.get_artifact(JOB, "shot/01")
+        assert shot_record is not None
+        assert (await harness.ctx.load(shot_record.key, Shot)).focus == (0.5, 0.5)
+
+
+async def test_through_a_provider_chain_the_local_extras_still_apply(
+    tmp_path: Path, llm: FakeShotLLM
+) -> None:
+    local = CountingImageGen()
+    providers = Providers(llm=build_chain("llm", [llm]), tts=None, aligner=None,  # type: ignore[arg-type]
+                          music=None, image=build_chain("image", [local]), video=None)  # type: ignore[arg-type]
+    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+        script = build_script(SPECS[:2])
+        await run_storyboard(harness, script)
+        record = await harness.jobs.get_artifact(JOB, "shot/02")
+        frame = await harness.jobs.get_artifact(JOB, "frame/02")
+        assert record is not None and frame is not None
+        assert (frame.provider, record.provider) == ("local", "fake-llm")
+        shot = await harness.ctx.load(record.key, Shot)
+        request = storyboard.frame_request(script, script.scenes[1], 3)
+        assert shot.focus == local.layout_for(request).focus
+
+
+async def test_an_item_outside_the_script_is_dead_lettered(harness: Harness) -> None:
+    script_key = await run_storyboard(harness, build_script(SPECS[:1]))
+    await harness.bus.publish(Event(type=STORYBOARD_SCENE, job_id=JOB, item="07",
+                                    artifacts={"script": script_key}))
+    await harness.bus.wait_idle()
+    assert [e.item for e, _ in harness.bus.dead_letters] == ["07"]
+
+
+def test_shot_duration_covers_the_planned_narration_with_a_margin() -> None:
+    script = build_script(SPECS[:2])
+    words = len(script.narration[0].text.split())
+    expected = words / script.words_per_second + script.narration[0].pause_after + 1.5
+    assert shot_duration(script, script.scenes[0]) == pytest.approx(expected, abs=1e-3)
+    silent = script.model_copy(update={"narration": [script.narration[1]]})
+    assert shot_duration(silent, silent.scenes[0]) == pytest.approx(2.5 + 1.5)

@@ -1,0 +1,166 @@
+"""One clip, from whatever video provider, graded and encoded once.
+
+A provider that exposes `frames(request, duration)` (the local generator) feeds its frames
+straight through the grade into the encoder: one encode, one frame in memory. When its
+`frames` also takes a `form`, it hands over the planes the grade and encoder work on (the
+luminance alone for black and white), so no frame is converted between RGB and YUV. Any
+other provider returns MP4 bytes, which are decoded, graded and re-encoded, so every clip in
+the trailer has the same look, size and frame rate.
+
+The CPU work runs on a pool of its own with one thread per core: clips render in parallel
+up to the core count whatever the prefetch, and never occupy the event loop's default
+executor, which blob I/O and the other stages' providers share. Within a clip the camera
+move and the grade run on a second thread, a frame or two ahead of the encoder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
+import inspect
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from reelforge.models import Grade, Quality
+from reelforge.providers import ClipRequest, VideoGen
+
+from reelforge_video.encode import (
+    ClipInfo,
+    available_cores,
+    decode_frames,
+    encode_clip,
+    encode_planes,
+)
+from reelforge_video.grade import grader_for, plane_form, plane_grader_for
+
+T = TypeVar("T")
+READ_AHEAD = 2
+"""Graded frames a clip's encoder may have waiting (each one master-sized plane or three)."""
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def render_pool() -> ThreadPoolExecutor:
+    """The process's clip-rendering threads, one per core."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=available_cores(),
+                                   thread_name_prefix="reelforge-clip")
+    return _POOL
+
+
+async def run_on_cores(work: Callable[[], T]) -> T:
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            release_memory()
+
+    return await asyncio.get_running_loop().run_in_executor(render_pool(), run)
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
+
+
+def release_memory() -> None:
+    """Hand freed buffers back to the OS once a clip is done (glibc otherwise keeps them in
+    its per-thread arenas, and a long embedded run would carry every stage's peak)."""
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+def encoder_threads(concurrent_clips: int) -> int:
+    """x264 threads per clip when `concurrent_clips` may render at once: the cores shared
+    among the clips that can actually run (one each on 2 cores)."""
+    cores = available_cores()
+    return max(1, cores // max(1, min(cores, concurrent_clips)))
+
+
+async def render_clip(
+    provider: VideoGen, request: ClipRequest, duration: float, grade: Grade, quality: Quality,
+    path: Path, threads: int = 1,
+) -> ClipInfo:
+    streamed = getattr(provider, "frames", None)
+    if callable(streamed) and _takes_form(streamed):
+        form = plane_form(grade)
+
+        def planes() -> ClipInfo:
+            grader = plane_grader_for(grade)
+            pictures = streamed(request, duration, form)
+            graded = read_ahead(grader(p) for p in pictures)
+            return encode_planes(graded, path, request.fps, quality, threads)
+
+        return await run_on_cores(planes)
+
+    if callable(streamed):
+        def source() -> Iterator[np.ndarray]:
+            return streamed(request, duration)  # type: ignore[no-any-return]
+    else:
+        mp4 = await provider.generate(request, duration)
+
+        def source() -> Iterator[np.ndarray]:
+            return decode_frames(mp4, request.fps, request.width, request.height)
+
+    def run() -> ClipInfo:
+        grader = grader_for(grade)
+        graded = (grader(frame) for frame in source())
+        return encode_clip(graded, path, request.fps, quality, threads)
+
+    return await run_on_cores(run)
+
+
+def read_ahead(items: Iterator[T], depth: int = READ_AHEAD) -> Iterator[T]:
+    """`items`, produced on a thread of their own up to `depth` ahead: a clip's camera move
+    and grade run beside its encoder, so even a clip rendering alone keeps two cores busy."""
+    buffer: queue.Queue[tuple[bool, Any]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put((True, item), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put((False, None))
+        except BaseException as exc:  # handed to the consumer
+            buffer.put((False, exc))
+
+    thread = threading.Thread(target=produce, name="reelforge-clip-frames", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, value = buffer.get()
+            if not more:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full buffer
+            with contextlib.suppress(queue.Empty):
+                buffer.get_nowait()
+            thread.join(timeout=0.05)
+
+
+def _takes_form(frames: Callable[..., Any]) -> bool:
+    """Whether a provider's `frames` accepts the `form` argument (a subclass overriding it
+    with the plain two-argument signature gets RGB frames)."""
+    try:
+        return "form" in inspect.signature(frames).parameters
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,115 @@
+"""Stage 6 as a service: storyboard.completed → one graded clip per shot → video.completed.
+
+Queue `video` fans out one `video.shot` event per scene (items 01, 02, … as the storyboard
+numbered them); queue `video.shots` renders one clip: frame/NN + shot/NN → the video provider
+→ the grade → H.264 at the job's fps and quality. The clip's key fingerprints every input
+(frame key, shot, grade, fps, quality, provider, seed, size), so a redelivered event finds
+its clip and moves on.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from reelforge.bus import Permanent
+from reelforge.events import STORYBOARD_COMPLETED, VIDEO_COMPLETED, VIDEO_SHOT, Event
+from reelforge.models import MASTER_SIDE, Job, Script, Shot
+from reelforge.providers import Budget, ClipRequest, track_calls
+from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+
+from reelforge_video.clips import encoder_threads, render_clip
+from reelforge_video.encode import probe
+
+STAGE = "video"
+CLIP_SIDE = MASTER_SIDE
+"""Clips keep the square master canvas; assembly cuts every aspect from it (tests shrink
+this)."""
+CLIP_VERSION = 1
+
+
+def shot_items(script: Script) -> list[str]:
+    """One item per scene, numbered as the storyboard stage numbered its frames."""
+    return [f"{position:02d}" for position in range(1, len(script.scenes) + 1)]
+
+
+async def _script_key(event: Event, ctx: StageContext) -> str:
+    return event.artifacts.get("script") or await ctx.artifact_key(event.job_id, "script")
+
+
+async def on_storyboard_completed(event: Event, ctx: StageContext) -> None:
+    job = await ctx.job(event.job_id)
+    script_key = await _script_key(event, ctx)
+    script = await ctx.load(script_key, Script)
+    items = shot_items(script)
+    await ctx.jobs.add_items(job.id, job.group(STAGE), items)
+    await ctx.stage_started(job, STAGE)
+    for item in items:
+        await ctx.publish(event.follow(VIDEO_SHOT, item=item, artifacts={"script": script_key}))
+
+
+async def on_video_shot(event: Event, ctx: StageContext) -> None:
+    item = event.item
+    if item is None or len(item) != 2 or not item.isdigit():
+        raise Permanent(f"video.shot needs a two-digit item, got {item!r}")
+    job = await ctx.job(event.job_id)
+    frame_key = await ctx.artifact_key(job.id, f"frame/{item}")
+    shot = await ctx.load(await ctx.artifact_key(job.id, f"shot/{item}"), Shot)
+
+    await _clip(ctx, job, item, frame_key, shot)
+
+    remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), item)
+    await ctx.progress(job.id, STAGE, "item", f"clip {item} rendered")
+    if remaining == 0:
+        await ctx.stage_completed(job.id, STAGE)
+        await ctx.publish(event.follow(VIDEO_COMPLETED, artifacts=dict(event.artifacts)))
+
+
+def _identity(provider: Any) -> str:
+    """What a provider's output depends on: a chain's `identity` (its members and models),
+    else the provider's name."""
+    return str(getattr(provider, "identity", None) or provider.name)
+
+
+async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Shot) -> None:
+    """Render, store and record clip/NN, unless it exists (then keep its record)."""
+    settings, video = job.settings, ctx.providers.video
+    seed = settings.seed + shot.scene
+    fp = fingerprint(CLIP_VERSION, frame_key, shot, settings.grade, settings.fps,
+                     settings.quality, _identity(video), seed, CLIP_SIDE)
+    key = output_key(job.id, STAGE, f"{item}.mp4", fp)
+    name, path = f"clip/{item}", f"clips/{item}.mp4"
+    if await ctx.reuse(job, STAGE, key):
+        existing = await ctx.jobs.get_artifact(job.id, name)
+        if existing is None or existing.key != key:
+            async with ctx.blobs.local_file(key) as stored:
+                duration = probe(stored).duration
+            await ctx.record(job.id, name, key, STAGE, provider=video.name, duration=duration,
+                             path=path)
+        return
+    await ctx.check_cancelled(job.id)
+    request = ClipRequest(frame_png=await ctx.blobs.get(frame_key), shot=shot, width=CLIP_SIDE,
+                          height=CLIP_SIDE, fps=settings.fps, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="reelforge-clip-") as tmp:
+        clip_path = Path(tmp) / f"{item}.mp4"
+        with track_calls(Budget(job.budget_usd, job.cost_usd)) as calls:
+            info = await render_clip(video, request, shot.duration, settings.grade,
+                                     settings.quality, clip_path,
+                                     threads=encoder_threads(ctx.settings.video_prefetch))
+        await ctx.blobs.put_file(key, clip_path, "video/mp4")
+    cost = calls.cost_usd or None
+    await ctx.record(job.id, name, key, STAGE, provider=calls.provider or video.name,
+                     duration=info.duration, path=path, cost_usd=cost)
+    if cost:
+        await ctx.jobs.add_cost(job.id, cost)
+
+
+service = Service(
+    name=STAGE,
+    consumers=[
+        Consumer("video", [STORYBOARD_COMPLETED], on_storyboard_completed),
+        Consumer("video.shots", [VIDEO_SHOT], on_video_shot, prefetch=4,
+                 prefetch_setting="video_prefetch"),
+    ],
+)

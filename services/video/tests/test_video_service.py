@@ -1,0 +1,218 @@
+"""The video service on the in-memory runtime: storyboard.completed in; a graded clip per
+shot stored and recorded; one video.completed out with four shots in flight; a redelivered
+shot reuses its clip; remote providers' clips are conformed and graded the same way."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from reelforge.blobs import job_key
+from reelforge.events import STORYBOARD_COMPLETED, VIDEO_COMPLETED, VIDEO_SHOT, Event
+from reelforge.models import CameraMove, JobSettings, Status
+from reelforge.providers import ClipRequest, ProviderError, Providers
+from reelforge.providers.chain import build_chain
+from reelforge.settings import Settings
+from reelforge_video import service as video
+from reelforge_video.generator import LocalVideoGen, frame_count
+from video_samples import (
+    Harness,
+    build_script,
+    decode_clip,
+    png_with_depth,
+    running,
+    shot,
+    still_nearness,
+    synthetic_mp4,
+    textured_still,
+)
+
+SIDE = 96
+JOB = "job-video"
+CAMERAS: list[CameraMove] = ["parallax", "push_in", "pan_left", "drift", "tilt_up"]
+SETTINGS = JobSettings(seed=7, fps=12, quality="draft", grade="bw")
+
+
+class CountingVideoGen(LocalVideoGen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rendered: list[int] = []
+
+    def frames(self, request: ClipRequest, duration: float) -> Iterator[np.ndarray]:
+        self.rendered.append(request.shot.scene)
+        return super().frames(request, duration)
+
+
+class RemoteVideoGen:
+    """A model that only answers with MP4 bytes, in its own size and frame rate."""
+
+    name = "remote-video"
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.requests: list[ClipRequest] = []
+
+    async def generate(self, request: ClipRequest, duration: float) -> bytes:
+        self.requests.append(request)
+        count = round(duration * 10)
+        return synthetic_mp4(self.workdir / f"remote-{len(self.requests)}.mp4", 160, 90, 10,
+                             count)
+
+
+@pytest.fixture(autouse=True)
+def small_clips(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(video, "CLIP_SIDE", SIDE)
+
+
+async def seed_storyboard(harness: Harness, settings: JobSettings = SETTINGS) -> str:
+    """A job whose storyboard stage is done: script, frames and shots recorded."""
+    await harness.add_job(JOB, settings)
+    script = build_script(["sea", "forest", "city", "road", "field"])
+    script_key = await harness.store_script(JOB, script)
+    for position, scene in enumerate(script.scenes, start=1):
+        item = f"{position:02d}"
+        frame_key = job_key(JOB, "storyboard", f"{item}-frame.png")
+        png = png_with_depth(textured_still(SIDE, position), still_nearness(SIDE))
+        await harness.blobs.put(frame_key, png, "image/png")
+        await harness.ctx.record(JOB, f"frame/{item}", frame_key, "storyboard",
+                                 path=f"storyboard/{item}.png")
+        shot_key = job_key(JOB, "storyboard", f"{item}-shot.json")
+        await harness.ctx.store(shot_key, shot(scene.index, CAMERAS[position - 1],
+                                               duration=1.5 + 0.25 * position))
+        await harness.ctx.record(JOB, f"shot/{item}", shot_key, "storyboard",
+                                 path=f"shots/{item}.json")
+    return script_key
+
+
+@pytest.fixture
+def generator() -> CountingVideoGen:
+    return CountingVideoGen()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, generator: CountingVideoGen) -> AsyncIterator[Harness]:
+    providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
+                          image=None, video=generator)  # type: ignore[arg-type]
+    async with running(tmp_path, [video.service], providers, Settings(video_prefetch=4)) as h:
+        yield h
+
+
+async def test_every_shot_becomes_a_graded_clip_and_the_stage_completes_once(
+    harness: Harness, generator: CountingVideoGen
+) -> None:
+    script_key = await seed_storyboard(harness)
+    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                artifacts={"script": script_key}))
+
+    assert sorted(e.item for e in harness.of_type(VIDEO_SHOT)) == ["01", "02", "03", "04", "05"]
+    assert len(harness.of_type(VIDEO_COMPLETED)) == 1
+    assert sorted(generator.rendered) == [0, 1, 2, 3, 4]
+    job = await harness.jobs.get_job(JOB)
+    assert job.stages["video"].status == Status.completed
+    for position in range(1, 6):
+        record = await harness.jobs.get_artifact(JOB, f"clip/{position:02d}")
+        assert record is not None
+        assert record.path == f"clips/{position:02d}.mp4" and record.provider == "local"
+        assert record.key.startswith(f"jobs/{JOB}/video/{position:02d}-")
+        expected_frames = frame_count(1.5 + 0.25 * position, 12)
+        assert record.duration == pytest.approx(expected_frames / 12)
+        async with harness.blobs.local_file(record.key) as path:
+            clip = decode_clip(path)
+        assert len(clip.frames) == expected_frames
+        assert (clip.width, clip.height, clip.fps) == (SIDE, SIDE, 12)
+        middle = clip.frames[len(clip.frames) // 2].astype(np.int16)
+        assert np.abs(middle[..., 0] - middle[..., 2]).max() <= 3  # the bw grade
+
+
+async def test_a_redelivered_shot_reuses_its_clip(
+    harness: Harness, generator: CountingVideoGen
+) -> None:
+    script_key = await seed_storyboard(harness)
+    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                artifacts={"script": script_key}))
+    before = await harness.jobs.get_artifact(JOB, "clip/03")
+    assert before is not None
+    async with harness.blobs.local_file(before.key) as path:
+        written = path.stat().st_mtime_ns
+
+    await harness.deliver(Event(type=VIDEO_SHOT, job_id=JOB, item="03",
+                                artifacts={"script": script_key}))
+    assert sorted(generator.rendered) == [0, 1, 2, 3, 4]  # nothing rendered again
+    after = await harness.jobs.get_artifact(JOB, "clip/03")
+    assert after == before
+    async with harness.blobs.local_file(before.key) as path:
+        assert path.stat().st_mtime_ns == written
+
+
+async def test_changing_the_grade_renders_new_clips(
+    harness: Harness, generator: CountingVideoGen
+) -> None:
+    script_key = await seed_storyboard(harness)
+    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                artifacts={"script": script_key}))
+    first = await harness.jobs.get_artifact(JOB, "clip/01")
+    job = await harness.jobs.get_job(JOB)
+    await harness.jobs.update_job(job.model_copy(update={
+        "settings": SETTINGS.model_copy(update={"grade": "color"})}))
+    await harness.jobs.bump_run(JOB)
+    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                artifacts={"script": script_key}))
+    second = await harness.jobs.get_artifact(JOB, "clip/01")
+    assert first is not None and second is not None and first.key != second.key
+    assert len(generator.rendered) == 10
+    assert len(harness.of_type(VIDEO_COMPLETED)) == 2
+
+
+async def test_a_remote_provider_clip_is_conformed_and_graded(tmp_path: Path) -> None:
+    remote = RemoteVideoGen(tmp_path)
+    providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
+                          image=None, video=remote)  # type: ignore[arg-type]
+    async with running(tmp_path, [video.service], providers, Settings()) as harness:
+        script_key = await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                    artifacts={"script": script_key}))
+        assert len(remote.requests) == 5
+        assert all(r.width == SIDE and r.fps == 12 and r.seed == 7 + r.shot.scene
+                   for r in remote.requests)
+        record = await harness.jobs.get_artifact(JOB, "clip/02")
+        assert record is not None and record.provider == "remote-video"
+        async with harness.blobs.local_file(record.key) as path:
+            clip = decode_clip(path)
+        assert (clip.width, clip.height, clip.fps) == (SIDE, SIDE, 12)
+        assert record.duration == pytest.approx(len(clip.frames) / 12)
+        colourful = clip.frames[0].astype(np.int16)
+        assert np.abs(colourful[..., 0] - colourful[..., 2]).max() <= 3  # graded to grey
+        assert len(harness.of_type(VIDEO_COMPLETED)) == 1
+
+
+class RefusingVideoGen:
+    name = "refusing-remote"
+
+    async def generate(self, request: ClipRequest, duration: float) -> bytes:
+        raise ProviderError(self.name, "quota exhausted", permanent=True)
+
+
+async def test_a_fallback_chain_records_the_provider_that_answered(tmp_path: Path) -> None:
+    chain = build_chain("video", [RefusingVideoGen(), LocalVideoGen(quality="draft")])
+    providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
+                          image=None, video=chain)  # type: ignore[arg-type]
+    async with running(tmp_path, [video.service], providers, Settings()) as harness:
+        script_key = await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                    artifacts={"script": script_key}))
+        record = await harness.jobs.get_artifact(JOB, "clip/01")
+        assert record is not None and record.provider == "local"
+        async with harness.blobs.local_file(record.key) as path:
+            clip = decode_clip(path)
+        assert (clip.width, clip.height) == (SIDE, SIDE)
+        assert len(harness.of_type(VIDEO_COMPLETED)) == 1
+
+
+async def test_a_malformed_item_is_dead_lettered(harness: Harness) -> None:
+    script_key = await seed_storyboard(harness)
+    await harness.bus.publish(Event(type=VIDEO_SHOT, job_id=JOB, item="x",
+                                    artifacts={"script": script_key}))
+    await harness.bus.wait_idle()
+    assert [e.item for e, _ in harness.bus.dead_letters] == ["x"]
