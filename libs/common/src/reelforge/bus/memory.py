@@ -9,7 +9,6 @@ to the queue, and a later `subscribe` to the same queue picks them up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -116,8 +115,7 @@ class InMemoryBus:
                 try:
                     await self._failed(q, event, exc)
                 except Exception as inner:  # never let one delivery kill the worker
-                    with contextlib.suppress(Exception):
-                        log.error("retry_failed", queue=q.name, error=repr(inner))
+                    log.error("retry_failed", queue=q.name, error=repr(inner))
             self._done()
 
     async def _failed(self, q: _Queue, event: Event, exc: Exception) -> None:
