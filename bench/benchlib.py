@@ -25,7 +25,7 @@ WORK = ROOT / "bench" / ".work"
 PYTHON = sys.executable
 FPS = 24
 MASTER = 1920
-INPUTS_VERSION = 1
+INPUTS_VERSION = 2
 
 
 # --------------------------------------------------------------------------- measuring

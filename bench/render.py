@@ -18,6 +18,12 @@ RSS):
   our renderer hands its encoder, captured into memory before the clock starts), with
   x264's own thread choice.
 
+Every contender is timed as a whole process; the bound is timed inside its process (the
+encode loop alone), so ours is also timed inside its process for that ratio: the
+`render_timeline` call, from the first decoded frame to the closed files, mix and AAC
+included, without the interpreter's start and the imports (about 2.5 s), which the bound
+leaves out too. Both figures are printed.
+
 The last line printed is
 `render_vs_moviepy=<speedup> render_vs_ffmpeg=<ratio> render_vs_encode_bound=<ratio>
 peak_rss_mb=<n>`, speedup = MoviePy's time / ours, ratio = ours / theirs.
@@ -42,6 +48,8 @@ from benchlib import FPS, PYTHON, Measured, RenderInputs
 PRESET, CRF = "veryfast", 20
 """The product's `final` trailer encoding, for every contender."""
 AUDIO_BITRATE = "192k"
+AAC_CODER = "fast"
+"""FFmpeg's AAC quantiser search for every contender (the product's choice, encode.AAC_CODER)."""
 DISSOLVE_FRAMES = 12
 SIZE = (1920, 1080)
 CONTENDERS = ("ours", "ours3", "moviepy", "ffmpeg", "bound")
@@ -88,7 +96,7 @@ def run_ours(inputs: RenderInputs, out: Path, all_variants: bool, audio: bool = 
                                 cues=cues,
                                 encoding=Encoding(PRESET, CRF, threads=_threads(len(outputs))))
     print(json.dumps({"frames": stats.frames, "seconds": stats.seconds,
-                      "encode_cpu_seconds": stats.encode_cpu_seconds}))
+                      "cpu_seconds": stats.cpu_seconds}))
 
 
 def _threads(variants: int) -> int:
@@ -142,7 +150,8 @@ def run_moviepy(inputs: RenderInputs, out: Path) -> None:
     final = CompositeVideoClip([video, *captions], size=SIZE).with_audio(
         CompositeAudioClip([score, voice]).with_duration(video.duration))
     final.write_videofile(str(out), fps=FPS, codec="libx264", preset=PRESET,
-                          ffmpeg_params=x264, audio_codec="aac", audio_bitrate=AUDIO_BITRATE,
+                          ffmpeg_params=[*x264, "-aac_coder", AAC_CODER], audio_codec="aac",
+                          audio_bitrate=AUDIO_BITRATE,
                           audio_fps=48_000, logger=None)
     video.close()
 
@@ -187,7 +196,8 @@ def ffmpeg_command(inputs: RenderInputs, out: Path) -> list[str]:
     graph.append("[d][v2]amix=inputs=2:duration=first:normalize=0[a]")
     argv += ["-filter_complex", ";".join(graph), "-map", f"[{last}]", "-map", "[a]",
              "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p",
-             "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-t", f"{n * per / FPS}",
+             "-c:a", "aac", "-aac_coder", AAC_CODER, "-b:a", AUDIO_BITRATE,
+             "-t", f"{n * per / FPS}",
              "-movflags", "+faststart", str(out)]
     return argv
 
@@ -295,10 +305,15 @@ def main() -> None:
             runs.append(measured)
             print(f"  {name:8s} {runs[-1].line()}", flush=True)
         results[name] = benchlib.quietest(runs)
+        if name == "ours":  # the render call alone, timed the way the bound is
+            timing = json.loads(results[name].output.strip().splitlines()[-1])
+            results["ours (call)"] = benchlib.Measured(
+                timing["seconds"], timing["cpu_seconds"], results[name].peak_rss_mb,
+                results[name].load_before, results[name].load_after)
     print()
-    print(f"{'contender':10s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}  load")
+    print(f"{'contender':12s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s}  load")
     for name, m in results.items():
-        print(f"{name:10s} {m.wall:8.1f} {m.cpu:8.1f} {m.peak_rss_mb:8.0f}  "
+        print(f"{name:12s} {m.wall:8.1f} {m.cpu:8.1f} {m.peak_rss_mb:8.0f}  "
               f"{m.load_before:.1f}/{m.load_after:.1f}")
     benchlib.save_result("render", {"seconds": args.seconds, "machine": benchlib.machine(),
                                      "results": results})
@@ -321,11 +336,16 @@ def main() -> None:
         value = results[name].cpu / ours.cpu if invert else ours.cpu / results[name].cpu
         return f"{value:.2f}"
 
+    call = results["ours (call)"]
+    bound = results.get("bound")
+    vs_bound = f"{call.wall / bound.wall:.2f}" if bound else "n/a"
     print(f"in CPU seconds (what a loaded machine distorts least): moviepy/ours "
           f"{cpu_ratio('moviepy', invert=True)}, ours/ffmpeg {cpu_ratio('ffmpeg')}, "
-          f"ours/bound {cpu_ratio('bound')}")
+          f"ours (call)/bound {call.cpu / bound.cpu if bound else float('nan'):.2f}")
+    print(f"against the bound, both timed inside their process (no interpreter start or "
+          f"imports): ours {call.wall:.1f} s; as a whole process ours/bound {ratio('bound')}")
     print(f"render_vs_moviepy={ratio('moviepy', invert=True)} render_vs_ffmpeg={ratio('ffmpeg')} "
-          f"render_vs_encode_bound={ratio('bound')} peak_rss_mb={ours.peak_rss_mb:.0f}")
+          f"render_vs_encode_bound={vs_bound} peak_rss_mb={ours.peak_rss_mb:.0f}")
 
 
 if __name__ == "__main__":

@@ -544,9 +544,18 @@ def oversampled_peaks(data: np.ndarray, factor: int = OVERSAMPLING) -> np.ndarra
         lo, hi = max(0, start - pad), min(samples, stop + pad)
         up = resample_poly(stereo[lo:hi], factor, 1, axis=0)
         first = (start - lo) * factor
-        core = np.abs(up[first : first + (stop - start) * factor]).max(axis=1)
-        peaks[start:stop] = core.reshape(stop - start, factor).max(axis=1)
-    return np.maximum(peaks, np.abs(stereo).max(axis=1))
+        core = np.abs(up[first : first + (stop - start) * factor])
+        peaks[start:stop] = _row_max(core.reshape(stop - start, -1))
+    return np.maximum(peaks, _row_max(np.abs(stereo)))
+
+
+def _row_max(table: np.ndarray) -> np.ndarray:
+    """Each row's largest value. A handful of elementwise maxima over the columns: numpy's
+    reduction along a short last axis costs sixty times as much (it was most of the mix)."""
+    out = table[:, 0].astype(np.float32, copy=True)
+    for column in range(1, table.shape[1]):
+        np.maximum(out, table[:, column], out=out)
+    return out
 
 
 def true_peak_dbtp(data: np.ndarray) -> float:

@@ -57,7 +57,7 @@ from reelforge_assembly.yuv import (
     resize_into,
 )
 
-QUEUE_DEPTH = 4
+QUEUE_DEPTH = 12
 """Frame jobs buffered per variant: enough to ride out uneven encoder speed, small enough
 that a handful of master frames is all that is ever held."""
 
