@@ -119,8 +119,17 @@ def artifact_table(manifest: Manifest, outdir: Path) -> Table:
             table.add_row(f"{folder}/ ({count} files)", _size(size), "", a.provider or "")
             continue
         duration = f"{a.duration:.2f}s" if a.duration else ""
-        table.add_row(a.path, _size(a.size or 0), duration, a.provider or "")
+        table.add_row(a.path, _size(a.size or _size_on_disk(outdir / a.path)), duration,
+                      a.provider or "")
     return table
+
+
+def _size_on_disk(path: Path) -> int:
+    """For an entry the manifest cannot size: the manifest itself."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def stage_table(manifest: Manifest) -> Table:
