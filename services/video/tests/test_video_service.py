@@ -237,6 +237,35 @@ async def test_finishing_a_clip_frees_its_provider_call_slot(
         assert len(harness.of_type(VIDEO_COMPLETED)) == 1
 
 
+class CancellingVideoGen(RemoteVideoGen):
+    """Its first call cancels the job (as a user would, while the call runs)."""
+
+    def __init__(self, workdir: Path, harness: Harness) -> None:
+        super().__init__(workdir)
+        self.harness = harness
+
+    async def generate(self, request: ClipRequest, duration: float) -> bytes:
+        if not self.requests:
+            await self.harness.jobs.set_job_status(JOB, Status.cancelled)
+        return await super().generate(request, duration)
+
+
+async def test_no_provider_call_starts_after_a_cancellation(tmp_path: Path) -> None:
+    """A delivery that waited for a call slot checks the job again once it has one: the
+    second clip, held while the first call ran, must not call the provider."""
+    providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
+                          image=None, video=None)  # type: ignore[arg-type]
+    async with running(tmp_path, [video.service], providers,
+                       Settings(video_prefetch=1)) as harness:
+        remote = CancellingVideoGen(tmp_path, harness)
+        harness.ctx.providers.video = remote  # type: ignore[assignment]
+        script_key = await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                    artifacts={"script": script_key}))
+        assert len(remote.requests) == 1, "a provider call started after the cancellation"
+        assert len(harness.of_type(VIDEO_COMPLETED)) == 0
+
+
 class RefusingVideoGen:
     name = "refusing-remote"
 

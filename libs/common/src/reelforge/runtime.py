@@ -96,7 +96,8 @@ class StageContext:
     providers: Providers
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)
-    _call_slots: dict[str, asyncio.Semaphore] = field(default_factory=dict, repr=False)
+    _call_slots: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False,
+                                                      repr=False)
 
     def call_slots(self, name: str, size: int) -> asyncio.Semaphore:
         """This process's `size` slots for calls of kind `name` (made on first use, in the

@@ -13,6 +13,8 @@ event finds its clip and moves on.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +102,23 @@ async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Sh
             info = await render_clip(video, request, shot.duration, settings.grade,
                                      settings.quality, clip_path,
                                      threads=encoder_threads(ctx.settings.video_prefetch),
-                                     calls=ctx.call_slots(STAGE, ctx.settings.video_prefetch))
+                                     calls=_call_slot(ctx, job.id))
         await ctx.blobs.put_file(key, clip_path, "video/mp4")
     cost = calls.cost_usd or None
     await ctx.record(job.id, name, key, STAGE, provider=calls.provider or video.name,
                      duration=info.duration, path=path, cost_usd=cost)
     if cost:
         await ctx.jobs.add_cost(job.id, cost)
+
+
+@asynccontextmanager
+async def _call_slot(ctx: StageContext, job_id: str) -> AsyncIterator[None]:
+    """One of this worker's `video_prefetch` provider call slots. The job is checked again
+    once the slot is ours: the wait may outlast a cancellation, and no call may start after
+    one."""
+    async with ctx.call_slots(STAGE, ctx.settings.video_prefetch):
+        await ctx.check_cancelled(job_id)
+        yield
 
 
 service = Service(
