@@ -8,7 +8,6 @@ is the runner's choice.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import time
@@ -47,8 +46,6 @@ class Consumer:
     handler: StageHandler
     prefetch: int = 1
     prefetch_setting: str | None = None  # a Settings field that overrides `prefetch`
-    prefetch_scale: int = 1
-    """Deliveries held per unit of `prefetch_setting` (see the video stage's call slots)."""
 
 
 @dataclass(frozen=True)
@@ -96,15 +93,6 @@ class StageContext:
     providers: Providers
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)
-    _call_slots: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False,
-                                                      repr=False)
-
-    def call_slots(self, name: str, size: int) -> asyncio.Semaphore:
-        """This process's `size` slots for calls of kind `name` (made on first use, in the
-        running loop): concurrency a stage bounds apart from its deliveries."""
-        if name not in self._call_slots:
-            self._call_slots[name] = asyncio.Semaphore(max(1, size))
-        return self._call_slots[name]
 
     # ---------------------------------------------------------------- job state
 
@@ -223,7 +211,6 @@ async def start_service(service: Service, ctx: StageContext) -> None:
         prefetch = consumer.prefetch
         if consumer.prefetch_setting:
             prefetch = int(getattr(ctx.settings, consumer.prefetch_setting))
-        prefetch *= consumer.prefetch_scale
         await ctx.bus.subscribe(
             consumer.queue, consumer.routing_keys, _wrap(consumer, ctx), prefetch
         )

@@ -64,10 +64,7 @@ class Settings(BaseSettings):
     s3_bucket: str = "reelforge"
     max_attempts: int = 3
     storyboard_prefetch: int = 30
-    video_prefetch: int = Field(
-        4, ge=1, description="video provider calls at once per worker (it holds twice as many "
-        "deliveries, so finished clips are encoded while the next calls run)"
-    )
+    video_prefetch: int = 4
     namespace: str = Field(
         "", description="prefix for exchange and queue names, to isolate systems on one broker"
     )

@@ -25,7 +25,6 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,12 +88,7 @@ def encoder_threads(concurrent_clips: int) -> int:
 async def render_clip(
     provider: VideoGen, request: ClipRequest, duration: float, grade: Grade, quality: Quality,
     path: Path, threads: int = 1,
-    calls: AbstractAsyncContextManager[Any] | None = None,
 ) -> ClipInfo:
-    """Make, grade and encode one clip. `calls` is held around the provider's work alone
-    (a remote generation, or a local generator's whole render): a remote clip is decoded,
-    graded and encoded after its slot is free for the next call."""
-    slot = calls if calls is not None else contextlib.nullcontext()
     streamed = getattr(provider, "frames", None)
     if callable(streamed) and _takes_form(streamed):
         form = plane_form(grade)
@@ -105,15 +99,13 @@ async def render_clip(
             graded = read_ahead(grader(p) for p in pictures)
             return encode_planes(graded, path, request.fps, quality, threads)
 
-        async with slot:
-            return await run_on_cores(planes)
+        return await run_on_cores(planes)
 
     if callable(streamed):
         def source() -> Iterator[np.ndarray]:
             return streamed(request, duration)  # type: ignore[no-any-return]
     else:
-        async with slot:
-            mp4 = await provider.generate(request, duration)
+        mp4 = await provider.generate(request, duration)
 
         def source() -> Iterator[np.ndarray]:
             return decode_frames(mp4, request.fps, request.width, request.height)
@@ -123,9 +115,6 @@ async def render_clip(
         graded = (grader(frame) for frame in source())
         return encode_clip(graded, path, request.fps, quality, threads)
 
-    if callable(streamed):
-        async with slot:
-            return await run_on_cores(run)
     return await run_on_cores(run)
 
 
