@@ -54,11 +54,12 @@ def worker_queues() -> dict[str, tuple[str, ...]]:
 
 
 @cache
-def consumer_prefetch() -> dict[str, int | None]:
-    prefetch: dict[str, int | None] = {}
+def consumer_prefetch() -> dict[str, tuple[int, int]]:
+    """queue → (its consumer's default prefetch, deliveries held per unit of it)."""
+    prefetch: dict[str, tuple[int, int]] = {}
     for ep in service_entry_points().values():
         for consumer in ep.load().consumers:
-            prefetch[consumer.queue] = getattr(consumer, "prefetch", None)
+            prefetch[consumer.queue] = (consumer.prefetch, consumer.prefetch_scale)
     return prefetch
 
 

@@ -135,10 +135,12 @@ def test_scaled_objects_target_the_fan_out_queues(monkeypatch: pytest.MonkeyPatc
         queue = trigger["metadata"]["queueName"]
         assert queue == f"{name}.{'scenes' if name == 'storyboard' else 'shots'}"
         assert queue in worker_queues()[name], f"{name} does not consume {queue}"
-        # Target messages per replica = what a replica holds in flight (its prefetch).
+        # Target messages per replica = what a replica holds in flight (its prefetch, times
+        # the deliveries its consumer holds per unit of it).
         prefetch = getattr(settings, f"{name}_prefetch")
-        assert int(trigger["metadata"]["value"]) == prefetch
-        assert consumer_prefetch()[queue] == prefetch, "ConfigMap prefetch differs from code"
+        default, scale = consumer_prefetch()[queue]
+        assert int(trigger["metadata"]["value"]) == prefetch * scale
+        assert default == prefetch, "ConfigMap prefetch differs from code"
         assert trigger["metadata"]["protocol"] == "http", (
             "amqp counts only ready messages, which fall as replicas take them")
 

@@ -20,6 +20,7 @@ from reelforge.metrics import Metrics
 from reelforge.models import Shot
 from reelforge.providers import ClipRequest, ProviderError
 from reelforge.providers.chain import build_chain
+from reelforge.runtime import JobCancelled
 from reelforge.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -190,3 +191,77 @@ async def test_streamed_frames_are_limited_and_measured_too(
         assert sample(metrics, "reelforge_provider_latency_seconds_count",
                       capability="video", provider="local") == 3
     assert len(journal.read_text().splitlines()) == 6
+
+
+class GatedVideo(FakeVideo):
+    """Holds each call until `release` is set."""
+
+    def __init__(self, state: dict[str, int]) -> None:
+        super().__init__(state)
+        self.release = asyncio.Event()
+        self.calls = 0
+
+    async def generate(self, request: ClipRequest, duration: float) -> bytes:
+        self.calls += 1
+        await self.release.wait()
+        return b"mp4"
+
+
+async def test_a_call_that_queued_for_its_slot_rechecks_its_job(
+    jobs: PostgresJobStore, tmp_path: Path
+) -> None:
+    """The job is checked once the global slot is ours: a call that waited while its job
+    was cancelled never starts, and its slot is free for the next job."""
+    journal = tmp_path / "calls.jsonl"
+    limits = {"fake": 1}
+    limiter = ProviderLimiter(jobs, limits, holder_prefix="r1", ttl=5, poll=0.02, max_poll=0.1)
+    video = GatedVideo({"now": 0, "max": 0})
+    chain = build_chain("video", [video], CallGuard(limiter, limits, Metrics(), journal))
+    cancelled: set[str] = set()
+
+    async def call_for(job: str) -> bytes:
+        async def check() -> None:
+            if job in cancelled:
+                raise JobCancelled(f"job {job} was cancelled")
+
+        limited.CALL_OWNER.set(limited.CallOwner(job, check))  # as the runtime does
+        result: bytes = await chain.generate(REQUEST, 1.0)
+        return result
+
+    first = asyncio.create_task(call_for("a"))
+    while video.calls == 0:
+        await asyncio.sleep(0.01)
+    second = asyncio.create_task(call_for("b"))
+    await asyncio.sleep(0.3)  # b is waiting for a's slot
+    cancelled.add("b")
+    video.release.set()
+    assert await first == b"mp4"
+    with pytest.raises(JobCancelled):
+        await asyncio.wait_for(second, 5)
+    assert video.calls == 1, "a call started for a cancelled job"
+    assert await asyncio.wait_for(call_for("c"), 5) == b"mp4"  # b left the slot free
+    assert [(c["job"], c["outcome"]) for c in map(json.loads, journal.read_text().splitlines())
+            ] == [("a", "ok"), ("c", "ok")]
+
+
+async def test_a_streamed_call_rechecks_the_job_of_the_task_that_asked(
+    jobs: PostgresJobStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The local generator's frames are pulled on a worker thread, outside the delivery's
+    context: the check is taken from the task that asked for them."""
+    state = {"now": 0, "max": 0}
+    monkeypatch.setattr(limited, "create", lambda cap, name, s: StreamingVideo(state, name=name))
+    limiter = ProviderLimiter(jobs, {"video.local": 1}, holder_prefix="r1", ttl=5, poll=0.02)
+    guard = CallGuard(limiter, {"video.local": 1}, Metrics(), tmp_path / "calls.jsonl")
+    providers = limited_providers(Settings(), guard)
+
+    async def refuse() -> None:
+        raise JobCancelled("job x was cancelled")
+
+    limited.CALL_OWNER.set(limited.CallOwner("x", refuse))
+    frames = getattr(providers.video, "frames", None)
+    assert callable(frames)
+    with pytest.raises(JobCancelled):
+        await asyncio.to_thread(lambda: list(frames(REQUEST, 1.0)))
+    assert state["max"] == 0, "frames were made for a cancelled job"
+    assert not (tmp_path / "calls.jsonl").exists()

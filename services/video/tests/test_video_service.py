@@ -4,8 +4,11 @@ shot reuses its clip; remote providers' clips are conformed and graded the same 
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +18,7 @@ from reelforge.models import CameraMove, JobSettings, Status
 from reelforge.providers import ClipRequest, ProviderError, Providers
 from reelforge.providers.chain import build_chain
 from reelforge.settings import Settings
+from reelforge_video import clips
 from reelforge_video import service as video
 from reelforge_video.generator import LocalVideoGen, frame_count
 from video_samples import (
@@ -187,6 +191,52 @@ async def test_a_remote_provider_clip_is_conformed_and_graded(tmp_path: Path) ->
         assert len(harness.of_type(VIDEO_COMPLETED)) == 1
 
 
+class GatedRemoteVideoGen(RemoteVideoGen):
+    """Counts the calls in flight; `second_call` is set when a second call has started."""
+
+    def __init__(self, workdir: Path) -> None:
+        super().__init__(workdir)
+        self.in_flight = self.most_in_flight = 0
+        self.second_call = threading.Event()
+
+    async def generate(self, request: ClipRequest, duration: float) -> bytes:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if len(self.requests) >= 1:
+            self.second_call.set()
+        try:
+            await asyncio.sleep(0.01)
+            return await super().generate(request, duration)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_finishing_a_clip_frees_its_provider_call_slot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one call slot (video_prefetch=1), the next clip's provider call starts while the
+    first clip is still being decoded, graded and encoded: the first clip's decoding waits
+    for that call, so a slot held through finishing would time out here."""
+    remote = GatedRemoteVideoGen(tmp_path)
+    decode = clips.decode_frames
+
+    def decode_after_the_next_call(*args: Any) -> Iterator[np.ndarray]:
+        assert remote.second_call.wait(timeout=20), "the provider sat idle while a clip finished"
+        return decode(*args)
+
+    monkeypatch.setattr(clips, "decode_frames", decode_after_the_next_call)
+    providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
+                          image=None, video=remote)  # type: ignore[arg-type]
+    async with running(tmp_path, [video.service], providers,
+                       Settings(video_prefetch=1)) as harness:
+        script_key = await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                    artifacts={"script": script_key}))
+        assert len(remote.requests) == 5
+        assert remote.most_in_flight == 1, "more provider calls at once than video_prefetch"
+        assert len(harness.of_type(VIDEO_COMPLETED)) == 1
+
+
 class CancellingVideoGen(RemoteVideoGen):
     """Its first call cancels the job (as a user would, while the call runs)."""
 
@@ -201,8 +251,8 @@ class CancellingVideoGen(RemoteVideoGen):
 
 
 async def test_no_provider_call_starts_after_a_cancellation(tmp_path: Path) -> None:
-    """The job is checked before every provider call: the clip after the one whose call
-    saw the job cancelled must not call the provider."""
+    """A delivery that waited for a call slot checks the job again once it has one: the
+    second clip, held while the first call ran, must not call the provider."""
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=None)  # type: ignore[arg-type]
     async with running(tmp_path, [video.service], providers,

@@ -9,8 +9,14 @@ knows either way.
 The guard sits on each chain member, not on the chain: with `REELFORGE_VIDEO=seedance,local`
 the seedance calls count against seedance's limit and the local fallback against its own.
 
+A call that waited for its slot may find its job cancelled meanwhile: once the slot is
+taken, the guard runs the check of the call's `CallOwner` (the runtime sets one per delivery:
+its job and that job's cancellation check), so no paid call starts for a cancelled job
+however long it queued.
+
 Each finished call can also land in a JSON-lines journal (`provider_journal`): an audit
-trail of what was paid for, and how the tests prove that no clip was generated twice.
+trail of what was paid for and for which job, and how the tests prove that no clip was
+generated twice.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -38,6 +45,19 @@ from reelforge.providers.remote.http import RETRY_OBSERVER
 from reelforge.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class CallOwner:
+    """The job provider calls are made for: named in the journal, and `check`ed once a call
+    holds its slot, just before it starts (raising stops the call)."""
+
+    job_id: str
+    check: Callable[[], Awaitable[None]]
+
+
+CALL_OWNER: ContextVar[CallOwner | None] = ContextVar("reelforge_call_owner", default=None)
+"""Set by the runtime around each delivery's handler."""
 
 
 class SlotLimiter(Protocol):
@@ -64,16 +84,22 @@ class CallGuard:
     metrics: Metrics
     journal: Path | None = None
 
-    def __call__(self, capability: str, provider: str) -> AbstractAsyncContextManager[None]:
-        return self._guarded(capability, provider)
+    def __call__(self, capability: str, provider: str,
+                 owner: CallOwner | None = None) -> AbstractAsyncContextManager[None]:
+        """`owner` defaults to the caller's `CALL_OWNER`; pass it when the guard is entered
+        from another context (a worker thread's)."""
+        return self._guarded(capability, provider, owner or CALL_OWNER.get())
 
     @contextlib.asynccontextmanager
-    async def _guarded(self, capability: str, provider: str) -> AsyncIterator[None]:
+    async def _guarded(self, capability: str, provider: str,
+                       owner: CallOwner | None) -> AsyncIterator[None]:
         key = limit_key(capability, provider, self.limits)
         asked = time.perf_counter()
         async with contextlib.AsyncExitStack() as stack:
             if self.limiter is not None and key is not None:
                 await stack.enter_async_context(self.limiter.slot(key))
+            if owner is not None:
+                await owner.check()
             waited = time.perf_counter() - asked
             started = time.perf_counter()
             outcome = "ok"
@@ -93,7 +119,8 @@ class CallGuard:
                 RETRY_OBSERVER.set(outer_observer)
                 seconds = time.perf_counter() - started
                 self.metrics.provider_latency.labels(capability, provider).observe(seconds)
-                self._journal(capability, provider, seconds, waited, outcome)
+                self._journal(capability, provider, seconds, waited, outcome,
+                              owner.job_id if owner else None)
 
     def _count_retry(self, provider: str, status: int | None) -> None:
         self.metrics.provider_retries.labels(provider).inc()
@@ -101,13 +128,13 @@ class CallGuard:
             self.metrics.provider_rate_limited.labels(provider).inc()
 
     def _journal(self, capability: str, provider: str, seconds: float, waited: float,
-                 outcome: str) -> None:
+                 outcome: str, job_id: str | None) -> None:
         if self.journal is None:
             return
         line = json.dumps({
-            "time": round(time.time(), 3), "pid": os.getpid(), "capability": capability,
-            "provider": provider, "seconds": round(seconds, 4), "waited": round(waited, 4),
-            "outcome": outcome,
+            "time": round(time.time(), 3), "pid": os.getpid(), "job": job_id,
+            "capability": capability, "provider": provider, "seconds": round(seconds, 4),
+            "waited": round(waited, 4), "outcome": outcome,
         })
         # One O_APPEND write per line: lines from several processes never interleave.
         fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -201,9 +228,11 @@ class LimitedVideoGen(_Lazy):
         if guard is None:
             return streamed  # type: ignore[no-any-return]
         name = str(getattr(provider, "name", "video"))
+        owner = CALL_OWNER.get()  # the frames are pulled on another thread
 
         def frames(request: ClipRequest, duration: float) -> Iterator[Any]:
-            return _guarded_iter(loop, guard("video", name), lambda: streamed(request, duration))
+            return _guarded_iter(loop, guard("video", name, owner),
+                                 lambda: streamed(request, duration))
 
         return frames
 

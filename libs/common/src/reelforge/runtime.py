@@ -8,6 +8,8 @@ is the runner's choice.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import json
 import time
@@ -24,6 +26,7 @@ from reelforge.blobs import BlobStore, job_key
 from reelforge.bus import Bus, Permanent
 from reelforge.events import JOB_FAILED, Event
 from reelforge.jobstore import JobStore
+from reelforge.limited import CALL_OWNER, CallOwner
 from reelforge.metrics import Metrics, failure_reason
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, Status
 from reelforge.providers import Providers
@@ -46,6 +49,8 @@ class Consumer:
     handler: StageHandler
     prefetch: int = 1
     prefetch_setting: str | None = None  # a Settings field that overrides `prefetch`
+    prefetch_scale: int = 1
+    """Deliveries held per unit of `prefetch_setting` (see the video stage's call slots)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,15 @@ class StageContext:
     providers: Providers
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)
+    _call_slots: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False,
+                                                      repr=False)
+
+    def call_slots(self, name: str, size: int) -> asyncio.Semaphore:
+        """This process's `size` slots for calls of kind `name` (made on first use, in the
+        running loop): concurrency a stage bounds apart from its deliveries."""
+        if name not in self._call_slots:
+            self._call_slots[name] = asyncio.Semaphore(max(1, size))
+        return self._call_slots[name]
 
     # ---------------------------------------------------------------- job state
 
@@ -185,6 +199,7 @@ def _wrap(consumer: Consumer, ctx: StageContext) -> Callable[[Event], Awaitable[
         log.debug("deliver", queue=consumer.queue, type=event.type, job=event.job_id,
                   item=event.item)
         m.in_flight.labels(consumer.queue).inc()
+        owner = CALL_OWNER.set(CallOwner(job.id, functools.partial(ctx.check_cancelled, job.id)))
         try:
             await _unwrapped(consumer.handler(event, ctx))
         except JobCancelled:
@@ -196,6 +211,7 @@ def _wrap(consumer: Consumer, ctx: StageContext) -> Callable[[Event], Awaitable[
                         attempt=event.attempt, error=str(exc))
             raise
         finally:
+            CALL_OWNER.reset(owner)
             m.in_flight.labels(consumer.queue).dec()
         seconds = time.perf_counter() - started
         m.stage_duration.labels(consumer.queue).observe(seconds)
@@ -211,6 +227,7 @@ async def start_service(service: Service, ctx: StageContext) -> None:
         prefetch = consumer.prefetch
         if consumer.prefetch_setting:
             prefetch = int(getattr(ctx.settings, consumer.prefetch_setting))
+        prefetch *= consumer.prefetch_scale
         await ctx.bus.subscribe(
             consumer.queue, consumer.routing_keys, _wrap(consumer, ctx), prefetch
         )

@@ -64,7 +64,11 @@ class Settings(BaseSettings):
     s3_bucket: str = "reelforge"
     max_attempts: int = 3
     storyboard_prefetch: int = 30
-    video_prefetch: int = 4
+    video_prefetch: int = Field(
+        4, ge=1, description="video provider calls at once per worker (it holds three times as "
+        "many deliveries: clips finish locally while the next calls run, and the next in "
+        "line are ready the moment a call ends)"
+    )
     namespace: str = Field(
         "", description="prefix for exchange and queue names, to isolate systems on one broker"
     )
@@ -103,7 +107,8 @@ class Settings(BaseSettings):
         60.0, gt=0, description="s after which a slot of a crashed holder is reclaimed"
     )
     provider_journal: Path | None = Field(
-        None, description="append one JSON line per finished provider call (auditing, tests)"
+        None, description="append one JSON line per finished provider call: its job, provider, "
+        "seconds, wait for a slot and outcome (auditing, tests)"
     )
 
     # public API

@@ -25,10 +25,10 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 from reelforge.models import Grade, Quality
 from reelforge.providers import ClipRequest, VideoGen
 
@@ -88,34 +88,41 @@ def encoder_threads(concurrent_clips: int) -> int:
 async def render_clip(
     provider: VideoGen, request: ClipRequest, duration: float, grade: Grade, quality: Quality,
     path: Path, threads: int = 1,
+    calls: AbstractAsyncContextManager[Any] | None = None,
 ) -> ClipInfo:
+    """Make, grade and encode one clip. `calls` is held around the provider's work alone: a
+    local generator's whole render, or a remote generation, whose clip is then decoded,
+    graded and encoded while the slot already serves the next call."""
+    slot = calls if calls is not None else contextlib.nullcontext()
     streamed = getattr(provider, "frames", None)
-    if callable(streamed) and _takes_form(streamed):
-        form = plane_form(grade)
-
-        def planes() -> ClipInfo:
-            grader = plane_grader_for(grade)
-            pictures = streamed(request, duration, form)
-            graded = read_ahead(grader(p) for p in pictures)
-            return encode_planes(graded, path, request.fps, quality, threads)
-
-        return await run_on_cores(planes)
-
     if callable(streamed):
-        def source() -> Iterator[np.ndarray]:
-            return streamed(request, duration)  # type: ignore[no-any-return]
-    else:
+        async with slot:
+            return await run_on_cores(lambda: _render_streamed(streamed, request, duration,
+                                                               grade, quality, path, threads))
+    async with slot:
         mp4 = await provider.generate(request, duration)
 
-        def source() -> Iterator[np.ndarray]:
-            return decode_frames(mp4, request.fps, request.width, request.height)
-
-    def run() -> ClipInfo:
+    def finish() -> ClipInfo:
         grader = grader_for(grade)
-        graded = (grader(frame) for frame in source())
-        return encode_clip(graded, path, request.fps, quality, threads)
+        frames = decode_frames(mp4, request.fps, request.width, request.height)
+        return encode_clip((grader(f) for f in frames), path, request.fps, quality, threads)
 
-    return await run_on_cores(run)
+    return await run_on_cores(finish)
+
+
+def _render_streamed(streamed: Callable[..., Iterator[Any]], request: ClipRequest,
+                     duration: float, grade: Grade, quality: Quality, path: Path,
+                     threads: int) -> ClipInfo:
+    """A local generator's frames straight through the grade into the encoder; as planes
+    when the generator can hand them over."""
+    if _takes_form(streamed):
+        grader = plane_grader_for(grade)
+        pictures = streamed(request, duration, plane_form(grade))
+        graded = read_ahead(grader(p) for p in pictures)
+        return encode_planes(graded, path, request.fps, quality, threads)
+    rgb_grader = grader_for(grade)
+    frames = streamed(request, duration)
+    return encode_clip((rgb_grader(f) for f in frames), path, request.fps, quality, threads)
 
 
 def read_ahead(items: Iterator[T], depth: int = READ_AHEAD) -> Iterator[T]:

@@ -2,14 +2,19 @@
 
 Queue `video` fans out one `video.shot` event per scene (items 01, 02, … as the storyboard
 numbered them); queue `video.shots` renders one clip: frame/NN + shot/NN → the video provider
-→ the grade → H.264 at the job's fps and quality. The clip's key fingerprints every input
-(frame key, shot, grade, fps, quality, provider, seed, size), so a redelivered event finds
-its clip and moves on.
+→ the grade → H.264 at the job's fps and quality. `video_prefetch` bounds the provider calls
+a worker makes at once; its consumer holds three times as many deliveries: while clips that
+came back are graded, encoded and stored, as many are waiting to call the moment a call
+ends (the provider's concurrency, not our finishing work, sets the pace). The clip's key
+fingerprints every input (frame key, shot, grade, fps, quality, provider, seed, size), so
+a redelivered event finds its clip and moves on.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +101,8 @@ async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Sh
         with track_calls(Budget(job.budget_usd, job.cost_usd)) as calls:
             info = await render_clip(video, request, shot.duration, settings.grade,
                                      settings.quality, clip_path,
-                                     threads=encoder_threads(ctx.settings.video_prefetch))
+                                     threads=encoder_threads(ctx.settings.video_prefetch),
+                                     calls=_call_slot(ctx, job.id))
         await ctx.blobs.put_file(key, clip_path, "video/mp4")
     cost = calls.cost_usd or None
     await ctx.record(job.id, name, key, STAGE, provider=calls.provider or video.name,
@@ -105,11 +111,21 @@ async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Sh
         await ctx.jobs.add_cost(job.id, cost)
 
 
+@asynccontextmanager
+async def _call_slot(ctx: StageContext, job_id: str) -> AsyncIterator[None]:
+    """One of this worker's `video_prefetch` provider call slots. The job is checked again
+    once the slot is ours: the wait may outlast a cancellation, and no call may start after
+    one."""
+    async with ctx.call_slots(STAGE, ctx.settings.video_prefetch):
+        await ctx.check_cancelled(job_id)
+        yield
+
+
 service = Service(
     name=STAGE,
     consumers=[
         Consumer("video", [STORYBOARD_COMPLETED], on_storyboard_completed),
         Consumer("video.shots", [VIDEO_SHOT], on_video_shot, prefetch=4,
-                 prefetch_setting="video_prefetch"),
+                 prefetch_setting="video_prefetch", prefetch_scale=3),
     ],
 )
