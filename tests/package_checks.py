@@ -15,7 +15,7 @@ VARIANTS = {"trailer.mp4": (1920, 1080), "trailer_9x16.mp4": (1080, 1920),
             "trailer_1x1.mp4": (1080, 1080)}
 REQUIRED = ("trailer.mp4", "trailer_9x16.mp4", "trailer_1x1.mp4", "captions.srt",
             "captions.vtt", "poster.png", "thumbnail.jpg", "cover.jpg", "script.json",
-            "voiceover.wav", "score.wav", "words.json")
+            "voiceover.wav", "score.wav", "words.json", "soundtrack.m4a")
 PROMO_SIZES = {"poster.png": (2000, 3000), "thumbnail.jpg": (1280, 720),
                "cover.jpg": (1920, 1080)}
 _CUE = re.compile(

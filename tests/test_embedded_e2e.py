@@ -71,7 +71,8 @@ def test_rerun_is_a_cache_hit_and_an_option_change_redoes_only_what_depends_on_i
     def keys(m: Manifest, prefix: str) -> dict[str | None, str]:
         return {a.path: a.key for a in m.artifacts if a.path and a.path.startswith(prefix)}
 
-    for unchanged in ("script.json", "voiceover.wav", "words.json", "score.wav", "storyboard/"):
+    for unchanged in ("script.json", "voiceover.wav", "words.json", "score.wav",
+                      "soundtrack.m4a", "storyboard/"):
         assert keys(old, unchanged) == keys(new, unchanged), unchanged
     assert keys(old, "clips/") != keys(new, "clips/")
     assert keys(old, "trailer.mp4") != keys(new, "trailer.mp4")

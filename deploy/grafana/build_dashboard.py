@@ -32,7 +32,7 @@ STAGE_QUEUES: dict[str, tuple[str, ...]] = {
     "audio": ("audio",),
     "storyboard": ("storyboard", "storyboard.scenes"),
     "video": ("video", "video.shots"),
-    "assembly": ("assembly", "assembly.render"),
+    "assembly": ("assembly.soundtrack", "assembly", "assembly.render"),
 }
 
 ROW_HEIGHT = 8

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aio_pika
 import asyncpg
 import boto3
 import httpx
@@ -18,9 +19,11 @@ from distributed_cluster import BIN, Cluster, SystemConfig
 from reelforge.apikeys import create_key
 from reelforge.blobs import job_key
 from reelforge.distributed import open_backends
+from reelforge.events import AUDIO_COMPLETED
 from reelforge.models import Document, Job, Section, StageState, Status
+from reelforge.namespaced import exchange_name, queue_name
 from reelforge.runtime import discover_services
-from reelforge.topology import PIPELINE_QUEUES
+from reelforge.topology import PIPELINE_QUEUES, declare_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -117,6 +120,39 @@ def test_the_declared_topology_matches_the_installed_services() -> None:
     services = {n: s for n, s in discover_services().items() if s.consumers}
     consumed = {c.queue: tuple(c.routing_keys) for s in services.values() for c in s.consumers}
     assert consumed == dict(PIPELINE_QUEUES)
+
+
+async def test_declaring_the_topology_drops_a_retired_binding(
+    new_system: Callable[[str], SystemConfig]
+) -> None:
+    """A broker kept through the upgrade still binds `audio.completed` to `assembly`; the
+    start-up declaration removes that, so the event reaches `assembly.soundtrack` alone."""
+    config = new_system("retired")
+    namespace = config.namespace
+    connection = await aio_pika.connect_robust(config.amqp_url)
+    try:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(exchange_name(namespace),
+                                                  aio_pika.ExchangeType.TOPIC, durable=True)
+        old = await channel.declare_queue(queue_name(namespace, "assembly"), durable=True)
+        await old.bind(exchange, routing_key=AUDIO_COMPLETED)  # as the earlier version did
+        await declare_pipeline(connection, namespace)
+        await declare_pipeline(connection, namespace)  # again: a second replica starting
+        await exchange.publish(aio_pika.Message(b"{}"), routing_key=AUDIO_COMPLETED)
+
+        async def delivered(queue: str, wait: float) -> bool:
+            declared = await channel.declare_queue(queue_name(namespace, queue), passive=True)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                if await declared.get(no_ack=True, fail=False) is not None:
+                    return True
+                await asyncio.sleep(0.05)
+            return False
+
+        assert await delivered("assembly.soundtrack", wait=10)
+        assert not await delivered("assembly", wait=1), "the retired binding still routes"
+    finally:
+        await connection.close()
 
 
 async def test_a_job_submitted_before_any_worker_started_is_not_lost(

@@ -155,7 +155,7 @@ def test_worker_metrics_count_the_stage_work(run: Run) -> None:
         "audio": {"audio": jobs},
         "storyboard": {"storyboard": jobs, "storyboard.scenes": scenes},
         "video": {"video": jobs, "video.shots": clips},
-        "assembly": {"assembly": 2 * jobs, "assembly.render": jobs},
+        "assembly": {"assembly.soundtrack": jobs, "assembly": jobs, "assembly.render": jobs},
     }
     for worker, queues in expected.items():
         samples = metric_samples(run.cluster.procs[worker].url)

@@ -89,3 +89,30 @@ def test_limiter_holds_the_ceiling_on_inter_sample_peaks() -> None:
     ceiling = 10 ** (-1.2 / 20)
     limited = limit(stereo, RATE, ceiling)
     assert _true_peak_db(limited) <= -1.0
+
+
+class RecordingSink:
+    def __init__(self) -> None:
+        self.passes: list[list[np.ndarray]] = []
+
+    def begin_pass(self) -> None:
+        self.passes.append([])
+
+    def write(self, block: np.ndarray) -> None:
+        self.passes[-1].append(block.copy())
+
+
+def test_a_pass_sink_sees_every_pass_and_the_last_is_the_mix(tmp_path) -> None:
+    """Dense clicks under quiet speech: the limiter costs loudness, so a second pass."""
+    script = make_script([(0, "one two three four five six"), (1, "seven eight nine ten")])
+    voice = speech_like(make_words(script, [1.0, 5.0], 9.0), rate=22_050) * 0.05
+    score = tone(10.0, rate=44_100, freq=SCORE_HZ, level=0.05)
+    score[::441] = 0.99
+    sink = RecordingSink()
+    report = mix_files(write_wav(tmp_path / "vo.wav", voice, 22_050),
+                       write_wav(tmp_path / "score.wav", score, 44_100),
+                       tmp_path / "mix.wav", 10 * RATE, sink=sink)
+    assert report.passes == len(sink.passes) == 2
+    written, _ = soundfile.read(str(tmp_path / "mix.wav"), dtype="float32", always_2d=True)
+    assert np.array_equal(np.concatenate(sink.passes[-1]), written)
+    assert not np.array_equal(np.concatenate(sink.passes[0]), written)

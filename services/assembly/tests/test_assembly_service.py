@@ -1,5 +1,6 @@
-"""End to end through the service on the in-memory bus: fan-in, render, package, manifest,
-and a second run that reuses everything. Inputs are synthetic and small (a 320 px master
+"""End to end through the service on the in-memory bus: the soundtrack made when audio is
+done, fan-in, render, package, manifest, and a redelivered `audio.completed` that reuses
+everything. Inputs are synthetic and small (a 320 px master
 canvas, outputs at 1/6 of production size); what is checked is measured on the decoded
 outputs."""
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pyloudnorm
 import pytest
 from assembly_samples import (
     SMALL_SIDE,
@@ -29,7 +31,6 @@ from PIL import Image
 from reelforge.blobs import LocalBlobStore, job_key
 from reelforge.bus import InMemoryBus
 from reelforge.events import (
-    ASSEMBLY_READY,
     AUDIO_COMPLETED,
     JOB_COMPLETED,
     VIDEO_COMPLETED,
@@ -56,7 +57,7 @@ PACKAGE = {
     *(f"storyboard/{nn}.png" for nn in ("01", "02", "03")),
     *(f"shots/{nn}.json" for nn in ("01", "02", "03")),
     *(f"clips/{nn}.mp4" for nn in ("01", "02", "03")),
-    "trailer.mp4", "trailer_9x16.mp4", "trailer_1x1.mp4",
+    "soundtrack.m4a", "trailer.mp4", "trailer_9x16.mp4", "trailer_1x1.mp4",
     "captions.srt", "captions.vtt", "poster.png", "thumbnail.jpg", "cover.jpg",
     "manifest.json",
 }
@@ -79,6 +80,8 @@ class Package:
     second: Run
     timeline: Timeline
     mtimes: dict[str, float]
+    soundtrack_before_video: Path | None
+    """the soundtrack's blob, as recorded before `video.completed` was published"""
     finished: list[float]
     """reelforge_jobs_finished_total{status="completed"} after each run"""
 
@@ -112,6 +115,8 @@ async def _first_and_second_run(root: Path) -> Package:
         await bus.publish(Event(type=AUDIO_COMPLETED, job_id=job.id))
         await bus.wait_idle()
         assert completed == []  # video has not arrived: no render yet
+        early = await jobs.get_artifact(job.id, "soundtrack")
+        soundtrack = blobs.path(early.key) if early else None
         await bus.publish(Event(type=VIDEO_COMPLETED, job_id=job.id))
         await bus.wait_idle()
         first = await _collect(ctx, job.id, completed, len(bus.dead_letters))
@@ -119,14 +124,15 @@ async def _first_and_second_run(root: Path) -> Package:
         mtimes = {path: f.stat().st_mtime_ns for path, f in first.files.items()}
 
         with pytest.MonkeyPatch.context() as patch:  # a reuse must not render anything
+            patch.setattr(assembly_service, "make_soundtrack", _must_not_run)
             patch.setattr(assembly_service, "render_trailer", _must_not_run)
             patch.setattr(assembly_service, "write_promos", _must_not_run)
-            await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+            await bus.publish(Event(type=AUDIO_COMPLETED, job_id=job.id))  # redelivered
             await bus.wait_idle()
         second = await _collect(ctx, job.id, completed[1:], len(bus.dead_letters))
         finished.append(_finished(ctx))
         timeline = build_timeline(script, words, FPS, voiceover_seconds=VOICEOVER_SECONDS)
-        return Package(first, second, timeline, mtimes, finished)
+        return Package(first, second, timeline, mtimes, soundtrack, finished)
     finally:
         await bus.close()
         await jobs.close()
@@ -257,6 +263,30 @@ def test_variants_decode_with_agreeing_durations(package: Package, path: str,
     assert abs(audio_seconds - video_seconds) <= 0.1
 
 
+def _audio_packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(audio=0) if p.size]
+
+
+def test_the_soundtrack_is_ready_before_the_video_and_muxed_as_it_is(package: Package) -> None:
+    """Made from the audio stage's outputs alone, as long as the trailer, -16 LUFS; every
+    variant carries its AAC packets unchanged (encoded once)."""
+    soundtrack = package.soundtrack_before_video
+    assert soundtrack is not None, "no soundtrack once audio was done"
+    assert package.first.files["soundtrack.m4a"] == soundtrack
+    with av.open(str(soundtrack)) as container:
+        stream = container.streams.audio[0]
+        assert (stream.codec_context.name, stream.rate, stream.codec_context.channels) == (
+            "aac", 48_000, 2)
+        pcm = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1)
+    assert abs(pcm.shape[1] / 48_000 - package.timeline.duration) <= 0.1
+    loudness = pyloudnorm.Meter(48_000).integrated_loudness(pcm.T.astype(np.float64))
+    assert abs(loudness - -16.0) <= 1.0
+    packets = _audio_packets(soundtrack)
+    for path in ("trailer.mp4", "trailer_9x16.mp4", "trailer_1x1.mp4"):
+        assert _audio_packets(package.first.files[path]) == packets, path
+
+
 def test_captions_are_burned_into_social_cuts_only(package: Package) -> None:
     files = package.first.files
     during_cue = round(3.0 * FPS)  # "She stayed behind, alone." over scene 1
@@ -300,7 +330,7 @@ def test_manifest_hashes_sizes_and_durations_match_the_files(package: Package) -
         data = package.first.files[artifact.path].read_bytes()  # type: ignore[index]
         assert artifact.sha256 == hashlib.sha256(data).hexdigest(), artifact.path
         assert artifact.size == len(data)
-        if artifact.path.endswith((".mp4", ".wav")):  # type: ignore[union-attr]
+        if artifact.path.endswith((".mp4", ".m4a", ".wav")):  # type: ignore[union-attr]
             assert artifact.duration and artifact.duration > 0.5
     trailer = next(a for a in manifest.artifacts if a.path == "trailer.mp4")
     assert abs(trailer.duration - package.timeline.duration) <= 0.1  # type: ignore[operator]

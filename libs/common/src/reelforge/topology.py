@@ -32,14 +32,22 @@ PIPELINE_QUEUES = MappingProxyType({
     "storyboard.scenes": (STORYBOARD_SCENE,),
     "video": (STORYBOARD_COMPLETED,),
     "video.shots": (VIDEO_SHOT,),
-    "assembly": (AUDIO_COMPLETED, VIDEO_COMPLETED),
+    "assembly.soundtrack": (AUDIO_COMPLETED,),
+    "assembly": (VIDEO_COMPLETED,),
     "assembly.render": (ASSEMBLY_READY,),
 })
 
+RETIRED_BINDINGS = MappingProxyType({
+    "assembly": (AUDIO_COMPLETED,),  # audio.completed goes to assembly.soundtrack now
+})
+"""Bindings an earlier version declared: removed at start-up, so a broker kept through an
+upgrade does not route events to a queue whose consumer no longer expects them."""
+
 
 async def declare_pipeline(connection: aio_pika.abc.AbstractConnection, namespace: str) -> None:
-    """Declare the exchange and every pipeline work queue with its bindings (idempotent;
-    the same durable, argument-free declaration the bus makes when a worker subscribes)."""
+    """Declare the exchange and every pipeline work queue with its bindings, and drop the
+    retired ones (idempotent; the same durable, argument-free declaration the bus makes
+    when a worker subscribes)."""
     channel = await connection.channel()
     try:
         exchange = await channel.declare_exchange(
@@ -49,5 +57,7 @@ async def declare_pipeline(connection: aio_pika.abc.AbstractConnection, namespac
             declared = await channel.declare_queue(queue_name(namespace, queue), durable=True)
             for key in keys:
                 await declared.bind(exchange, routing_key=key)
+            for key in RETIRED_BINDINGS.get(queue, ()):
+                await declared.unbind(exchange, routing_key=key)
     finally:
         await channel.close()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -83,22 +84,90 @@ ENCODINGS: dict[Quality, Encoding] = {
 
 def encode_audio(wav: Path, out: Path, bitrate: int = 192_000) -> None:
     """Encode a sound file to AAC in an MP4 audio container, streaming in blocks."""
-    with soundfile.SoundFile(str(wav)) as source, av.open(str(out), "w", format="mp4") as sink:
-        layout = "stereo" if source.channels >= 2 else "mono"
-        stream = sink.add_stream("aac", rate=source.samplerate, layout=layout)
+    with soundfile.SoundFile(str(wav)) as source:
+        blocks = source.blocks(blocksize=AAC_FRAME * 64, dtype="float32", always_2d=True)
+        _encode_aac(blocks, out, source.samplerate, source.channels, bitrate)
+
+
+def _encode_aac(blocks: Iterable[np.ndarray], out: Path, rate: int, channels: int,
+                bitrate: int) -> None:
+    """(samples, channels) float32 blocks → AAC (stereo, or mono for one channel)."""
+    with av.open(str(out), "w", format="mp4") as sink:
+        layout = "stereo" if channels >= 2 else "mono"
+        stream = sink.add_stream("aac", rate=rate, layout=layout)
         stream.bit_rate = bitrate
         stream.options = {"aac_coder": AAC_CODER}
         pts = 0
-        for block in source.blocks(blocksize=AAC_FRAME * 64, dtype="float32", always_2d=True):
+        for block in blocks:
             planar = np.ascontiguousarray(block[:, : 2 if layout == "stereo" else 1].T)
             for start in range(0, planar.shape[1], AAC_FRAME):
                 chunk = np.ascontiguousarray(planar[:, start : start + AAC_FRAME])
                 frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
-                frame.sample_rate = source.samplerate
+                frame.sample_rate = rate
                 frame.pts = pts
                 pts += chunk.shape[1]
                 sink.mux(stream.encode(frame))
         sink.mux(stream.encode(None))
+
+
+class AacWriter:
+    """AAC encoding fed block by block, on a thread of its own: the encoder runs beside
+    whatever makes the blocks (the mix), a few blocks behind it at most."""
+
+    def __init__(self, out: Path, rate: int, channels: int, bitrate: int,
+                 depth: int = 4) -> None:
+        self._blocks: queue.Queue[np.ndarray | None] = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._aborted = False
+        self._thread = threading.Thread(
+            target=self._encode, args=(out, rate, channels, bitrate), name="aac", daemon=True)
+        self._thread.start()
+
+    def write(self, block: np.ndarray) -> None:
+        """Queue a (samples, channels) float32 block (it must not change afterwards)."""
+        if self._error is not None:
+            raise self._error
+        self._blocks.put(block)  # the thread takes blocks until the end, even after an error
+
+    def close(self) -> None:
+        """Encode what is queued, finish the file; re-raise what went wrong encoding."""
+        self._end()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        """Stop encoding (what is queued is dropped; the file is left to be discarded)."""
+        self._aborted = True
+        self._end()
+
+    def _end(self) -> None:
+        if self._thread.is_alive():
+            self._blocks.put(None)
+            self._thread.join()
+
+    def _encode(self, out: Path, rate: int, channels: int, bitrate: int) -> None:
+        ended = False
+
+        def queued() -> Iterator[np.ndarray]:
+            nonlocal ended
+            while (block := self._blocks.get()) is not None:
+                if not self._aborted:
+                    yield block
+            ended = True
+
+        try:
+            _encode_aac(queued(), out, rate, channels, bitrate)
+        except BaseException as exc:
+            self._error = exc
+            while not ended and self._blocks.get() is not None:  # a writer must never block
+                pass
+
+
+@dataclass(frozen=True)
+class AacTrack:
+    """A soundtrack already encoded to AAC (an MP4 audio file): remuxed as it is."""
+
+    path: Path
 
 
 class Soundtrack:

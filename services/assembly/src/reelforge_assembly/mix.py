@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyloudnorm
 import soundfile
 from scipy.ndimage import binary_closing, minimum_filter1d, uniform_filter1d
-from scipy.signal import lfilter, lfilter_zi, resample_poly
+from scipy.signal import resample_poly, sosfilt, tf2sos
 
 from reelforge_assembly.timeline import END_FADE_SECONDS
 
@@ -69,6 +70,15 @@ class MixReport:
     rate: int
 
 
+class PassSink(Protocol):
+    """Sees every block of every output pass as it is written; the last pass it saw is the
+    mix. (The soundtrack encodes the first pass while it is mixed: usually it is the last.)"""
+
+    def begin_pass(self) -> None: ...
+
+    def write(self, block: np.ndarray) -> None: ...
+
+
 # --------------------------------------------------------------------------- I/O
 
 
@@ -87,10 +97,11 @@ def resample(data: np.ndarray, source_rate: int, rate: int) -> np.ndarray:
 
 
 def mix_files(
-    voiceover: Path, score: Path, out: Path, samples: int, rate: int = RATE
+    voiceover: Path, score: Path, out: Path, samples: int, rate: int = RATE,
+    sink: PassSink | None = None,
 ) -> MixReport:
     """Mix two sound files into a 32-bit float stereo WAV of exactly `samples` samples, in
-    blocks (memory does not grow with length)."""
+    blocks (memory does not grow with length); `sink` sees the output passes as they go."""
     with tempfile.TemporaryDirectory(prefix="reelforge-mix-") as tmp:
         folder = Path(tmp)
         # each track resampled once, to a raw file every later pass reads in blocks
@@ -103,7 +114,7 @@ def mix_files(
         duck = _ramped(_speaking(power, hop, rate), hop / rate)
         fade = round(END_FADE_SECONDS * rate)
         premix = folder / "premix.f32"
-        with premix.open("wb") as sink:
+        with premix.open("wb") as raw:
             position = 0
             for voice, music in zip(_raw_blocks(voice_raw, samples),
                                     _raw_blocks(score_raw, samples), strict=True):
@@ -111,9 +122,9 @@ def mix_files(
                 block += music * (np.float32(score_gain)
                                   * _duck_gains(duck, hop, position, len(block)))[:, None]
                 _fade_tail(block, position, samples, fade)
-                sink.write(block.astype(np.float32).tobytes())
+                raw.write(block.astype(np.float32).tobytes())
                 position += len(block)
-        return _normalise_file(premix, samples, out, rate)
+        return _normalise_file(premix, samples, out, rate, sink)
 
 
 def _store(blocks: Iterator[np.ndarray], path: Path) -> Path:
@@ -232,6 +243,11 @@ def _duck_gains(duck: np.ndarray, hop: int, position: int, count: int) -> np.nda
     return np.power(np.float32(10.0), -DUCK_DB * sample_duck / np.float32(20.0))
 
 
+DENORMAL_GUARD = 1e-15
+"""A Nyquist-rate tone this small (about -290 LUFS) keeps the K-weighting filters' state out
+of the denormal range through silence, where every sample costs some thirty times as much."""
+
+
 class LoudnessMeter:
     """BS.1770-4 integrated loudness fed block by block: the K-weighting filters keep their
     state between blocks and only the energy of each 100 ms hop is kept, from which the
@@ -242,40 +258,44 @@ class LoudnessMeter:
 
     def __init__(self, rate: int, channels: int = 2) -> None:
         self.rate = rate
-        meter = pyloudnorm.Meter(rate)
-        self._stages = [(f.b, f.a, f.passband_gain) for f in meter._filters.values()]
-        self._state = [np.stack([lfilter_zi(b, a) * 0.0] * channels, axis=1)
-                       for b, a, _ in self._stages]
+        stages = pyloudnorm.Meter(rate)._filters.values()
+        # both K-weighting biquads in one cascade; their pass-band gains applied after it
+        self._sos = np.concatenate([tf2sos(f.b, f.a) for f in stages])
+        self._gain = float(np.prod([f.passband_gain for f in stages]))
+        self._state = np.zeros((len(self._sos), 2, channels))
         self._hop = self.GATE_SECONDS / self.STEPS * rate
         self._energy: list[np.ndarray] = []  # (hops, channels) sums of squares
         self._partial = np.zeros(channels)
         self._samples = 0
+        self._guard_tone: np.ndarray = np.zeros(0)
 
     def add(self, block: np.ndarray) -> None:
-        data = block.astype(np.float64)
-        for k, (b, a, gain) in enumerate(self._stages):
-            data, self._state[k] = lfilter(b, a, data, axis=0, zi=self._state[k])
-            data *= gain
-        squares = np.square(data)
+        if not len(block):
+            return
         start = self._samples
+        guarded = block.astype(np.float64)
+        guarded += self._guard(start, len(block))[:, None]
+        data, self._state = sosfilt(self._sos, guarded, axis=0, zi=self._state)
+        squares = np.square(data * self._gain)
         self._samples += len(data)
         # hop h covers samples [int(h * hop), int((h + 1) * hop)), as pyloudnorm bounds them
         first = int(start / self._hop)
-        last = int((self._samples - 1) / self._hop) if len(data) else first - 1
-        sums = []
-        for h in range(first, last + 1):
-            lo = max(start, int(h * self._hop)) - start
-            hi = min(self._samples, int((h + 1) * self._hop)) - start
-            total = squares[lo:hi].sum(axis=0)
-            if h == first:
-                total = total + self._partial
-            if int((h + 1) * self._hop) <= self._samples:
-                sums.append(total)
-                self._partial = np.zeros_like(self._partial)
-            else:
-                self._partial = total
-        if sums:
-            self._energy.append(np.array(sums))
+        last = int((self._samples - 1) / self._hop)
+        bounds = [max(start, int(h * self._hop)) - start for h in range(first, last + 1)]
+        sums = np.add.reduceat(squares, bounds, axis=0)
+        sums[0] += self._partial
+        if int((last + 1) * self._hop) <= self._samples:  # the block ends on a hop
+            self._partial = np.zeros_like(self._partial)
+        else:
+            self._partial, sums = sums[-1], sums[:-1]
+        if len(sums):
+            self._energy.append(sums)
+
+    def _guard(self, start: int, count: int) -> np.ndarray:
+        """The guard tone over samples [start, start + count), in phase across blocks."""
+        if len(self._guard_tone) < count + 1:
+            self._guard_tone = DENORMAL_GUARD * (1.0 - 2.0 * (np.arange(count + 1) & 1))
+        return self._guard_tone[start & 1: (start & 1) + count]
 
     def integrated(self) -> float:
         if self._samples < int(self.GATE_SECONDS * self.rate):
@@ -315,7 +335,7 @@ def _blocks_of(path: Path, samples: int, context: int = 0) -> Iterator[tuple[int
 
 
 def _normalise_file(premix: Path, samples: int, out: Path, rate: int,
-                    target_lufs: float = TARGET_LUFS,
+                    sink: PassSink | None = None, target_lufs: float = TARGET_LUFS,
                     ceiling_dbtp: float = CEILING_DBTP) -> MixReport:
     """`normalise` over a file, block by block: gain, limit, measure, correct, repeat; the
     pass that meets both targets is the one written."""
@@ -324,7 +344,7 @@ def _normalise_file(premix: Path, samples: int, out: Path, rate: int,
         meter.add(block)
     loudness = meter.integrated()
     if not np.isfinite(loudness):
-        peak = _write_pass(premix, samples, out, rate, 1.0, None)[1]
+        peak = _write_pass(premix, samples, out, rate, 1.0, None, sink=sink)[1]
         return MixReport(loudness, peak, 0.0, 0, samples, rate)
     gain_db = target_lufs - loudness
     margin_db = 0.1
@@ -334,7 +354,7 @@ def _normalise_file(premix: Path, samples: int, out: Path, rate: int,
     while passes < MAX_PASSES:
         passes += 1
         loudness, peak = _write_pass(premix, samples, candidate, rate, db_to_gain(gain_db),
-                                     db_to_gain(ceiling_dbtp - margin_db))
+                                     db_to_gain(ceiling_dbtp - margin_db), sink=sink)
         loud_ok = abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU
         if loud_ok and peak <= ceiling_dbtp:
             break
@@ -345,35 +365,49 @@ def _normalise_file(premix: Path, samples: int, out: Path, rate: int,
     if peak > ceiling_dbtp:  # last resort: trade a little loudness for a guaranteed ceiling
         trim = db_to_gain(ceiling_dbtp - 0.05 - peak)
         loudness, peak = _write_pass(premix, samples, candidate, rate, db_to_gain(gain_db),
-                                     db_to_gain(ceiling_dbtp - margin_db), trim)
+                                     db_to_gain(ceiling_dbtp - margin_db), trim, sink)
     candidate.replace(out)
     return MixReport(loudness, peak, gain_db, passes, samples, rate)
 
 
 def _write_pass(premix: Path, samples: int, out: Path, rate: int, gain: float,
-                ceiling: float | None, trim: float = 1.0) -> tuple[float, float]:
+                ceiling: float | None, trim: float = 1.0,
+                sink: PassSink | None = None) -> tuple[float, float]:
     """premix x gain, limited to `ceiling` (None: not limited), x trim, written to `out` as
-    a float WAV; returns its integrated loudness and true peak (dBTP)."""
+    a float WAV (and to `sink`); returns its integrated loudness and true peak (dBTP)."""
     meter = LoudnessMeter(rate)
     peak = 0.0
-    with soundfile.SoundFile(str(out), "w", rate, 2, subtype="FLOAT", format="WAV") as sink:
+    if sink is not None:
+        sink.begin_pass()
+    with soundfile.SoundFile(str(out), "w", rate, 2, subtype="FLOAT", format="WAV") as wav:
         for before, chunk in _blocks_of(premix, samples, CONTEXT):
             size = min(BLOCK, len(chunk) - before)
-            scaled = chunk * np.float32(gain)
-            if ceiling is not None:
-                scaled = limit(scaled, rate, ceiling)
+            block, peaks = _gained_block(chunk * np.float32(gain), before, size, rate, ceiling)
             if trim != 1.0:
-                scaled *= np.float32(trim)
-            # the true peak of the block's own samples, with the neighbours as context
-            margin = min(before, 64)
-            after = min(len(scaled) - before - size, 64)
-            peaks = oversampled_peaks(scaled[before - margin: before + size + after])
-            peak = max(peak, float(peaks[margin: margin + size].max(initial=0.0)))
-            block = scaled[before: before + size]
+                block *= np.float32(trim)
+                peaks *= np.float32(trim)
+            peak = max(peak, float(peaks.max(initial=0.0)))
             meter.add(block)
-            sink.write(block)
+            wav.write(block)
+            if sink is not None:
+                sink.write(block)
     dbtp = float(20.0 * np.log10(peak)) if peak > 0 else float("-inf")
     return meter.integrated(), dbtp
+
+
+def _gained_block(chunk: np.ndarray, before: int, size: int, rate: int,
+                  ceiling: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The block's own `size` samples of `chunk` (limited to `ceiling` with the neighbours as
+    context), and their true peaks. The peaks the limiter measured stand when it left the
+    block alone; otherwise the limited block is measured again, with its neighbours."""
+    peaks = oversampled_peaks(chunk)
+    limited = chunk if ceiling is None else limit(chunk, rate, ceiling, peaks)
+    if limited is chunk:
+        return chunk[before: before + size], peaks[before: before + size]
+    margin = min(before, 64)
+    after = min(len(limited) - before - size, 64)
+    measured = oversampled_peaks(limited[before - margin: before + size + after])
+    return limited[before: before + size], measured[margin: margin + size]
 
 
 # --------------------------------------------------------------------------- mixing
@@ -565,12 +599,16 @@ def true_peak_dbtp(data: np.ndarray) -> float:
     return float(20.0 * np.log10(peak)) if peak > 0 else float("-inf")
 
 
-def limit(data: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
+def limit(data: np.ndarray, rate: int, ceiling: float,
+          peaks: np.ndarray | None = None) -> np.ndarray:
     """A look-ahead peak limiter: the gain needed under each true peak is spread over a
     window that starts `lookahead` before the peak and holds for `hold` after it, then
     smoothed; the smoothing window lies inside the hold window, so the gain at every peak is
-    still at most what the peak needs."""
-    needed = np.minimum(1.0, ceiling / np.maximum(oversampled_peaks(data), 1e-9))
+    still at most what the peak needs. `peaks`: `data`'s true peaks, when already measured.
+    Returns `data` itself when no peak reaches the ceiling."""
+    if peaks is None:
+        peaks = oversampled_peaks(data)
+    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
     if needed.min() >= 1.0:
         return data
     ahead = max(1, round(LIMITER_LOOKAHEAD_SECONDS * rate))

@@ -1,10 +1,12 @@
 """Stage 7 as a service: audio + video fan-in → the trailer package → job.completed.
 
-Queue `assembly` counts the two upstream completions in the job store (whoever brings the
-count to zero publishes `assembly.ready`); queue `assembly.render` renders everything from
-the artifacts the job store names. Every output is keyed by a fingerprint of exactly the
-inputs and settings it depends on, so a redelivery or rerun reuses what is already there
-and an edit re-renders only what it touched (new captions do not re-encode the video).
+Queue `assembly.soundtrack` mixes and encodes the soundtrack as soon as the audio stage is
+done (it needs nothing else, so it is ready before the clips are), then counts audio in;
+queue `assembly` counts video in. Whoever brings the job store's count to zero publishes
+`assembly.ready`, and queue `assembly.render` renders everything from the artifacts the job
+store names. Every output is keyed by a fingerprint of exactly the inputs and settings it
+depends on, so a redelivery or rerun reuses what is already there and an edit re-renders
+only what it touched (new captions do not re-encode the video).
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ from reelforge.models import (
 from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
 
 from reelforge_assembly.captions import build_cues, to_srt, to_vtt
+from reelforge_assembly.encode import ENCODINGS
 from reelforge_assembly.manifest import build_manifest, describe
+from reelforge_assembly.mix import RATE
 from reelforge_assembly.promo import PROMOS, key_frame, key_scene, write_promos
 from reelforge_assembly.render import Variant, plan_variants, render_trailer
+from reelforge_assembly.soundtrack import make_soundtrack, soundtrack_samples
 from reelforge_assembly.sources import SceneSource
 from reelforge_assembly.timeline import build_timeline
 
@@ -44,7 +49,8 @@ STAGE = "assembly"
 ASSEMBLY_VERSION = 1
 """Bump when a change to this stage should re-render existing outputs."""
 VIDEO_PROVIDER = "pyav-libx264"
-UPSTREAM = ("script", "voiceover", "score", "words")
+SOUNDTRACK_PROVIDER = "mix+ffmpeg-aac"
+UPSTREAM = ("script", "voiceover", "score", "words", "soundtrack")
 SCENE_KINDS = ("frame", "shot", "clip")
 
 
@@ -88,13 +94,51 @@ class Inputs:
 # --------------------------------------------------------------------------- fan-in
 
 
-async def on_media_completed(event: Event, ctx: StageContext) -> None:
-    """Count audio and video in; the delivery that completes the pair starts the render."""
+async def on_audio_completed(event: Event, ctx: StageContext) -> None:
+    """Make the soundtrack, then count audio in."""
     job = await ctx.job(event.job_id)
-    part = "audio" if event.type == AUDIO_COMPLETED else "video"
+    await make_job_soundtrack(ctx, job)
+    await _count_in(event, ctx, job, "audio")
+
+
+async def on_video_completed(event: Event, ctx: StageContext) -> None:
+    await _count_in(event, ctx, await ctx.job(event.job_id), "video")
+
+
+async def _count_in(event: Event, ctx: StageContext, job: Job, part: str) -> None:
+    """The delivery that completes the pair starts the render."""
     remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), part)
     if remaining == 0:
         await ctx.publish(event.follow(ASSEMBLY_READY))
+
+
+async def make_job_soundtrack(ctx: StageContext, job: Job) -> ArtifactRecord:
+    """Mix the job's voiceover over its score and encode it to AAC (or find it made), as
+    long as the trailer will be: the voiceover plus the end card."""
+    records = {r.name: r for r in await ctx.jobs.list_artifacts(job.id)}
+    for name in ("voiceover", "score"):
+        if name not in records:
+            raise Permanent(f"job {job.id} has no {name!r} artifact; audio must finish first")
+    voiceover, score = records["voiceover"].key, records["score"].key
+    fps, bitrate = job.settings.fps, ENCODINGS[job.settings.quality].audio_bitrate
+    key = output_key(job.id, STAGE, "soundtrack.m4a",
+                     fingerprint(ASSEMBLY_VERSION, "soundtrack", voiceover, score, fps, bitrate))
+    spoken = await _voiceover_seconds(ctx, voiceover)
+    samples = soundtrack_samples(spoken, fps)
+    if not await ctx.reuse(job, STAGE, key):
+        await ctx.check_cancelled(job.id)
+        async with AsyncExitStack() as stack:
+            local = await _local_files(ctx, stack, {"voiceover": voiceover, "score": score})
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mix-")))
+            report = await asyncio.to_thread(make_soundtrack, local["voiceover"],
+                                             local["score"], samples,
+                                             folder / "soundtrack.m4a", bitrate)
+            await ctx.blobs.put_file(key, folder / "soundtrack.m4a", "audio/mp4")
+        await ctx.progress(job.id, STAGE, "info",
+                           f"soundtrack mixed: {report.loudness_lufs:.1f} LUFS, true peak "
+                           f"{report.true_peak_dbtp:.1f} dBTP")
+    return await ctx.record(job.id, "soundtrack", key, STAGE, provider=SOUNDTRACK_PROVIDER,
+                            duration=samples / RATE, path="soundtrack.m4a")
 
 
 # --------------------------------------------------------------------------- render
@@ -154,7 +198,7 @@ class Assembler:
             sorted(self.options.sizes.items()),
         )
         keys = {v.name: output_key(job.id, STAGE, v.filename, fp) for v in variants}
-        spoken = await _voiceover_seconds(ctx, inputs)
+        spoken = await _voiceover_seconds(ctx, inputs.key("voiceover"))
         missing = [v for v in variants if not await ctx.reuse(job, STAGE, keys[v.name])]
         if missing:
             await ctx.check_cancelled(job.id)
@@ -175,7 +219,7 @@ class Assembler:
         pictures = self._pictures(inputs)
         async with AsyncExitStack() as stack:
             local = await _local_files(ctx, stack, {
-                "voiceover": inputs.key("voiceover"), "score": inputs.key("score"),
+                "soundtrack": inputs.key("soundtrack"),
                 **{f"scene/{i}": r.key for i, r in pictures.items()},
             })
             sources = {
@@ -185,8 +229,8 @@ class Assembler:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assembly-")))
             outputs = {v.aspect: folder / v.filename for v in variants}
             await asyncio.to_thread(
-                render_trailer, inputs.script, inputs.words, sources, local["voiceover"],
-                local["score"], outputs, primary=s.aspect, fps=s.fps, quality=s.quality,
+                render_trailer, inputs.script, inputs.words, sources, local["soundtrack"],
+                outputs, primary=s.aspect, fps=s.fps, quality=s.quality,
                 title=s.title, master_side=self.options.master_side, sizes=self.options.sizes,
                 voiceover_seconds=spoken,
             )
@@ -278,9 +322,9 @@ async def load_inputs(ctx: StageContext, job: Job) -> Inputs:
     return Inputs(records, script, words, shots, scene_of)
 
 
-async def _voiceover_seconds(ctx: StageContext, inputs: Inputs) -> float:
+async def _voiceover_seconds(ctx: StageContext, key: str) -> float:
     """The voiceover's real length (the trailer is this plus the end card)."""
-    async with ctx.blobs.local_file(inputs.key("voiceover")) as path:
+    async with ctx.blobs.local_file(key) as path:
         info = await asyncio.to_thread(soundfile.info, str(path))
     return float(info.frames / info.samplerate)
 
@@ -299,7 +343,8 @@ def _content_type(path: Path) -> str:
 def build_service(options: RenderOptions | None = None) -> Service:
     assembler = Assembler(options)
     return Service(name=STAGE, consumers=[
-        Consumer("assembly", [AUDIO_COMPLETED, VIDEO_COMPLETED], on_media_completed),
+        Consumer("assembly.soundtrack", [AUDIO_COMPLETED], on_audio_completed),
+        Consumer("assembly", [VIDEO_COMPLETED], on_video_completed),
         Consumer("assembly.render", [ASSEMBLY_READY], assembler.on_ready),
     ])
 

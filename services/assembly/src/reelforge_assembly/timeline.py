@@ -139,6 +139,13 @@ class _Beat:
     lines: tuple[int, ...]
 
 
+def trailer_frames(voiceover_seconds: float, fps: int,
+                   end_card_seconds: float = END_CARD_SECONDS) -> int:
+    """The trailer's length in frames: the voiceover plus the end card, rounded once. The
+    soundtrack, made before the timeline, has exactly this length too."""
+    return round((voiceover_seconds + end_card_seconds) * fps)
+
+
 def build_timeline(
     script: Script,
     words: WordTimings,
@@ -154,7 +161,7 @@ def build_timeline(
     The total is the voiceover plus the end card, rounded to a whole frame once; the end card
     starts where the voiceover ends."""
     spoken = voiceover_seconds if voiceover_seconds is not None else words.duration
-    total = round((spoken + end_card_seconds) * fps)
+    total = trailer_frames(spoken, fps, end_card_seconds)
     end_card_start = max(0, total - round(end_card_seconds * fps))
     beats = _beats(script, words)
     segments = _segments(beats, end_card_start, fps, fallback_scene=script.scenes[0].index)
