@@ -44,12 +44,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
 from benchlib import FPS, PYTHON, Measured, RenderInputs
+from reelforge_assembly.encode import AAC_CODER  # every contender uses the product's coder
 
 PRESET, CRF = "veryfast", 20
 """The product's `final` trailer encoding, for every contender."""
 AUDIO_BITRATE = "192k"
-AAC_CODER = "fast"
-"""FFmpeg's AAC quantiser search for every contender (the product's choice, encode.AAC_CODER)."""
 DISSOLVE_FRAMES = 12
 SIZE = (1920, 1080)
 CONTENDERS = ("ours", "ours3", "moviepy", "ffmpeg", "bound")
