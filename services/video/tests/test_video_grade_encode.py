@@ -9,8 +9,9 @@ import av
 import cv2
 import numpy as np
 import pytest
-from reelforge_video.encode import ENCODE, decode_frames, encode_clip, probe
+from reelforge_video.encode import ENCODE, decode_pictures, encode_clip, probe
 from reelforge_video.grade import black_and_white, filmic_colour, grader_for
+from reelforge_video.planes import Form, still_planes
 from video_samples import decode_clip, synthetic_mp4, textured_still
 
 SIDE = 96
@@ -68,10 +69,27 @@ def test_quality_sets_preset_and_crf(tmp_path: Path) -> None:
 
 def test_a_remote_clip_is_conformed_to_our_size_and_rate(tmp_path: Path) -> None:
     mp4 = synthetic_mp4(tmp_path / "remote.mp4", 160, 90, fps=10, count=20)  # 2 s, 16:9
-    frames = list(decode_frames(mp4, fps=12, width=SIDE, height=SIDE))
+    frames = [p[0] for p in decode_pictures(mp4, fps=12, width=SIDE, height=SIDE)]
     assert len(frames) == pytest.approx(24, abs=1)
     assert all(f.shape == (SIDE, SIDE, 3) for f in frames)
     path = tmp_path / "conformed.mp4"
     info = encode_clip(iter(frames), path, 12, "draft")
     assert probe(path).frames == info.frames == len(frames)
     assert probe(path).fps == 12
+
+
+@pytest.mark.parametrize("form", ["luma", "yuv420"])
+def test_a_remote_clip_decodes_into_the_planes_of_its_rgb_frames(tmp_path: Path,
+                                                                 form: Form) -> None:
+    """Decoded straight to the grade's planes, a remote clip is the picture its RGB
+    decoding gives (cover-scaled and cropped alike), seen through `still_planes`."""
+    mp4 = synthetic_mp4(tmp_path / "remote.mp4", 160, 90, fps=10, count=20)
+    rgb = [p[0] for p in decode_pictures(mp4, fps=12, width=SIDE, height=SIDE)]
+    pictures = list(decode_pictures(mp4, fps=12, width=SIDE, height=SIDE, form=form))
+    assert len(pictures) == len(rgb)
+    for frame, picture in zip(rgb[::6], pictures[::6], strict=True):
+        expected = still_planes(frame, form)
+        assert [p.shape for p in picture] == [p.shape for p in expected]
+        for got, want in zip(picture, expected, strict=True):
+            # the source's own luma weights and chroma siting, not ours: close, not equal
+            assert np.abs(got.astype(np.int16) - want.astype(np.int16)).mean() < 2.0

@@ -218,13 +218,13 @@ async def test_finishing_a_clip_frees_its_provider_call_slot(
     first clip is still being decoded, graded and encoded: the first clip's decoding waits
     for that call, so a slot held through finishing would time out here."""
     remote = GatedRemoteVideoGen(tmp_path)
-    decode = clips.decode_frames
+    decode = clips.decode_pictures
 
-    def decode_after_the_next_call(*args: Any) -> Iterator[np.ndarray]:
+    def decode_after_the_next_call(*args: Any) -> Iterator[tuple[np.ndarray, ...]]:
         assert remote.second_call.wait(timeout=20), "the provider sat idle while a clip finished"
         return decode(*args)
 
-    monkeypatch.setattr(clips, "decode_frames", decode_after_the_next_call)
+    monkeypatch.setattr(clips, "decode_pictures", decode_after_the_next_call)
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=remote)  # type: ignore[arg-type]
     async with running(tmp_path, [video.service], providers,

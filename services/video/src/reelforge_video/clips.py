@@ -4,8 +4,8 @@ A provider that exposes `frames(request, duration)` (the local generator) feeds 
 straight through the grade into the encoder: one encode, one frame in memory. When its
 `frames` also takes a `form`, it hands over the planes the grade and encoder work on (the
 luminance alone for black and white), so no frame is converted between RGB and YUV. Any
-other provider returns MP4 bytes, which are decoded, graded and re-encoded, so every clip in
-the trailer has the same look, size and frame rate.
+other provider returns MP4 bytes, which are decoded straight into those planes, graded and
+re-encoded, so every clip in the trailer has the same look, size and frame rate.
 
 The CPU work runs on a pool of its own with one thread per core: clips render in parallel
 up to the core count whatever the prefetch, and never occupy the event loop's default
@@ -35,11 +35,11 @@ from reelforge.providers import ClipRequest, VideoGen
 from reelforge_video.encode import (
     ClipInfo,
     available_cores,
-    decode_frames,
+    decode_pictures,
     encode_clip,
     encode_planes,
 )
-from reelforge_video.grade import grader_for, plane_form, plane_grader_for
+from reelforge_video.grade import GRAIN_BLUR, grader_for, plane_form, plane_grader_for
 
 T = TypeVar("T")
 READ_AHEAD = 2
@@ -103,9 +103,11 @@ async def render_clip(
         mp4 = await provider.generate(request, duration)
 
     def finish() -> ClipInfo:
-        grader = grader_for(grade)
-        frames = decode_frames(mp4, request.fps, request.width, request.height)
-        return encode_clip((grader(f) for f in frames), path, request.fps, quality, threads)
+        grader = plane_grader_for(grade, blur=GRAIN_BLUR)  # scaled bicubic, not warped
+        pictures = decode_pictures(mp4, request.fps, request.width, request.height,
+                                   plane_form(grade))
+        return encode_planes((grader(p) for p in pictures), path, request.fps, quality,
+                             threads)
 
     return await run_on_cores(finish)
 

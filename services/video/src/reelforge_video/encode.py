@@ -21,6 +21,8 @@ import cv2
 import numpy as np
 from reelforge.models import Quality
 
+from reelforge_video.planes import Form, Picture
+
 BT709 = 1  # ISO/IEC 23091-4 code point for primaries, transfer and matrix
 LIMITED_RANGE = 1
 NEUTRAL_CHROMA = 128
@@ -199,21 +201,24 @@ def decode_rgb(png: bytes) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def decode_frames(mp4: bytes, fps: int, width: int, height: int) -> Iterator[np.ndarray]:
-    """A remote provider's clip as RGB frames at our size and frame rate: cover-scaled and
-    centre-cropped, and resampled by holding the latest source frame at each output time."""
+def decode_pictures(mp4: bytes, fps: int, width: int, height: int,
+                    form: Form = "rgb") -> Iterator[Picture]:
+    """A remote provider's clip as pictures in `form` at our size and frame rate. Each frame
+    is cover-scaled by swscale straight into the planes the grade takes (the luminance alone
+    for black and white: no RGB on the way), centre-cropped, and resampled by holding the
+    latest source frame at each output time."""
     with av.open(io.BytesIO(mp4), mode="r") as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         step, next_time = 1.0 / fps, 0.0
-        held: np.ndarray | None = None
+        held: Picture | None = None
         last_time = 0.0
         for frame in container.decode(stream):
             time = float(frame.time) if frame.time is not None else next_time
             while held is not None and next_time < time - 1e-6:
                 yield held
                 next_time += step
-            held = _cover(frame.to_ndarray(format="rgb24"), width, height)
+            held = _covered(frame, width, height, form)
             last_time = time
         if held is None:
             raise ValueError("the provider's clip has no video frames")
@@ -223,16 +228,25 @@ def decode_frames(mp4: bytes, fps: int, width: int, height: int) -> Iterator[np.
             next_time += step
 
 
-def _cover(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
-    h, w = rgb.shape[:2]
-    if (w, h) == (width, height):
-        return rgb
-    scale = max(width / w, height / h)
-    resized = cv2.resize(rgb, (max(width, round(w * scale)), max(height, round(h * scale))),
-                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    top = (resized.shape[0] - height) // 2
-    left = (resized.shape[1] - width) // 2
-    return resized[top:top + height, left:left + width]
+def _covered(frame: av.VideoFrame, width: int, height: int, form: Form) -> Picture:
+    """`frame` scaled to cover width x height (keeping its aspect), centre-cropped, in
+    `form` (yuv420 as BT.709 limited range, like our clips; luma full range, like the RGB
+    grade's grey)."""
+    scale = max(width / frame.width, height / frame.height)
+    cover_w = max(width, round(frame.width * scale)) // 2 * 2
+    cover_h = max(height, round(frame.height * scale)) // 2 * 2
+    interpolation = "AREA" if scale < 1 else "BICUBIC"
+    top, left = (cover_h - height) // 4 * 2, (cover_w - width) // 4 * 2  # even: 4:2:0
+    if form == "yuv420":
+        scaled = frame.reformat(cover_w, cover_h, "yuv420p", dst_colorspace="ITU709",
+                                dst_color_range="MPEG", interpolation=interpolation)
+        y, u, v = _plane_views(scaled)
+        return (y[top:top + height, left:left + width].copy(),
+                u[top // 2:(top + height) // 2, left // 2:(left + width) // 2].copy(),
+                v[top // 2:(top + height) // 2, left // 2:(left + width) // 2].copy())
+    scaled = frame.reformat(cover_w, cover_h, "gray" if form == "luma" else "rgb24",
+                            interpolation=interpolation)
+    return (scaled.to_ndarray()[top:top + height, left:left + width],)
 
 
 def probe(path: Path) -> ClipInfo:
