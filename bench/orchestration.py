@@ -3,16 +3,19 @@
     .venv/bin/python bench/orchestration.py [--jobs 1,5] [--image 0.2] [--video 2.0]
 
 Real pieces: the RabbitMQ bus (127.0.0.1:5672, guest/guest, a fresh vhost deleted after),
-a Postgres job store (a fresh database, dropped after), a local blob store, and every
-discovered service's real consumers (`reelforge.runtime.start_service`) with the default
-concurrency limits (storyboard prefetch 30, video prefetch 4), all in this process.
+a Postgres job store (a fresh database, dropped after), and one `reelforge worker` process
+per stage (`reelforge.worker.run_worker`, this script started with `--worker STAGE`) with
+the default concurrency limits (storyboard prefetch 30, video prefetch 4), sharing a local
+folder for blobs. One untimed job warms the workers up before the batches are measured.
 
 Fake providers: image generation sleeps `--image` seconds and returns a tiny PNG; video
 generation sleeps `--video` seconds and returns a tiny MP4. The LLM is the local rule-based
-one (milliseconds); speech, alignment and music are instant fakes returning short valid
-audio. The canvas sizes the stages render at are shrunk (192 px master), so the real
-consumers' own CPU work is small next to the fake latencies; what remains on the critical
-path (script, assembly) is measured per job from the job store and added to the bound.
+one (milliseconds); speech, alignment and music are instant fakes returning audio shaped
+like narration (noise bursts on the words) and a score (a chord over noise), so the
+soundtrack costs what a real one does. The canvas sizes the stages render at are shrunk
+(192 px master), so the real consumers' own CPU work is small next to the fake latencies;
+what remains on the critical path (script, assembly) is measured per job from the job store
+and added to the bound.
 
 Lower bound for J jobs of N scenes each, from the DAG and the limits:
     script + ceil(N / 30) x image + ceil(J x N / 4) x video + assembly
@@ -27,14 +30,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import io
 import math
+import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +56,7 @@ AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 DOCUMENT = benchlib.ROOT / "examples" / "the-last-lighthouse.md"
 SMALL = 192
+WORKERS = ("script", "audio", "storyboard", "video", "assembly")
 
 
 # --------------------------------------------------------------------------- fakes
@@ -72,15 +81,16 @@ class FakeImage:
 class FakeVideo:
     name = "fake-video"
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, calls: Path) -> None:
         self.latency = latency
-        self.calls: list[tuple[float, float]] = []
-        """(start, end) of every call, perf_counter seconds: the provider's utilisation."""
+        self.calls = calls
+        """Gets a line "start end" (epoch seconds) per call: the provider's utilisation."""
 
     async def generate(self, request: Any, duration: float) -> bytes:
-        started = time.perf_counter()
+        started = time.time()
         await asyncio.sleep(self.latency)
-        self.calls.append((started, time.perf_counter()))
+        with self.calls.open("a") as journal:
+            journal.write(f"{started} {time.time()}\n")
         return _tiny_mp4(duration, request.fps)
 
 
@@ -108,6 +118,10 @@ def _tiny_mp4(duration: float, fps: int) -> bytes:
 
 
 class FakeSpeech:
+    """Noise bursts where the words are, as band-limited as a voice: the soundtrack's mix and
+    AAC encoder do the work real narration gives them (a pure tone would make the encoder
+    search for bits it cannot spend, at several times the CPU)."""
+
     name = "fake-tts"
 
     async def synthesize(self, text: str, voice: str | None = None) -> Any:
@@ -115,12 +129,25 @@ class FakeSpeech:
         from reelforge.providers import Audio, Speech
 
         words = text.split() or ["."]
-        rate, per = 22_050, 0.25
-        t = np.arange(int(len(words) * per * rate)) / rate
-        samples = (0.2 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+        per = 0.25
         timed = [Word(text=w, start=i * per, end=(i + 0.9) * per, line=0)
                  for i, w in enumerate(words)]
-        return Speech(Audio(samples, rate), timed)
+        return Speech(Audio(_narration(len(words), per), 22_050), timed)
+
+
+@functools.cache
+def _narration(words: int, per: float, rate: int = 22_050) -> np.ndarray:
+    """Made once per length: a remote provider's audio costs us no CPU to make."""
+    rng = np.random.default_rng(words)
+    samples = np.zeros(int(words * per * rate), np.float32)
+    burst = round(0.9 * per * rate)
+    window = np.hanning(burst).astype(np.float32)
+    for i in range(words):
+        noise = np.convolve(rng.normal(0, 0.25, burst), np.ones(6) / 6, mode="same")
+        start = round(i * per * rate)
+        samples[start:start + burst] = noise.astype(np.float32) * window
+    samples.flags.writeable = False
+    return samples
 
 
 class FakeAligner:
@@ -136,120 +163,184 @@ class FakeAligner:
 
 
 class FakeMusic:
+    """A slowly swelling chord over a little noise: music-like for the mix and the encoder."""
+
     name = "fake-music"
 
     async def compose(self, plan: Any) -> Any:
         from reelforge.providers import Audio
 
-        rate = 44_100
-        t = np.arange(int(plan.duration * rate)) / rate
-        tone = (0.1 * np.sin(2 * np.pi * 110 * t)).astype(np.float32)
-        return Audio(np.stack([tone, tone], axis=1), rate)
+        return Audio(_score(plan.duration), 44_100)
 
 
-# --------------------------------------------------------------------------- the run
+@functools.cache
+def _score(seconds: float, rate: int = 44_100) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (110.0, 164.8, 220.0, 277.2))
+    swell = 0.6 + 0.4 * np.sin(2 * np.pi * 0.25 * t)
+    noise = np.random.default_rng(1).normal(0, 0.01, (len(t), 2))
+    music = ((0.03 * chord * swell)[:, None] + noise).astype(np.float32)
+    music.flags.writeable = False
+    return music
 
 
-async def run(jobs: int, image: float, video: float) -> dict[str, Any]:
-    from reelforge.blobs import LocalBlobStore, job_key
-    from reelforge.bus.rabbitmq import RabbitMQBus
-    from reelforge.cli import read_input
-    from reelforge.events import JOB_COMPLETED, JOB_FAILED, JOB_SUBMITTED, Event
-    from reelforge.jobstore.postgres import PostgresJobStore
-    from reelforge.models import Job, JobSettings, Status
-    from reelforge.providers import Providers, load_providers
-    from reelforge.runtime import (
-        StageContext,
-        dead_letter_handler,
-        discover_services,
-        fingerprint,
-        start_service,
-    )
+# --------------------------------------------------------------------------- a worker
+
+
+def worker_main(stage: str, blobs: Path, calls: Path, image: float, video: float) -> None:
+    """`reelforge worker STAGE` as deployed (`reelforge.worker.run_worker`: limiter-aware
+    providers, health server, drain on SIGTERM), with the fakes for providers, the small
+    canvas, and a local folder the workers share for blobs."""
+    import logging
+    import signal
+
+    import structlog
+    from reelforge import distributed, limited
+    from reelforge import worker as worker_module
+    from reelforge.blobs import LocalBlobStore
+    from reelforge.providers.registry import create
     from reelforge.settings import Settings
     from reelforge_assembly import service as assembly
     from reelforge_storyboard import service as storyboard
     from reelforge_video import service as video_stage
 
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    fakes: dict[str, Any] = {"tts": FakeSpeech(), "aligner": FakeAligner(),
+                             "music": FakeMusic(), "image": FakeImage(image),
+                             "video": FakeVideo(video, calls)}
+    limited.create = lambda cap, name, settings: fakes.get(cap) or create(cap, name, settings)
+    distributed.make_blobs = lambda settings: LocalBlobStore(blobs)  # type: ignore[assignment,return-value]
     # the real consumers, on a small canvas: their CPU work must not be what is measured
     storyboard.CANVAS_SIDE = SMALL
     video_stage.CLIP_SIDE = SMALL
-    small_sizes = {"16:9": (192, 108), "9:16": (108, 192), "1:1": (108, 108)}
-    services = discover_services()
-    services["assembly"] = assembly.build_service(
-        assembly.RenderOptions(master_side=SMALL, sizes=small_sizes))
+    assembly.service = assembly.build_service(assembly.RenderOptions(
+        master_side=SMALL, sizes={"16:9": (192, 108), "9:16": (108, 192), "1:1": (108, 108)}))
+    subscribe = worker_module.start_service
+
+    async def start_service(service: Any, ctx: Any) -> None:
+        await subscribe(service, ctx)
+        print("ready", flush=True)
+
+    worker_module.start_service = start_service
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await worker_module.run_worker([stage], Settings(), stop)
+
+    asyncio.run(serve())
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class System:
+    """The workers, and what the bench itself uses to submit jobs and watch them."""
+
+    settings: Any
+    bus: Any
+    store: Any
+    blobs: Any
+    calls: Path
+    finished: dict[str, float] = field(default_factory=dict)
+    """job id -> perf_counter time its job.completed (or job.failed) arrived"""
+
+
+@contextlib.asynccontextmanager
+async def running_system(image: float, video: float) -> AsyncIterator[System]:
+    """A fresh vhost and database, and one `reelforge worker` process per stage."""
+    from reelforge.blobs import LocalBlobStore
+    from reelforge.distributed import make_bus
+    from reelforge.events import JOB_COMPLETED, JOB_FAILED, Event
+    from reelforge.jobstore.postgres import PostgresJobStore
+    from reelforge.settings import Settings
 
     vhost = f"reelforge_bench_{uuid.uuid4().hex[:8]}"
     database = f"reelforge_bench_{uuid.uuid4().hex[:8]}"
     _rabbitmqctl("add_vhost", vhost)
     _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    settings = Settings()
-    bus = RabbitMQBus(f"{AMQP}{vhost}", exchange=f"reelforge-bench-{uuid.uuid4().hex[:6]}")
-    store = PostgresJobStore(f"{POSTGRES}/{database}")
-    tmp = tempfile.TemporaryDirectory(prefix="reelforge-orchestration-")
-    blobs = LocalBlobStore(Path(tmp.name))
-    local = load_providers(settings)
-    fake_video = FakeVideo(video)
-    providers = Providers(llm=local.llm, tts=FakeSpeech(), aligner=FakeAligner(),  # type: ignore[arg-type]
-                          music=FakeMusic(), image=FakeImage(image),  # type: ignore[arg-type]
-                          video=fake_video)  # type: ignore[arg-type]
-    try:
-        await bus.start()
-        await store.start()
-        ctx = StageContext(bus, blobs, store, providers, settings)
-        done: dict[str, float] = {}
-        finished = asyncio.Event()
-        ids = [f"bench{uuid.uuid4().hex[:10]}" for _ in range(jobs)]
+    environment = {"REELFORGE_AMQP_URL": f"{AMQP}{vhost}",
+                   "REELFORGE_DATABASE_URL": f"{POSTGRES}/{database}",
+                   "REELFORGE_NAMESPACE": "bench", "REELFORGE_METRICS_HOST": "127.0.0.1",
+                   "REELFORGE_METRICS_PORT": "0", "REELFORGE_SWEEPER": "false"}
+    settings = Settings(amqp_url=environment["REELFORGE_AMQP_URL"],
+                        database_url=environment["REELFORGE_DATABASE_URL"], namespace="bench")
+    workers: list[subprocess.Popen[str]] = []
+    with tempfile.TemporaryDirectory(prefix="reelforge-orchestration-") as tmp:
+        blobs = Path(tmp) / "blobs"
+        bus, _ = make_bus(settings)
+        store = PostgresJobStore(settings.database_url)
+        system = System(settings, bus, store, LocalBlobStore(blobs), Path(tmp) / "calls.txt")
 
         async def watch(event: Event) -> None:
-            if event.job_id in ids and event.job_id not in done:
-                done[event.job_id] = time.perf_counter()
-                if event.type == JOB_FAILED:
-                    print(f"job {event.job_id} failed: {event.reason}", flush=True)
-                if len(done) == len(ids):
-                    finished.set()
+            system.finished.setdefault(event.job_id, time.perf_counter())
+            if event.type == JOB_FAILED:
+                print(f"job {event.job_id} failed: {event.reason}", flush=True)
 
-        bus.on_dead_letter(dead_letter_handler(ctx))
-        await bus.subscribe("bench.watch", [JOB_COMPLETED, JOB_FAILED], watch)
-        for service in services.values():
-            await start_service(service, ctx)
-        document = read_input(DOCUMENT, None)
-        created = []
-        for job_id in ids:
-            source = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
-            await blobs.put(source, document.model_dump_json().encode())
-            job = Job(id=job_id, settings=JobSettings(), source_key=source)
-            await store.create_job(job)
-            await store.set_stage(job_id, "ingest", Status.completed)
-            await store.set_job_status(job_id, Status.running)
-            await ctx.record(job_id, "document", source, "ingest")
-            created.append(job_id)
-        started, started_wall = time.perf_counter(), time.time()
-        for job_id in created:
-            await bus.publish(Event(type=JOB_SUBMITTED, job_id=job_id))
-        await asyncio.wait_for(finished.wait(), timeout=600)
-        makespan = max(done.values()) - started
-        states = [await store.get_job(job_id) for job_id in ids]
-        scenes = max(s.stages["video"].items_total for s in states)
-        failed = [s.id for s in states if s.status != Status.completed]
-        stage = {name: [s.stages[name].seconds or 0.0 for s in states]
-                 for name in ("script", "audio", "storyboard", "video", "assembly")}
-        timelines = [_timeline(s, await store.list_events(s.id), started_wall) for s in states]
-    finally:
-        await bus.close()
-        await store.close()
-        tmp.cleanup()
-        _rabbitmqctl("delete_vhost", vhost)
-        await _drop_database(database)
-    script_s = min(stage["script"])
-    assembly_s = min(stage["assembly"])
+        try:
+            await store.start()  # creates the database, as the workers would
+            workers = [_start_worker(stage, blobs, system.calls, image, video, environment)
+                       for stage in WORKERS]
+            for worker in workers:
+                _wait_ready(worker)
+            await bus.start()
+            await bus.subscribe("bench.watch", [JOB_COMPLETED, JOB_FAILED], watch)
+            yield system
+        finally:
+            _stop(workers)
+            await bus.close()
+            await store.close()
+            _rabbitmqctl("delete_vhost", vhost)
+            await _drop_database(database)
+
+
+async def run(system: System, jobs: int, image: float, video: float) -> dict[str, Any]:
+    """Submit `jobs` jobs at once; the makespan until the last one has completed."""
+    from reelforge.blobs import job_key
+    from reelforge.cli import read_input
+    from reelforge.events import JOB_SUBMITTED, Event
+    from reelforge.models import ArtifactRecord, Job, JobSettings, Status
+    from reelforge.runtime import fingerprint
+
+    store = system.store
+    ids = [f"bench{uuid.uuid4().hex[:10]}" for _ in range(jobs)]
+    document = read_input(DOCUMENT, None)
+    for job_id in ids:
+        source = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
+        await system.blobs.put(source, document.model_dump_json().encode())
+        await store.create_job(Job(id=job_id, settings=JobSettings(), source_key=source))
+        await store.set_stage(job_id, "ingest", Status.completed)
+        await store.set_job_status(job_id, Status.running)
+        await store.record_artifact(job_id, ArtifactRecord(name="document", key=source,
+                                                           stage="ingest"))
+    started, started_wall = time.perf_counter(), time.time()
+    for job_id in ids:
+        await system.bus.publish(Event(type=JOB_SUBMITTED, job_id=job_id))
+    deadline = started + 600
+    while not all(job_id in system.finished for job_id in ids):
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{jobs} job(s) did not finish in 600 s")
+        await asyncio.sleep(0.05)
+    makespan = max(system.finished[job_id] for job_id in ids) - started
+    ended_wall = started_wall + makespan
+    states = [await store.get_job(job_id) for job_id in ids]
+    scenes = max(s.stages["video"].items_total for s in states)
+    stage = {name: [s.stages[name].seconds or 0.0 for s in states]
+             for name in ("script", "audio", "storyboard", "video", "assembly")}
+    script_s, assembly_s = min(stage["script"]), min(stage["assembly"])
+    settings = system.settings
     bound = (script_s + math.ceil(scenes / settings.storyboard_prefetch) * image
              + math.ceil(jobs * scenes / settings.video_prefetch) * video + assembly_s)
+    calls = [c for c in _calls(system.calls) if started_wall <= c[0] <= ended_wall]
     return {"jobs": jobs, "scenes": scenes, "makespan": makespan, "bound": bound,
-            "ratio": makespan / bound, "failed": failed, "script_s": script_s,
-            "timelines": timelines, "video_calls": _utilisation(fake_video.calls, started,
-                                                                settings.video_prefetch),
-            "assembly_s": assembly_s, "audio_s": max(stage["audio"]),
-            "storyboard_s": max(stage["storyboard"]), "video_s": max(stage["video"])}
+            "ratio": makespan / bound, "script_s": script_s, "assembly_s": assembly_s,
+            "failed": [s.id for s in states if s.status != Status.completed],
+            "timelines": [_timeline(s, await store.list_events(s.id), started_wall)
+                          for s in states],
+            "video_calls": _utilisation(calls, started_wall, settings.video_prefetch),
+            "audio_s": max(stage["audio"]), "storyboard_s": max(stage["storyboard"]),
+            "video_s": max(stage["video"])}
 
 
 def _timeline(job: Any, events: list[Any], started_wall: float) -> str:
@@ -278,6 +369,40 @@ def _utilisation(calls: list[tuple[float, float]], started: float, slots: int) -
             f"{busy / (last - first):.2f} in flight on average (limit {slots})")
 
 
+def _start_worker(stage: str, blobs: Path, calls: Path, image: float, video: float,
+                  environment: dict[str, str]) -> subprocess.Popen[str]:
+    argv = [sys.executable, __file__, "--worker", stage, "--blobs", str(blobs),
+            "--calls", str(calls), "--image", str(image), "--video", str(video)]
+    return subprocess.Popen(argv, env={**os.environ, **environment}, stdout=subprocess.PIPE,
+                            text=True)
+
+
+def _wait_ready(worker: subprocess.Popen[str]) -> None:
+    """Until the worker has subscribed its consumers (it prints `ready`)."""
+    assert worker.stdout is not None
+    for line in worker.stdout:
+        if line.strip() == "ready":
+            return
+    raise RuntimeError(f"a worker exited with {worker.wait()} before it was ready")
+
+
+def _stop(workers: list[subprocess.Popen[str]]) -> None:
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def _calls(path: Path) -> list[tuple[float, float]]:
+    if not path.exists():
+        return []
+    return [(float(a), float(b)) for a, b in
+            (line.split() for line in path.read_text().splitlines() if line.strip())]
+
+
 def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
 
@@ -292,37 +417,51 @@ async def _drop_database(name: str) -> None:
         await conn.close()
 
 
+async def measure(batches: list[int], repeat: int, image: float,
+                  video: float) -> list[dict[str, Any]]:
+    """Each batch size `repeat` times on one system, after a job that warms the workers up
+    (a deployed worker has long imported what its first job would); the best of each."""
+    rows = []
+    async with running_system(image, video) as system:
+        await run(system, 1, image, video)
+        for jobs in batches:
+            results = [await run(system, jobs, image, video) for _ in range(repeat)]
+            for result in results:
+                print(f"  {jobs} job(s): makespan {result['makespan']:.2f} s, bound "
+                      f"{result['bound']:.2f} s, ratio {result['ratio']:.3f} (slowest "
+                      f"stages: audio {result['audio_s']:.2f}, storyboard "
+                      f"{result['storyboard_s']:.2f}, video {result['video_s']:.2f}, "
+                      f"assembly {result['assembly_s']:.2f} s)"
+                      f"{' FAILED ' + str(result['failed']) if result['failed'] else ''}",
+                      flush=True)
+                print(f"    video provider: {result['video_calls']}")
+                for line in result["timelines"]:
+                    print(f"    {line}")
+            rows.append(min(results, key=lambda r: r["ratio"]))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", default="1,5")
     parser.add_argument("--image", type=float, default=0.2, help="fake image latency, s")
     parser.add_argument("--video", type=float, default=2.0, help="fake video latency, s")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # run as one stage's worker
+    parser.add_argument("--blobs", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--calls", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker_main(args.worker, args.blobs, args.calls, args.image, args.video)
+        return
     import logging
 
     import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     print(f"machine: {benchlib.machine()}")
-    rows = []
-    for jobs in [int(j) for j in args.jobs.split(",")]:
-        best = None
-        for _ in range(args.repeat):
-            result = asyncio.run(run(jobs, args.image, args.video))
-            print(f"  {jobs} job(s): makespan {result['makespan']:.2f} s, bound "
-                  f"{result['bound']:.2f} s, ratio {result['ratio']:.3f} (slowest stages: "
-                  f"audio {result['audio_s']:.2f}, storyboard {result['storyboard_s']:.2f}, "
-                  f"video {result['video_s']:.2f}, assembly {result['assembly_s']:.2f} s)"
-                  f"{' FAILED ' + str(result['failed']) if result['failed'] else ''}",
-                  flush=True)
-            print(f"    video provider: {result['video_calls']}")
-            for line in result["timelines"]:
-                print(f"    {line}")
-            if best is None or result["ratio"] < best["ratio"]:
-                best = result
-        assert best is not None
-        rows.append(best)
+    rows = asyncio.run(measure([int(j) for j in args.jobs.split(",")], args.repeat,
+                               args.image, args.video))
     print()
     print(f"{'jobs':>4s} {'scenes':>6s} {'makespan s':>10s} {'bound s':>8s} {'ratio':>6s}  "
           "(script / assembly s in the bound)")
