@@ -31,6 +31,7 @@ from PIL import Image
 from reelforge.blobs import LocalBlobStore, job_key
 from reelforge.bus import InMemoryBus
 from reelforge.events import (
+    ASSEMBLY_READY,
     AUDIO_COMPLETED,
     JOB_COMPLETED,
     VIDEO_COMPLETED,
@@ -348,3 +349,35 @@ def test_second_run_reuses_every_output(package: Package) -> None:
     for path, file in second.files.items():
         if path != "manifest.json":
             assert file.stat().st_mtime_ns == package.mtimes[path], path
+
+
+async def test_a_job_counted_in_without_a_soundtrack_gets_one(tmp_path: Path) -> None:
+    """A job whose audio was counted in before soundtracks were made on audio.completed
+    (an upgrade mid-job) is not failed: the render makes the soundtrack first."""
+    blobs = LocalBlobStore(tmp_path / "store")
+    jobs = SQLiteJobStore(tmp_path / "jobs.sqlite")
+    await jobs.start()
+    bus = InMemoryBus(max_attempts=1)
+    ctx = StageContext(bus, blobs, jobs, None, Settings())  # type: ignore[arg-type]
+    try:
+        job = Job(id="job-old", source_key=job_key("job-old", "ingest", "doc.json"),
+                  settings=JobSettings(duration=15.0, quality="draft", fps=FPS))
+        await jobs.create_job(job)
+        await _upstream(ctx, job, tmp_path / "inputs")
+        completed: list[Event] = []
+
+        async def collect(event: Event) -> None:
+            completed.append(event)
+
+        await bus.subscribe("test.completed", [JOB_COMPLETED], collect)
+        await start_service(build_service(RenderOptions(SMALL_SIDE, SMALL_SIZES)), ctx)
+        await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+        await bus.wait_idle()
+        assert [e.type for e in completed] == [JOB_COMPLETED] and bus.dead_letters == []
+        record = await jobs.get_artifact(job.id, "soundtrack")
+        assert record is not None
+        assert _audio_packets(blobs.path(record.key)) == _audio_packets(
+            blobs.path((await jobs.get_artifact(job.id, "trailer")).key))  # type: ignore[union-attr]
+    finally:
+        await bus.close()
+        await jobs.close()

@@ -154,6 +154,8 @@ class Assembler:
         started = time.perf_counter()
         job = await ctx.job(event.job_id)
         await ctx.stage_started(job, STAGE)
+        if await ctx.jobs.get_artifact(job.id, "soundtrack") is None:
+            await make_job_soundtrack(ctx, job)  # audio counted in by an earlier version
         inputs = await load_inputs(ctx, job)
         made = [
             *await self._captions(ctx, job, inputs),
