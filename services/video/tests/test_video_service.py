@@ -191,6 +191,42 @@ async def test_a_remote_provider_clip_is_conformed_and_graded(tmp_path: Path) ->
         assert len(harness.of_type(VIDEO_COMPLETED)) == 1
 
 
+class SlowRemoteVideoGen(RemoteVideoGen):
+    """Takes long enough that a second delivery of the same shot arrives mid-call."""
+
+    async def generate(self, request: ClipRequest, duration: float) -> bytes:
+        await asyncio.sleep(0.2)
+        return await super().generate(request, duration)
+
+
+async def test_two_deliveries_of_one_shot_at_once_make_one_provider_call(
+    tmp_path: Path
+) -> None:
+    """A duplicate storyboard.completed (a redelivery, a sweep) puts every shot in flight
+    twice: the second delivery of each waits for the first's clip instead of paying the
+    provider again, and still counts its item in."""
+    remote = SlowRemoteVideoGen(tmp_path)
+    providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
+                          image=None, video=remote)  # type: ignore[arg-type]
+    async with running(tmp_path, [video.service], providers,
+                       Settings(video_prefetch=4)) as harness:
+        script_key = await seed_storyboard(harness)
+        completed = Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                          artifacts={"script": script_key})
+        await harness.bus.publish(completed)
+        await harness.bus.publish(completed)
+        await harness.bus.wait_idle()
+        assert not harness.bus.dead_letters, harness.bus.dead_letters
+
+        assert len(harness.of_type(VIDEO_SHOT)) == 10
+        assert sorted(r.shot.scene for r in remote.requests) == [0, 1, 2, 3, 4]
+        assert len(harness.of_type(VIDEO_COMPLETED)) >= 1
+        assert (await harness.jobs.get_job(JOB)).stages["video"].status == Status.completed
+        for position in range(1, 6):
+            record = await harness.jobs.get_artifact(JOB, f"clip/{position:02d}")
+            assert record is not None and record.provider == "remote-video"
+
+
 class GatedRemoteVideoGen(RemoteVideoGen):
     """Counts the calls in flight; `second_call` is set when a second call has started."""
 

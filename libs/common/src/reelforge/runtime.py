@@ -9,11 +9,13 @@ is the runner's choice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -36,6 +38,10 @@ log = structlog.get_logger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 StageHandler = Callable[[Event, "StageContext"], Awaitable[None]]
+
+CLAIM_TTL = 30.0
+"""Seconds a work item's claim outlives its last renewal: how long a holder that died keeps
+a redelivery of its item waiting."""
 
 
 class JobCancelled(Permanent):
@@ -107,6 +113,31 @@ class StageContext:
         if name not in self._call_slots:
             self._call_slots[name] = asyncio.Semaphore(max(1, size))
         return self._call_slots[name]
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str, ttl: float = CLAIM_TTL) -> AsyncIterator[None]:
+        """Hold the job-store lease `name` for the block, waiting while another delivery
+        holds it: two deliveries of one work item at once (a duplicate event, a sweep) take
+        turns instead of both paying a provider. Renewed while held, so a long call keeps
+        it; a holder that died loses it after `ttl`."""
+        holder = uuid.uuid4().hex
+        while not await self.jobs.try_lock(name, holder, ttl):
+            await asyncio.sleep(min(1.0, ttl / 10))
+        renewal = asyncio.create_task(self._renew(name, holder, ttl))
+        try:
+            yield
+        finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
+            await self.jobs.release_lock(name, holder)
+
+    async def _renew(self, name: str, holder: str, ttl: float) -> None:
+        while True:
+            await asyncio.sleep(ttl / 3)
+            if not await self.jobs.try_lock(name, holder, ttl):
+                log.warning("claim_lost", claim=name)  # stalled past ttl: another took over
+                return
 
     # ---------------------------------------------------------------- job state
 

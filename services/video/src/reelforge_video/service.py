@@ -7,7 +7,9 @@ a worker makes at once; its consumer holds three times as many deliveries: while
 came back are graded, encoded and stored, as many are waiting to call the moment a call
 ends (the provider's concurrency, not our finishing work, sets the pace). The clip's key
 fingerprints every input (frame key, shot, grade, fps, quality, provider, seed, size), so
-a redelivered event finds its clip and moves on.
+a redelivered event finds its clip and moves on; a claim on that key in the job store makes
+a second delivery of the same shot at once (a duplicate storyboard.completed, a sweep) wait
+for the first one's clip instead of paying the provider for it again.
 """
 
 from __future__ import annotations
@@ -78,37 +80,51 @@ def _identity(provider: Any) -> str:
 
 
 async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Shot) -> None:
-    """Render, store and record clip/NN, unless it exists (then keep its record)."""
+    """Render, store and record clip/NN, unless it exists (then keep its record). A claim on
+    the clip's key makes a concurrent delivery of the same shot wait for this one's clip
+    rather than render it too."""
     settings, video = job.settings, ctx.providers.video
     seed = settings.seed + shot.scene
     fp = fingerprint(CLIP_VERSION, frame_key, shot, settings.grade, settings.fps,
                      settings.quality, _identity(video), seed, CLIP_SIDE)
     key = output_key(job.id, STAGE, f"{item}.mp4", fp)
     name, path = f"clip/{item}", f"clips/{item}.mp4"
-    if await ctx.reuse(job, STAGE, key):
-        existing = await ctx.jobs.get_artifact(job.id, name)
-        if existing is None or existing.key != key:
-            async with ctx.blobs.local_file(key) as stored:
-                duration = probe(stored).duration
-            await ctx.record(job.id, name, key, STAGE, provider=video.name, duration=duration,
-                             path=path)
+    if await _reuse_clip(ctx, job, key, name, path):
         return
-    await ctx.check_cancelled(job.id)
-    request = ClipRequest(frame_png=await ctx.blobs.get(frame_key), shot=shot, width=CLIP_SIDE,
-                          height=CLIP_SIDE, fps=settings.fps, seed=seed)
-    with tempfile.TemporaryDirectory(prefix="reelforge-clip-") as tmp:
-        clip_path = Path(tmp) / f"{item}.mp4"
-        with track_calls(Budget(job.budget_usd, job.cost_usd)) as calls:
-            info = await render_clip(video, request, shot.duration, settings.grade,
-                                     settings.quality, clip_path,
-                                     threads=encoder_threads(ctx.settings.video_prefetch),
-                                     calls=_call_slot(ctx, job.id))
-        await ctx.blobs.put_file(key, clip_path, "video/mp4")
-    cost = calls.cost_usd or None
-    await ctx.record(job.id, name, key, STAGE, provider=calls.provider or video.name,
-                     duration=info.duration, path=path, cost_usd=cost)
-    if cost:
-        await ctx.jobs.add_cost(job.id, cost)
+    async with ctx.exclusive(f"clip:{key}"):
+        if await _reuse_clip(ctx, job, key, name, path):  # the other delivery made it
+            return
+        await ctx.check_cancelled(job.id)
+        request = ClipRequest(frame_png=await ctx.blobs.get(frame_key), shot=shot,
+                              width=CLIP_SIDE, height=CLIP_SIDE, fps=settings.fps, seed=seed)
+        with tempfile.TemporaryDirectory(prefix="reelforge-clip-") as tmp:
+            clip_path = Path(tmp) / f"{item}.mp4"
+            with track_calls(Budget(job.budget_usd, job.cost_usd)) as calls:
+                info = await render_clip(video, request, shot.duration, settings.grade,
+                                         settings.quality, clip_path,
+                                         threads=encoder_threads(ctx.settings.video_prefetch),
+                                         calls=_call_slot(ctx, job.id))
+            await ctx.blobs.put_file(key, clip_path, "video/mp4")
+        # recorded before the claim is let go, so a waiting delivery finds the record too
+        # and never overwrites it with one that lacks the provider and cost
+        cost = calls.cost_usd or None
+        await ctx.record(job.id, name, key, STAGE, provider=calls.provider or video.name,
+                         duration=info.duration, path=path, cost_usd=cost)
+        if cost:
+            await ctx.jobs.add_cost(job.id, cost)
+
+
+async def _reuse_clip(ctx: StageContext, job: Job, key: str, name: str, path: str) -> bool:
+    """True when the clip is stored already; its record is made if missing or stale."""
+    if not await ctx.reuse(job, STAGE, key):
+        return False
+    existing = await ctx.jobs.get_artifact(job.id, name)
+    if existing is None or existing.key != key:
+        async with ctx.blobs.local_file(key) as stored:
+            duration = probe(stored).duration
+        await ctx.record(job.id, name, key, STAGE, provider=ctx.providers.video.name,
+                         duration=duration, path=path)
+    return True
 
 
 @asynccontextmanager
