@@ -159,6 +159,9 @@ def export_package(ws: Workspace, manifest: Manifest) -> list[Path]:
         dest = ws.outdir / artifact.path
         dest.parent.mkdir(parents=True, exist_ok=True)
         src = ws.blobs.path(artifact.key)
+        written.append(dest)
+        if dest.exists() and os.path.samefile(src, dest):
+            continue  # a rerun's link: renaming a link onto itself would leave the .part
         tmp = dest.with_name(dest.name + ".part")
         tmp.unlink(missing_ok=True)
         try:
@@ -166,7 +169,6 @@ def export_package(ws: Workspace, manifest: Manifest) -> list[Path]:
         except OSError:
             shutil.copyfile(src, tmp)
         os.replace(tmp, dest)
-        written.append(dest)
     manifest_path = ws.outdir / "manifest.json"
     if manifest_path not in written:
         manifest_path.write_text(manifest.model_dump_json(indent=2))
