@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import time
@@ -203,9 +204,10 @@ class LimitedImageGen(_Lazy):
 
 
 class LimitedVideoGen(_Lazy):
-    """Also guards the streaming extra `frames(request, duration)` of a local generator,
+    """Also guards the streaming extra `frames(request, duration, ...)` of a local generator,
     which the video stage prefers to `generate` (it skips an encode and a decode) and which
-    the fallback chain passes through unguarded."""
+    the fallback chain passes through unguarded. The guarded `frames` keeps the generator's
+    signature, so a distributed worker gets the same plane path as the embedded runner."""
 
     def __init__(self, build: Callable[[], Any], guard: CallGuard | None = None) -> None:
         super().__init__(build)
@@ -216,7 +218,7 @@ class LimitedVideoGen(_Lazy):
         return result
 
     @property
-    def frames(self) -> Callable[[ClipRequest, float], Iterator[Any]] | None:
+    def frames(self) -> Callable[..., Iterator[Any]] | None:
         streamed = getattr(self._inner, "frames", None)
         if not callable(streamed):
             return None
@@ -230,9 +232,11 @@ class LimitedVideoGen(_Lazy):
         name = str(getattr(provider, "name", "video"))
         owner = CALL_OWNER.get()  # the frames are pulled on another thread
 
-        def frames(request: ClipRequest, duration: float) -> Iterator[Any]:
+        @functools.wraps(streamed)  # keeps its signature: the stage asks which forms it takes
+        def frames(request: ClipRequest, duration: float, *args: Any, **kwargs: Any
+                   ) -> Iterator[Any]:
             return _guarded_iter(loop, guard("video", name, owner),
-                                 lambda: streamed(request, duration))
+                                 lambda: streamed(request, duration, *args, **kwargs))
 
         return frames
 

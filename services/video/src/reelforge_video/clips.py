@@ -3,7 +3,8 @@
 A provider that exposes `frames(request, duration)` (the local generator) feeds its frames
 straight through the grade into the encoder: one encode, one frame in memory. When its
 `frames` also takes a `form`, it hands over the planes the grade and encoder work on (the
-luminance alone for black and white), so no frame is converted between RGB and YUV. Any
+luminance alone for black and white), so no frame is converted between RGB and YUV; when it
+takes the `grade` too, it grades its still once instead of every frame. Any
 other provider returns MP4 bytes, which are decoded straight into those planes, graded and
 re-encoded, so every clip in the trailer has the same look, size and frame rate.
 
@@ -117,10 +118,13 @@ def _render_streamed(streamed: Callable[..., Iterator[Any]], request: ClipReques
                      threads: int) -> ClipInfo:
     """A local generator's frames straight through the grade into the encoder; as planes
     when the generator can hand them over."""
-    if _takes_form(streamed):
-        grader = plane_grader_for(grade)
-        pictures = streamed(request, duration, plane_form(grade))
-        graded = read_ahead(grader(p) for p in pictures)
+    if _takes(streamed, "form"):
+        grader = plane_grader_for(grade)  # every frame is warped bilinearly, still or not
+        if _takes(streamed, "grade"):  # the generator grades its still once where it can
+            graded = read_ahead(streamed(request, duration, plane_form(grade), grade=grader))
+        else:
+            pictures = streamed(request, duration, plane_form(grade))
+            graded = read_ahead(grader(p) for p in pictures)
         return encode_planes(graded, path, request.fps, quality, threads)
     rgb_grader = grader_for(grade)
     frames = streamed(request, duration)
@@ -166,10 +170,10 @@ def read_ahead(items: Iterator[T], depth: int = READ_AHEAD) -> Iterator[T]:
             thread.join(timeout=0.05)
 
 
-def _takes_form(frames: Callable[..., Any]) -> bool:
-    """Whether a provider's `frames` accepts the `form` argument (a subclass overriding it
-    with the plain two-argument signature gets RGB frames)."""
+def _takes(frames: Callable[..., Any], argument: str) -> bool:
+    """Whether a provider's `frames` accepts `argument` ("form", "grade"): a subclass
+    overriding it with the plain two-argument signature gets RGB frames, graded here."""
     try:
-        return "form" in inspect.signature(frames).parameters
+        return argument in inspect.signature(frames).parameters
     except (TypeError, ValueError):
         return False

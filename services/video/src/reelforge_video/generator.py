@@ -1,17 +1,22 @@
 """`video.local`: camera moves on the storyboard still.
 
-`frames(request, duration, form)` yields the clip one frame at a time, so the stage can grade
-and encode in the same pass (see `clips.render_clip`) and a clip never sits in memory; the
+`frames(request, duration, form, grade)` yields the clip one frame at a time, so the stage
+can encode in the same pass (see `clips.render_clip`) and a clip never sits in memory; the
 stage asks for the planes it encodes (`luma` for the black-and-white grade, `yuv420` for
-colour), so the still is converted once and each frame is only warped, graded and copied.
-`generate` implements the VideoGen protocol for anyone who wants finished MP4 bytes.
+colour), so the still is converted once. Given the stage's grade, a move that only warps the
+still grades the still itself, once: each frame is then a warp and a copy. That is a third
+of the CPU a clip used to cost when every frame was graded (CLAHE alone took 23 ms of a
+1920x1920 frame's 70), and it keeps the tones steady: CLAHE on each moving frame let the
+local contrast breathe as the framing changed. Parallax, which composites layers, grades
+each composited frame. `generate` implements the VideoGen protocol for anyone who wants
+finished MP4 bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -25,6 +30,8 @@ from reelforge_video.camera import PARALLAX_ZOOM, Pose, affine, ease, lerp, traj
 from reelforge_video.depth import Layers, nearness_for
 from reelforge_video.encode import decode_rgb, encode_planes
 from reelforge_video.planes import Form, Picture, matrix_for_scale, plane_scales, still_planes
+
+PictureGrade = Callable[[Picture], Picture]
 
 PARALLAX_TRAVEL = 0.85
 """Share of the zoom margin the nearest layer travels across the clip."""
@@ -43,20 +50,25 @@ class LocalVideoGen:
 
     @overload
     def frames(self, request: ClipRequest, duration: float,
-               form: Literal["rgb"] = "rgb") -> Iterator[np.ndarray]: ...
+               form: Literal["rgb"] = "rgb", grade: None = None) -> Iterator[np.ndarray]: ...
 
     @overload
     def frames(self, request: ClipRequest, duration: float,
-               form: Literal["luma", "yuv420"]) -> Iterator[Picture]: ...
+               form: Literal["luma", "yuv420"],
+               grade: PictureGrade | None = None) -> Iterator[Picture]: ...
 
     def frames(self, request: ClipRequest, duration: float,
-               form: Form = "rgb") -> Iterator[Any]:
+               form: Form = "rgb", grade: PictureGrade | None = None) -> Iterator[Any]:
         """The clip's frames, lazily: uint8 RGB (request.width x request.height) by default;
         with `form` "luma" or "yuv420" the planes the grade and the encoder work on (see
-        `planes`), warped plane by plane so no frame is ever converted."""
+        `planes`), warped plane by plane so no frame is ever converted. `grade` (on pictures
+        in `form`) is applied to every frame: to the still, before the move, wherever the
+        move only warps it."""
+        if grade is not None and form == "rgb":
+            raise ValueError("a grade applies to planes: ask for form 'luma' or 'yuv420'")
         rgb = _fit_source(decode_rgb(request.frame_png), request.width, request.height)
         count = frame_count(duration, request.fps)
-        shots = _shoot(request, rgb, still_planes(rgb, form), form, count)
+        shots = _shoot(request, rgb, still_planes(rgb, form), form, count, grade)
         if form == "rgb":
             return (picture[0] for picture in shots)
         return shots
@@ -97,11 +109,15 @@ def _interpolation(form: Form) -> int:
 
 
 def _shoot(request: ClipRequest, rgb: np.ndarray, still: Picture, form: Form,
-           count: int) -> Iterator[Picture]:
-    """`count` pictures of the camera move over `still` (in `form`), one at a time."""
+           count: int, grade: PictureGrade | None = None) -> Iterator[Picture]:
+    """`count` pictures of the camera move over `still` (in `form`), one at a time, graded
+    by `grade` when given."""
     if request.shot.camera == "parallax":
-        yield from _parallax_frames(request, rgb, form, count)
+        composited = _parallax_frames(request, rgb, form, count)
+        yield from composited if grade is None else map(grade, composited)
         return
+    if grade is not None:
+        still = grade(still)
     rng = np.random.default_rng(request.seed)
     pose_at = trajectory(request.shot.camera, request.shot.focus, rng)
     size = (rgb.shape[1], rgb.shape[0])
