@@ -35,8 +35,10 @@ class LocalImageGen:
         # Prefetch admits many scenes at once. They queue on this provider's own threads,
         # not the event loop's default executor (where waiting renders used to hold every
         # thread, stalling blob writes and the audio stage's providers), and render one per
-        # core but one: rendering more at once only multiplies memory (a 1920 canvas holds a
-        # few hundred MB of float buffers) while the rest of the pipeline wants a core too.
+        # core: the frames are the head of the pipeline's longest path (every clip waits for
+        # storyboard.completed), while the audio stage beside them is not on it, so a core
+        # left to audio sat idle once the voice and score were done (a 1920 canvas holds a
+        # few hundred MB of float buffers, each core's render its own).
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=render_workers(),
                                             thread_name_prefix="reelforge-frame")
@@ -59,7 +61,7 @@ class LocalImageGen:
 
 def render_workers() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) - 1)
+    return max(1, cores or 1)
 
 
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
