@@ -33,7 +33,9 @@ STAGE = "video"
 CLIP_SIDE = MASTER_SIDE
 """Clips keep the square master canvas; assembly cuts every aspect from it (tests shrink
 this)."""
-CLIP_VERSION = 1
+CLIP_VERSION = 2
+"""Bump when the same inputs make a different clip (2: the local generator grades its still
+once instead of every frame), so cached clips are remade."""
 
 
 def shot_items(script: Script) -> list[str]:
