@@ -25,7 +25,8 @@ WORK = ROOT / "bench" / ".work"
 PYTHON = sys.executable
 FPS = 24
 MASTER = 1920
-INPUTS_VERSION = 2
+INPUTS_VERSION = 3
+"""Bump when the recipe of the inputs changes (3: clips from the graded still)."""
 
 
 # --------------------------------------------------------------------------- measuring
