@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator
@@ -104,3 +105,21 @@ async def test_a_crashed_holder_is_evicted_and_a_live_one_keeps_renewing(
         await asyncio.sleep(1.0)
         assert not await stores[0].acquire_slot(provider, "other", 1, ttl=0.3)
     assert await stores[0].acquire_slot(provider, "other", 1, ttl=0.3)
+
+
+async def test_a_call_cancelled_mid_transaction_leaves_the_store_writable(
+    stores: tuple[JobStore, JobStore], unique: str
+) -> None:
+    """A cancellation can land while the store's write transaction is starting (SQLite's
+    BEGIN runs on aiosqlite's thread whatever happens to the awaiting task): the other
+    replica must still get its slot at once, not wait out a transaction nobody will end."""
+    provider = f"fal-{unique}"
+    for turn in range(40):
+        attempt = asyncio.create_task(stores[0].acquire_slot(provider, f"r0-{turn}", 1, ttl=0))
+        for _ in range(turn % 4):
+            await asyncio.sleep(0)
+        attempt.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await attempt
+        async with asyncio.timeout(2):
+            assert await stores[1].acquire_slot(provider, f"r1-{turn}", 40, ttl=0)

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -29,6 +28,7 @@ from reelforge.bus import Bus, Permanent
 from reelforge.events import JOB_FAILED, Event
 from reelforge.jobstore import JobStore
 from reelforge.limited import CALL_OWNER, CallOwner
+from reelforge.limiter import ProviderLimiter
 from reelforge.metrics import Metrics, failure_reason
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, Status
 from reelforge.providers import Providers
@@ -116,28 +116,13 @@ class StageContext:
 
     @contextlib.asynccontextmanager
     async def exclusive(self, name: str, ttl: float = CLAIM_TTL) -> AsyncIterator[None]:
-        """Hold the job-store lease `name` for the block, waiting while another delivery
-        holds it: two deliveries of one work item at once (a duplicate event, a sweep) take
-        turns instead of both paying a provider. Renewed while held, so a long call keeps
-        it; a holder that died loses it after `ttl`."""
-        holder = uuid.uuid4().hex
-        while not await self.jobs.try_lock(name, holder, ttl):
-            await asyncio.sleep(min(1.0, ttl / 10))
-        renewal = asyncio.create_task(self._renew(name, holder, ttl))
-        try:
+        """Hold the claim `name` for the block, waiting while another delivery holds it: two
+        deliveries of one work item at once (a duplicate event, a sweep) take turns instead
+        of both paying a provider. It is a global limiter slot of one (renewed while held,
+        released even on cancellation, lost by a holder that died after `ttl`)."""
+        claims = ProviderLimiter(self.jobs, {name: 1}, holder_prefix="claim", ttl=ttl)
+        async with claims.slot(name):
             yield
-        finally:
-            renewal.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewal
-            await self.jobs.release_lock(name, holder)
-
-    async def _renew(self, name: str, holder: str, ttl: float) -> None:
-        while True:
-            await asyncio.sleep(ttl / 3)
-            if not await self.jobs.try_lock(name, holder, ttl):
-                log.warning("claim_lost", claim=name)  # stalled past ttl: another took over
-                return
 
     # ---------------------------------------------------------------- job state
 

@@ -9,6 +9,7 @@ interleave statements inside one another's transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -118,13 +119,17 @@ class SQLiteJobStore:
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[None]:
-        """A write transaction; holds the store's lock for its whole duration."""
+        """A write transaction; holds the store's lock for its whole duration. A task
+        cancelled while BEGIN is under way still ends the transaction: the statement runs on
+        aiosqlite's thread whatever happens to the awaiting task, and the ROLLBACK queued
+        behind it (shielded from a second cancellation) closes whatever it opened."""
         async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE")
             try:
+                await self.db.execute("BEGIN IMMEDIATE")
                 yield
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.OperationalError):  # BEGIN itself failed
+                    await asyncio.shield(self.db.execute("ROLLBACK"))
                 raise
             await self.db.execute("COMMIT")
 
