@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -81,6 +82,25 @@ def test_an_unknown_worker_name_is_refused(new_system: Callable[[str], SystemCon
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "unknown worker 'ingest'" in done.stderr and "storyboard" in done.stderr
+
+
+def test_a_taken_metrics_port_is_one_clear_line(
+    new_system: Callable[[str], SystemConfig],
+) -> None:
+    """A second worker on one host must say which port and what to set, not print a trace."""
+    config = new_system("port")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**config.env(), "REELFORGE_METRICS_HOST": "127.0.0.1",
+               "REELFORGE_METRICS_PORT": str(port)}
+        done = subprocess.run([str(BIN), "worker", "script"], env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "REELFORGE_METRICS_PORT" in done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("where", ["in-worker", "standalone"])

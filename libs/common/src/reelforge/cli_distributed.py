@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import structlog
 import typer
@@ -23,6 +23,9 @@ from rich.console import Console
 from reelforge.logs import stderr_logger
 from reelforge.plugins import PluginMissing, load_plugin
 from reelforge.settings import Settings
+
+if TYPE_CHECKING:
+    from reelforge.health import PortInUse
 
 console = Console(stderr=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -80,6 +83,7 @@ def worker(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run one service's consumers on RabbitMQ + Postgres + S3 (settings from REELFORGE_*)."""
+    from reelforge.health import PortInUse
     from reelforge.worker import UnknownService, run_worker
 
     configure_service_logging(log_level)
@@ -90,17 +94,23 @@ def worker(
         run_until_signalled(lambda stop: run_worker([name], settings, stop, sweeper=sweeper))
     except UnknownService as exc:
         raise _fail(f"{exc}; is its package installed? (uv sync --all-packages)") from None
+    except PortInUse as exc:
+        raise _fail(_port_in_use(exc)) from None
 
 
 def sweeper(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run only the sweeper (plus /healthz, /readyz, /metrics); one instance acts at a time."""
+    from reelforge.health import PortInUse
     from reelforge.worker import run_worker
 
     configure_service_logging(log_level)
     settings = _settings()
-    run_until_signalled(lambda stop: run_worker([], settings, stop, sweeper=True))
+    try:
+        run_until_signalled(lambda stop: run_worker([], settings, stop, sweeper=True))
+    except PortInUse as exc:
+        raise _fail(_port_in_use(exc)) from None
 
 
 def api(
@@ -161,6 +171,12 @@ def _settings() -> Settings:
     except ValueError as exc:
         raise _fail(f"bad settings: {exc}", 2) from None
     return settings
+
+
+def _port_in_use(exc: PortInUse) -> str:
+    return (f"the health and metrics port {exc.port} on {exc.host} is already in use (another "
+            f"worker on this host?); give this one its own with REELFORGE_METRICS_PORT=<port>, "
+            f"or 0 for any free port")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

@@ -7,6 +7,7 @@ work only in the sense of routes: it shares the loop, so a wedged loop also fail
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,14 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from reelforge.metrics import Metrics
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+class PortInUse(OSError):
+    """The health/metrics port is taken, most often by another worker on the same host."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} on {host} is already in use")
+        self.host, self.port = host, port
 
 
 def health_app(metrics: Metrics, ready: ReadinessCheck) -> web.Application:
@@ -55,7 +64,13 @@ class HealthServer:
         self._runner = web.AppRunner(health_app(self.metrics, self.ready), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self.close()
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(self.host, self.port) from None
+            raise
         if self.port == 0:
             server = site._server
             sockets = getattr(server, "sockets", None) or []
