@@ -22,6 +22,7 @@ from reelforge.embedded import PIPELINE_STAGES, JobFailed, make_trailer
 from reelforge.logs import stderr_logger
 from reelforge.models import STAGES, Document, Job, JobSettings, Manifest, Status
 from reelforge.plugins import PluginMissing, load_plugin
+from reelforge.providers.remote.redact import install_log_redaction
 from reelforge.settings import Settings
 
 app = typer.Typer(
@@ -38,8 +39,16 @@ EXIT_BAD_INPUT = 2
 
 
 def configure_logging(verbose: bool) -> None:
+    """Readable lines on stderr, warnings only unless -v; keys never printed."""
     level = logging.DEBUG if verbose else logging.WARNING
     structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="%H:%M:%S", utc=False),
+            install_log_redaction(Settings().secret_values()),
+            structlog.dev.ConsoleRenderer(),
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=stderr_logger,
     )

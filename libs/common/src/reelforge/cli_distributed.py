@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import structlog
@@ -33,8 +33,11 @@ keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 WORKER_NAMES = ("script", "audio", "storyboard", "video", "assembly")
 
 
-def configure_service_logging(level: str) -> None:
-    """JSON lines for log collectors when not on a terminal; readable lines when on one."""
+def configure_service_logging(level: str, secrets: Sequence[str] = ()) -> None:
+    """JSON lines for log collectors when not on a terminal; readable lines when on one;
+    `secrets` masked in every line (ours and the libraries')."""
+    from reelforge.providers.remote.redact import install_log_redaction
+
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if sys.stderr.isatty()
         else structlog.processors.JSONRenderer()
@@ -44,6 +47,7 @@ def configure_service_logging(level: str) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            install_log_redaction(secrets),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
@@ -86,10 +90,10 @@ def worker(
     from reelforge.health import PortInUse
     from reelforge.worker import UnknownService, run_worker
 
-    configure_service_logging(log_level)
     if name not in WORKER_NAMES:
         raise _fail(f"unknown worker {name!r}; use one of {', '.join(WORKER_NAMES)}", 2)
     settings = _settings()
+    configure_service_logging(log_level, settings.secret_values())
     try:
         run_until_signalled(lambda stop: run_worker([name], settings, stop, sweeper=sweeper))
     except UnknownService as exc:
@@ -105,8 +109,8 @@ def sweeper(
     from reelforge.health import PortInUse
     from reelforge.worker import run_worker
 
-    configure_service_logging(log_level)
     settings = _settings()
+    configure_service_logging(log_level, settings.secret_values())
     try:
         run_until_signalled(lambda stop: run_worker([], settings, stop, sweeper=True))
     except PortInUse as exc:
@@ -119,12 +123,13 @@ def api(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Serve the public HTTP API (the ingest service's FastAPI app)."""
-    configure_service_logging(log_level)
+    settings = _settings()
+    configure_service_logging(log_level, settings.secret_values())
     try:
         serve = load_plugin("reelforge.apps", "api")
     except PluginMissing as exc:
         raise _fail(f"{exc} (the API is in the reelforge-ingest package)") from None
-    serve(_settings(), host=host, port=port, log_level=log_level)
+    serve(settings, host=host, port=port, log_level=log_level)
 
 
 @keys_app.command("create")
@@ -135,8 +140,8 @@ def keys_create(
     from reelforge.apikeys import create_key
     from reelforge.jobstore.postgres import PostgresJobStore
 
-    configure_service_logging("warning")
     settings = _settings()
+    configure_service_logging("warning", settings.secret_values())
 
     async def create() -> str:
         jobs = PostgresJobStore(settings.database_url)

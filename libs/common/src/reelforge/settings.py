@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
@@ -186,6 +187,17 @@ class Settings(BaseSettings):
     poll_interval: float = Field(2.0, gt=0, description="s between task polls, growing")
     poll_interval_max: float = Field(15.0, gt=0)
     poll_timeout: float = Field(1200.0, gt=0, description="s an async task may take")
+
+    def secret_values(self) -> list[str]:
+        """Every credential these settings hold (keys, and passwords inside URLs), for the
+        log redactor: none of them may ever reach a log line."""
+        values = [field.get_secret_value() for field in self.__dict__.values()
+                  if isinstance(field, SecretStr)]
+        for url in (self.amqp_url, self.database_url):
+            password = urlsplit(url).password
+            if password:
+                values.append(password)
+        return values
 
     def provider_limit_map(self) -> dict[str, int]:
         """`provider_limits` parsed: {"seedance": 4, "video.local": 2}."""

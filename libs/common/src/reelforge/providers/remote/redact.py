@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, MutableMapping
+from typing import Any
 
 MASK = "[REDACTED]"
 
@@ -48,15 +49,38 @@ def _mask_match(match: re.Match[str]) -> str:
     return MASK
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that masks secrets in stdlib log records (install it on a handler
-    when third-party libraries might log request details)."""
+def install_log_redaction(secrets: Iterable[str | None]) -> Any:
+    """Mask `secrets` (and the usual key shapes) in every log line this process writes:
+    every stdlib record as it is made, whichever handler later writes it (httpx, aio-pika,
+    botocore and uvicorn log through `logging`), and, through the structlog processor this
+    returns, reelforge's own lines. Installing again replaces the previous redactor."""
+    redactor = Redactor(secrets)
+    global _plain_record_factory
+    if _plain_record_factory is None:
+        _plain_record_factory = logging.getLogRecordFactory()
+    make_record = _plain_record_factory
 
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self._redact = redactor
+    def redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a bad format string: the handler reports it
+            return record
+        record.msg, record.args = redactor(message), None
+        return record
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._redact(record.getMessage())
-        record.args = None
-        return True
+    logging.setLogRecordFactory(redacted_record)
+
+    def redact_event(_logger: Any, _method: str,
+                     event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        for name, value in event.items():
+            if isinstance(value, str):
+                event[name] = redactor(value)
+            elif isinstance(value, BaseException):
+                event[name] = redactor(repr(value))
+        return event
+
+    return redact_event
+
+
+_plain_record_factory: Callable[..., logging.LogRecord] | None = None
