@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from package_checks import check_package
 from pydantic import SecretStr
-from reelforge.embedded import make_trailer
+from reelforge.embedded import JobFailed, make_trailer
 from reelforge.models import Document, JobSettings, Manifest
 from reelforge.settings import Settings
 
@@ -95,3 +95,17 @@ def test_a_failing_provider_falls_back_and_the_manifest_says_who_made_what(
     tried = fakes.fakes["replicate"].requests  # every scene tried replicate first
     assert len(tried) >= 2 * len([p for p in made_by if p.startswith("clips/")])
     fakes.reset()
+
+
+def test_the_budget_a_user_sets_stops_the_job_before_a_paid_call_passes_it(
+    fakes: FakeSuite, tmp_path: Path
+) -> None:
+    """`budget_usd` in the job settings (`--budget` on the command line) reaches the stages:
+    the first Seedream frame would cost more than the whole budget, so no frame is asked for
+    and the job fails saying so."""
+    settings = remote_settings(fakes, image="seedream")
+    job = JobSettings(duration=20, quality="draft", seed=3, budget_usd=0.02)
+    before = len(fakes.fakes["ark"].calls("images"))
+    with pytest.raises(JobFailed, match=r"budget of \$0\.02"):
+        asyncio.run(make_trailer(STORY, job, tmp_path / "pkg", settings))
+    assert len(fakes.fakes["ark"].calls("images")) == before

@@ -167,7 +167,8 @@ async def test_idea_creates_a_queued_job_stores_the_document_and_publishes(
 
 async def test_file_upload_with_settings(api: Proc, backends: Backends, unique: str) -> None:
     headers = await new_key(backends, f"files-{unique}")
-    settings = json.dumps({"duration": 20, "quality": "draft", "aspect": "9:16"})
+    settings = json.dumps({"duration": 20, "quality": "draft", "aspect": "9:16",
+                           "budget_usd": 1.5})
     resp = await request(
         "POST", api.url + "/v1/jobs", headers=headers, data={"settings": settings},
         files={"file": ("story.md", EXAMPLE.read_bytes(), "text/markdown")},
@@ -175,6 +176,7 @@ async def test_file_upload_with_settings(api: Proc, backends: Backends, unique: 
     assert resp.status_code == 202, resp.text
     job = await backends.jobs.get_job(resp.json()["id"])
     assert job.settings.duration == 20 and job.settings.aspect == "9:16"
+    assert job.settings.budget_usd == job.budget_usd == 1.5  # what the stages check
     document = Document.model_validate_json(await backends.blobs.get(job.source_key))
     assert document.format == "markdown" and document.title == "The Quiet Orbit"
 
@@ -197,6 +199,8 @@ REJECTED: list[tuple[str, dict[str, Any], int, str]] = [
      "invalid_request"),
     ("bad settings", {"json": {**IDEA, "settings": {"duration": 5}}}, 422, "invalid_settings"),
     ("bad settings field", {"json": {**IDEA, "settings": {"speed": 2}}}, 422, "invalid_settings"),
+    ("negative budget", {"json": {**IDEA, "settings": {"budget_usd": -1}}}, 422,
+     "invalid_settings"),
     ("broken JSON", {"content": b"{", "headers": {"content-type": "application/json"}}, 422,
      "invalid_json"),
 ]

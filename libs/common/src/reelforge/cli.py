@@ -179,6 +179,8 @@ def make(
     title: Annotated[str | None, typer.Option(help="override the title")] = None,
     voice: Annotated[str | None, typer.Option(help="a Piper voice (.onnx path)")] = None,
     quality: Annotated[str, typer.Option(help="draft (fast) or final")] = "final",
+    budget: Annotated[float | None, typer.Option(
+        metavar="USD", help="stop before a paid provider call would pass this cost")] = None,
     force: Annotated[
         list[str] | None, typer.Option(help="redo a stage, ignoring its cache")
     ] = None,
@@ -192,9 +194,10 @@ def make(
                        EXIT_BAD_INPUT)
     try:
         job_settings = JobSettings(duration=duration, aspect=aspect, grade=grade, seed=seed,  # type: ignore[arg-type]
-                                   title=title, voice=voice, quality=quality)  # type: ignore[arg-type]
+                                   title=title, voice=voice, quality=quality,  # type: ignore[arg-type]
+                                   budget_usd=budget)
     except ValidationError as exc:
-        problems = "; ".join(f"--{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"--{_option(str(e['loc'][0]))}: {e['msg']}" for e in exc.errors())
         raise fail(problems, EXIT_BAD_INPUT) from None
     document = read_input(synopsis, idea)
     started = time.perf_counter()
@@ -206,6 +209,11 @@ def make(
     out.print(stage_table(manifest))
     out.print(f"[bold green]✔[/] {manifest.title!r}: {output / 'trailer.mp4'} "
               f"in {time.perf_counter() - started:.1f}s")
+
+
+def _option(field: str) -> str:
+    """The command-line option of a JobSettings field."""
+    return {"budget_usd": "budget"}.get(field, field)
 
 
 async def _make(document: Document, job_settings: JobSettings, output: Path,

@@ -91,10 +91,12 @@ async def submit(
     try:
         job = await ws.jobs.get_job(job_id)
     except JobNotFound:
-        job = Job(id=job_id, settings=settings, source_key=source_key, force=list(force))
+        job = Job(id=job_id, settings=settings, source_key=source_key, force=list(force),
+                  budget_usd=settings.budget_usd)
         await ws.jobs.create_job(job)
     else:
         job.settings, job.source_key, job.force = settings, source_key, list(force)
+        job.budget_usd = settings.budget_usd
         job.run = await ws.jobs.bump_run(job_id)
         await ws.jobs.update_job(job)
         for stage in STAGES:

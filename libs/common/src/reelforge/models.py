@@ -63,6 +63,11 @@ class JobSettings(Model):
     voice: str | None = Field(None, max_length=500)
     quality: Quality = "final"
     fps: int = Field(24, ge=12, le=60)
+    budget_usd: float | None = Field(
+        None, gt=0, le=100_000,
+        description="stop before a paid provider call would take the job past this many US "
+        "dollars (estimated from the provider cost tables); none: no limit",
+    )
 
 
 # --------------------------------------------------------------------------- ingest
@@ -321,7 +326,7 @@ class Job(Model):
     )
     run: int = Field(1, ge=1, description="bumped by every rerun/retry; names fan-in groups")
     force: list[str] = Field(default_factory=list, description="stages to redo, ignoring cache")
-    budget_usd: float | None = None
+    budget_usd: float | None = Field(None, description="JobSettings.budget_usd of the run")
     cost_usd: float = 0.0
 
     def group(self, name: str) -> str:

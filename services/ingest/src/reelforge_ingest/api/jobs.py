@@ -159,7 +159,7 @@ async def submit(deps: ApiDeps, tenant: str, submission: Submission) -> Job:
     # `running` in the store from the start: the pipeline owns the job now, and the sweeper
     # re-publishes job.submitted if the event is ever lost. The API shows it as queued.
     job = Job(id=job_id, tenant=tenant, status=Status.running, settings=submission.settings,
-              source_key=source_key, stages=stages)
+              source_key=source_key, stages=stages, budget_usd=submission.settings.budget_usd)
     await deps.jobs.create_job(job)
     await deps.jobs.record_artifact(job_id, ArtifactRecord(
         name="document", key=source_key, stage="ingest", path=None))
