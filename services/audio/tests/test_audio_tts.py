@@ -100,7 +100,6 @@ async def test_factory_picks_piper_and_falls_back_to_espeak(
 
 async def test_voices_resolve_or_fail_clearly(piper_tts: PiperTTS, espeak_tts: EspeakTTS) -> None:
     assert piper_tts.resolve_voice("en_US-joe-medium") == piper_tts.default_voice
-    assert piper_tts.resolve_voice(str(piper_tts.default_voice)) == piper_tts.default_voice
     with pytest.raises(ProviderError, match="unknown voice"):
         await piper_tts.synthesize("hello", "no-such-voice")
     assert espeak_tts.resolve_voice("en_GB-alan-medium") == "en"  # British is "en"
@@ -108,3 +107,14 @@ async def test_voices_resolve_or_fail_clearly(piper_tts: PiperTTS, espeak_tts: E
     assert espeak_tts.resolve_voice("en-us+m3") == "en-us+m3"
     with pytest.raises(ProviderError, match="unknown voice"):
         await espeak_tts.synthesize("hello", "xx-nowhere")
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "/no/such/voice.onnx", "../../en_US-joe-medium",
+                                  "{default}"])
+async def test_a_voice_is_a_name_never_a_path_on_the_worker(piper_tts: PiperTTS, path: str) -> None:
+    """A tenant's `voice` must not reveal whether a file exists on the worker: every path,
+    present or not, even the default voice's own, gets the same answer naming the choices."""
+    with pytest.raises(ProviderError) as err:
+        piper_tts.resolve_voice(path.format(default=piper_tts.default_voice))
+    assert str(err.value).endswith("choose one of: en_US-joe-medium")
+    assert "not found" not in str(err.value)

@@ -177,7 +177,8 @@ def make(
     grade: Annotated[str, typer.Option(help="bw (CLAHE black-and-white) or color")] = "bw",
     seed: Annotated[int, typer.Option(help="same input + seed → same output")] = 0,
     title: Annotated[str | None, typer.Option(help="override the title")] = None,
-    voice: Annotated[str | None, typer.Option(help="a Piper voice (.onnx path)")] = None,
+    voice: Annotated[str | None, typer.Option(
+        help="a Piper voice: a .onnx file, or the name of an installed one")] = None,
     quality: Annotated[str, typer.Option(help="draft (fast) or final")] = "final",
     budget: Annotated[float | None, typer.Option(
         metavar="USD", help="stop before a paid provider call would pass this cost")] = None,
@@ -192,6 +193,7 @@ def make(
         if stage not in PIPELINE_STAGES:
             raise fail(f"--force {stage}: unknown stage; use one of {', '.join(PIPELINE_STAGES)}",
                        EXIT_BAD_INPUT)
+    settings, voice = local_voice(Settings(), voice)
     try:
         job_settings = JobSettings(duration=duration, aspect=aspect, grade=grade, seed=seed,  # type: ignore[arg-type]
                                    title=title, voice=voice, quality=quality,  # type: ignore[arg-type]
@@ -202,7 +204,8 @@ def make(
     document = read_input(synopsis, idea)
     started = time.perf_counter()
     try:
-        manifest = asyncio.run(_make(document, job_settings, output, force or [], started))
+        manifest = asyncio.run(_make(document, job_settings, settings, output, force or [],
+                                     started))
     except JobFailed as exc:
         raise fail(f"the job failed: {exc}") from None
     out.print(artifact_table(manifest, output.resolve()))
@@ -211,20 +214,32 @@ def make(
               f"in {time.perf_counter() - started:.1f}s")
 
 
+def local_voice(settings: Settings, voice: str | None) -> tuple[Settings, str | None]:
+    """A voice file on this machine becomes the local TTS's default voice (jobs only name
+    voices: a path in a job's settings would reach the workers); a name passes through."""
+    if voice is None or not (voice.endswith(".onnx") or "/" in voice):
+        return settings, voice
+    path = Path(voice).expanduser()
+    if not path.is_file():
+        raise fail(f"--voice {voice}: no such file; give a Piper .onnx voice or a voice name",
+                   EXIT_BAD_INPUT)
+    return settings.model_copy(update={"piper_voice": path.resolve()}), None
+
+
 def _option(field: str) -> str:
     """The command-line option of a JobSettings field."""
     return {"budget_usd": "budget"}.get(field, field)
 
 
-async def _make(document: Document, job_settings: JobSettings, output: Path,
-                force: list[str], started: float) -> Manifest:
+async def _make(document: Document, job_settings: JobSettings, settings: Settings,
+                output: Path, force: list[str], started: float) -> Manifest:
     interactive = console.is_terminal
     with Live(console=console, auto_refresh=False, transient=False) as live:
         async def on_tick(job: Job, items: dict[str, tuple[int, int]]) -> None:
             if interactive or job.status in (Status.completed, Status.failed):
                 live.update(progress_table(job, items, started), refresh=True)
 
-        manifest, _ = await make_trailer(document, job_settings, output, Settings(),
+        manifest, _ = await make_trailer(document, job_settings, output, settings,
                                          force, on_tick)
     return manifest
 

@@ -83,20 +83,17 @@ class PiperTTS:
         return await asyncio.to_thread(self._synthesize, text, model)
 
     def resolve_voice(self, voice: str | None) -> Path:
-        """A voice is a path to a .onnx model or the name of one beside the default voice."""
+        """A voice is the name of an installed one: the default voice or a `.onnx` model
+        beside it. Never a path: job settings come from API tenants, and a path would let
+        them probe the worker's files (the command line turns a path into the default)."""
         if not voice:
             return self.default_voice
-        as_path = Path(voice).expanduser()
-        if as_path.suffix == ".onnx" or len(as_path.parts) > 1:
-            if as_path.is_file():
-                return as_path
-            raise ProviderError("piper", f"voice model not found: {as_path}", permanent=True)
-        candidate = self.default_voice.with_name(f"{voice}.onnx")
-        if candidate.is_file():
-            return candidate
         known = sorted(p.stem for p in self.default_voice.parent.glob("*.onnx"))
+        if voice in known:
+            return self.default_voice.with_name(f"{voice}.onnx")
         raise ProviderError(
-            "piper", f"unknown voice {voice!r}; available: {', '.join(known)}", permanent=True
+            "piper", f"unknown voice {voice!r}; choose one of: {', '.join(known)}",
+            permanent=True,
         )
 
     def _synthesize(self, text: str, model: Path) -> Speech:
