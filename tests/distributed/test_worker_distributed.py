@@ -19,6 +19,7 @@ import pytest
 from distributed_cluster import BIN, Cluster, SystemConfig
 from reelforge.apikeys import create_key
 from reelforge.blobs import job_key
+from reelforge.bus.rabbitmq import declare_work_queue
 from reelforge.distributed import open_backends
 from reelforge.events import AUDIO_COMPLETED
 from reelforge.models import Document, Job, Section, StageState, Status
@@ -154,7 +155,7 @@ async def test_declaring_the_topology_drops_a_retired_binding(
         channel = await connection.channel()
         exchange = await channel.declare_exchange(exchange_name(namespace),
                                                   aio_pika.ExchangeType.TOPIC, durable=True)
-        old = await channel.declare_queue(queue_name(namespace, "assembly"), durable=True)
+        old = await declare_work_queue(channel, queue_name(namespace, "assembly"))
         await old.bind(exchange, routing_key=AUDIO_COMPLETED)  # as the earlier version did
         await declare_pipeline(connection, namespace)
         await declare_pipeline(connection, namespace)  # again: a second replica starting
@@ -173,6 +174,25 @@ async def test_declaring_the_topology_drops_a_retired_binding(
         assert not await delivered("assembly", wait=1), "the retired binding still routes"
     finally:
         await connection.close()
+
+
+async def test_a_classic_queue_left_by_an_earlier_version_is_one_clear_line(
+    new_system: Callable[[str], SystemConfig]
+) -> None:
+    """Work queues are quorum queues now; the broker refuses to redeclare a classic one, and
+    the worker must say what to do about it instead of a PRECONDITION_FAILED trace."""
+    config = new_system("classic")
+    connection = await aio_pika.connect(config.amqp_url)
+    try:
+        channel = await connection.channel()
+        await channel.declare_queue(queue_name(config.namespace, "script"), durable=True)
+    finally:
+        await connection.close()
+    done = subprocess.run([str(BIN), "worker", "script"], env=config.env(),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "exists with other arguments" in done.stderr and "delete_queue" in done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
 
 
 async def test_a_job_submitted_before_any_worker_started_is_not_lost(

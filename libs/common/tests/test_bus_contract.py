@@ -19,6 +19,7 @@ from reelforge.bus.rabbitmq import RabbitMQBus
 from reelforge.events import Event
 
 RETRY_BASE = 0.05
+MAX_REDELIVERIES = 2
 
 
 @dataclass
@@ -32,7 +33,7 @@ class BusKit:
 
 
 async def _memory_kit() -> BusKit:
-    bus = InMemoryBus(max_attempts=3, retry_base=RETRY_BASE)
+    bus = InMemoryBus(max_attempts=3, retry_base=RETRY_BASE, max_redeliveries=MAX_REDELIVERIES)
 
     async def make() -> Bus:
         return bus
@@ -53,7 +54,7 @@ async def _rabbit_kit(url: str, exchange: str) -> BusKit:
 
     async def make() -> Bus:
         bus = RabbitMQBus(url, exchange=exchange, max_attempts=3, retry_base=RETRY_BASE,
-                          drain_timeout=5)
+                          drain_timeout=5, max_redeliveries=MAX_REDELIVERIES)
         await bus.start()
         kit.buses.append(bus)
         return bus
@@ -248,6 +249,44 @@ async def test_a_delivery_whose_consumer_crashed_is_redelivered(kit: BusKit, uni
     assert redelivered[0].id == sent.id
     assert redelivered[0].attempt == 1  # it did not fail: no attempt is charged
     assert finished == []
+
+
+async def test_a_delivery_that_kills_every_consumer_is_dead_lettered_not_looped(
+    kit: BusKit, unique: str
+) -> None:
+    """A handler that takes its worker down (out of memory, a native crash) each time gets
+    MAX_REDELIVERIES tries; the next delivery goes to the dead letters with the reason, and
+    the dead-letter callback (which fails the job) runs, instead of crashing workers forever."""
+    queue = f"{unique}.poison"
+    calls: list[str] = []
+    failed: list[tuple[str, str]] = []
+
+    async def crashes(event: Event) -> None:
+        calls.append(event.id)
+        await asyncio.sleep(3600)  # the crash comes from outside, mid-handler
+
+    async def on_dead_letter(event: Event, queue: str, reason: str) -> None:
+        failed.append((event.id, reason))
+
+    sent = ev("video.shot", item="07")
+    watched: set[int] = set()  # the in-memory kit hands out one bus again and again
+    for delivery in range(MAX_REDELIVERIES + 1):
+        bus = await kit.make()
+        if id(bus) not in watched:
+            bus.on_dead_letter(on_dead_letter)
+            watched.add(id(bus))
+        await bus.subscribe(queue, ["video.shot"], crashes)
+        if delivery == 0:
+            await bus.publish(sent)
+        if delivery < MAX_REDELIVERIES:
+            await eventually(lambda n=delivery: len(calls) == n + 1)
+            await kit.crash(bus, queue)
+    await eventually(lambda: len(failed) == 1)
+    assert calls == [sent.id] * MAX_REDELIVERIES  # never handed to the handler again
+    assert failed[0][0] == sent.id
+    assert f"delivered {MAX_REDELIVERIES} times without finishing" in failed[0][1]
+    letters = await kit.dead_letters(bus, queue)
+    assert [(e.id, r) for e, r in letters] == failed
 
 
 async def test_messages_wait_in_the_queue_across_a_consumer_restart(

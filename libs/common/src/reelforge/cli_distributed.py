@@ -87,6 +87,7 @@ def worker(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run one service's consumers on RabbitMQ + Postgres + S3 (settings from REELFORGE_*)."""
+    from reelforge.bus.rabbitmq import QueueConflict
     from reelforge.health import PortInUse
     from reelforge.worker import UnknownService, run_worker
 
@@ -100,12 +101,15 @@ def worker(
         raise _fail(f"{exc}; is its package installed? (uv sync --all-packages)") from None
     except PortInUse as exc:
         raise _fail(_port_in_use(exc)) from None
+    except QueueConflict as exc:
+        raise _fail(str(exc)) from None
 
 
 def sweeper(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run only the sweeper (plus /healthz, /readyz, /metrics); one instance acts at a time."""
+    from reelforge.bus.rabbitmq import QueueConflict
     from reelforge.health import PortInUse
     from reelforge.worker import run_worker
 
@@ -115,6 +119,8 @@ def sweeper(
         run_until_signalled(lambda stop: run_worker([], settings, stop, sweeper=True))
     except PortInUse as exc:
         raise _fail(_port_in_use(exc)) from None
+    except QueueConflict as exc:
+        raise _fail(str(exc)) from None
 
 
 def api(

@@ -69,6 +69,7 @@ def make_bus(settings: Settings) -> tuple[NamespacedBus, RabbitMQBus]:
         exchange=exchange_name(settings.namespace),
         max_attempts=settings.max_attempts,
         drain_timeout=settings.drain_timeout,
+        max_redeliveries=settings.max_redeliveries,
     )
     return NamespacedBus(rabbit, settings.namespace), rabbit
 

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     s3_bucket: str = "reelforge"
     max_attempts: int = 3
+    max_redeliveries: int = Field(
+        5, ge=1, le=19, description="deliveries of one message that may end without an answer "
+        "(the worker died or was stopped) before it is dead-lettered instead of handled again"
+    )
     storyboard_prefetch: int = 30
     video_prefetch: int = Field(
         4, ge=1, description="video provider calls at once per worker (it holds three times as "

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 import aio_pika
 
+from reelforge.bus.rabbitmq import declare_work_queue
 from reelforge.events import (
     ASSEMBLY_READY,
     AUDIO_COMPLETED,
@@ -46,15 +47,14 @@ upgrade does not route events to a queue whose consumer no longer expects them."
 
 async def declare_pipeline(connection: aio_pika.abc.AbstractConnection, namespace: str) -> None:
     """Declare the exchange and every pipeline work queue with its bindings, and drop the
-    retired ones (idempotent; the same durable, argument-free declaration the bus makes
-    when a worker subscribes)."""
+    retired ones (idempotent; the same declaration the bus makes when a worker subscribes)."""
     channel = await connection.channel()
     try:
         exchange = await channel.declare_exchange(
             exchange_name(namespace), aio_pika.ExchangeType.TOPIC, durable=True
         )
         for queue, keys in PIPELINE_QUEUES.items():
-            declared = await channel.declare_queue(queue_name(namespace, queue), durable=True)
+            declared = await declare_work_queue(channel, queue_name(namespace, queue))
             for key in keys:
                 await declared.bind(exchange, routing_key=key)
             for key in RETIRED_BINDINGS.get(queue, ()):

@@ -12,6 +12,18 @@ class Permanent(Exception):
     """A failure that retrying cannot fix (bad input, cancelled job): dead-letter at once."""
 
 
+MAX_REDELIVERIES = 5
+"""Deliveries of one message that may end without an answer (the worker died, was killed or
+stopped mid-handler) before the message is dead-lettered instead of handled again: a message
+that crashes every worker that takes it must not loop forever."""
+
+
+def unfinished_reason(deliveries: int) -> str:
+    return (f"delivered {deliveries} times without finishing: the worker handling it died or "
+            f"was stopped each time (out of memory? a crash?); check the workers' logs, then "
+            f"`reelforge dead-letters replay` it")
+
+
 class DeadLetter(Exception):
     """Raised into nothing; the type documents what a dead-lettered delivery carries."""
 

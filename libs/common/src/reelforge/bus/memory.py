@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from reelforge.bus.base import Handler, Permanent
+from reelforge.bus.base import MAX_REDELIVERIES, Handler, Permanent, unfinished_reason
 from reelforge.events import Event, topic_matches
 
 log = structlog.get_logger(__name__)
@@ -32,9 +32,12 @@ class _Queue:
 
 
 class InMemoryBus:
-    def __init__(self, max_attempts: int = 3, retry_base: float = 0.2) -> None:
+    def __init__(self, max_attempts: int = 3, retry_base: float = 0.2,
+                 max_redeliveries: int = MAX_REDELIVERIES) -> None:
         self.max_attempts = max_attempts
         self.retry_base = retry_base
+        self.max_redeliveries = max_redeliveries
+        self._unfinished: dict[str, int] = {}  # message id → deliveries that never finished
         self.dead_letters: list[tuple[Event, str]] = []
         self._queues: dict[str, _Queue] = {}
         self._dead_letter_callbacks: list[Callable[[Event, str, str], Awaitable[None]]] = []
@@ -107,8 +110,13 @@ class InMemoryBus:
         while True:
             event = await q.messages.get()
             try:
-                await q.handler(event)
+                unfinished = self._unfinished.get(event.id, 0)
+                if unfinished >= self.max_redeliveries:
+                    await self._dead_letter(q, event, unfinished_reason(unfinished))
+                else:
+                    await q.handler(event)
             except asyncio.CancelledError:
+                self._unfinished[event.id] = self._unfinished.get(event.id, 0) + 1
                 q.messages.put_nowait(event)  # never acked: back to the queue, still pending
                 raise
             except Exception as exc:  # the delivery failed: retry or dead-letter
@@ -116,18 +124,13 @@ class InMemoryBus:
                     await self._failed(q, event, exc)
                 except Exception as inner:  # never let one delivery kill the worker
                     log.error("retry_failed", queue=q.name, error=repr(inner))
+            self._unfinished.pop(event.id, None)
             self._done()
 
     async def _failed(self, q: _Queue, event: Event, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, Permanent) or event.attempt >= self.max_attempts:
-            log.warning("dead_letter", queue=q.name, event_type=event.type, reason=reason)
-            self.dead_letters.append((event, reason))
-            for cb in self._dead_letter_callbacks:
-                try:
-                    await cb(event, q.name, reason)
-                except Exception as cb_exc:  # dead-lettered either way; keep the worker alive
-                    log.error("dead_letter_callback_failed", queue=q.name, error=repr(cb_exc))
+            await self._dead_letter(q, event, reason)
             return
         log.info("retry", queue=q.name, event_type=event.type, attempt=event.attempt, reason=reason)
         delay = self.retry_base * 2 ** (event.attempt - 1) * random.uniform(0.5, 1.5)
@@ -136,6 +139,15 @@ class InMemoryBus:
         timer = asyncio.create_task(self._requeue_later(q.name, retry, delay))
         self._timers.add(timer)
         timer.add_done_callback(self._timers.discard)
+
+    async def _dead_letter(self, q: _Queue, event: Event, reason: str) -> None:
+        log.warning("dead_letter", queue=q.name, event_type=event.type, reason=reason)
+        self.dead_letters.append((event, reason))
+        for cb in self._dead_letter_callbacks:
+            try:
+                await cb(event, q.name, reason)
+            except Exception as cb_exc:  # dead-lettered either way; keep the worker alive
+                log.error("dead_letter_callback_failed", queue=q.name, error=repr(cb_exc))
 
     async def _requeue_later(self, queue: str, event: Event, delay: float) -> None:
         await asyncio.sleep(delay)

@@ -4,9 +4,13 @@ Topology, for an exchange `reelforge` and a subscription `video.shots`:
 
 - `reelforge` — durable topic exchange; every event is published to it with its type as the
   routing key, persistent, and `publish` returns only after the broker's confirm.
-- `video.shots` — durable work queue bound to the subscription's routing keys. Consumed with
+- `video.shots` — quorum work queue bound to the subscription's routing keys. Consumed with
   manual ack and `prefetch` unacked deliveries at most; a delivery is acked only after its
-  handler returned (its results stored and its next events confirmed).
+  handler returned (its results stored and its next events confirmed). The broker counts the
+  deliveries that ended without an answer (`x-delivery-count`: the worker died, was killed or
+  stopped); one already delivered `max_redeliveries` times is dead-lettered instead of handled
+  again, so a message that crashes every worker cannot loop forever. The queue's own
+  `x-delivery-limit` (a constant above any sane `max_redeliveries`) is the backstop.
 - `video.shots.retry.N` (N = 1 … max_attempts-1) — one durable delay queue per failed attempt,
   with no consumer. A failed delivery is re-published there (attempt + 1) with a per-message
   TTL (jittered `retry_base * 2**(N-1)`); on expiry the broker dead-letters it through the
@@ -50,7 +54,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from reelforge.bus.base import Handler, Permanent
+from reelforge.bus.base import MAX_REDELIVERIES, Handler, Permanent, unfinished_reason
 from reelforge.events import Event
 
 log = structlog.get_logger(__name__)
@@ -59,6 +63,41 @@ DeadLetterCallback = Callable[[Event, str, str], Awaitable[None]]
 REASON_HEADER = "x-reelforge-reason"
 QUEUE_HEADER = "x-reelforge-queue"
 _TRANSIENT = (ConnectionError, ChannelInvalidStateError, aio_pika.exceptions.AMQPConnectionError)
+
+
+BROKER_DELIVERY_LIMIT = 20
+"""The work queues' `x-delivery-limit`: past it the broker itself dead-letters a message (with
+no reason and no job update). A constant, because every declaration of a queue must carry the
+same arguments; `max_redeliveries` acts long before it."""
+
+
+class QueueConflict(RuntimeError):
+    """A queue exists with other arguments (a classic queue from an earlier version)."""
+
+
+def work_queue_arguments(queue: str) -> dict[str, Any]:
+    """The arguments every declaration of the work queue `queue` makes (the bus's and
+    `topology.declare_pipeline`'s must match, or the broker refuses the second)."""
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": BROKER_DELIVERY_LIMIT,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": dead_letter_queue(queue),
+    }
+
+
+async def declare_work_queue(channel: AbstractChannel, queue: str) -> AbstractQueue:
+    try:
+        return await channel.declare_queue(queue, durable=True,
+                                           arguments=work_queue_arguments(queue))
+    except ChannelClosed as exc:
+        if "PRECONDITION_FAILED" not in str(exc):
+            raise
+        raise QueueConflict(
+            f"queue {queue!r} exists with other arguments (a classic queue left by an earlier "
+            f"version); let it drain, delete it (rabbitmqctl delete_queue {queue}) and start "
+            f"again, or use a new REELFORGE_NAMESPACE"
+        ) from None
 
 
 def retry_queue(queue: str, attempt: int) -> str:
@@ -90,10 +129,12 @@ class RabbitMQBus:
         max_attempts: int = 3,
         retry_base: float = 1.0,
         drain_timeout: float = 30.0,
+        max_redeliveries: int = MAX_REDELIVERIES,
     ) -> None:
         self.url = url
         self.exchange_name = exchange
         self.max_attempts = max(1, max_attempts)
+        self.max_redeliveries = min(max(1, max_redeliveries), BROKER_DELIVERY_LIMIT - 1)
         self.retry_base = retry_base
         self.drain_timeout = drain_timeout
         self._connection: AbstractRobustConnection | None = None
@@ -228,7 +269,7 @@ class RabbitMQBus:
         exchange = await channel.declare_exchange(
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
         )
-        work = await channel.declare_queue(queue, durable=True)
+        work = await declare_work_queue(channel, queue)
         for key in routing_keys:
             await work.bind(exchange, routing_key=key)
         back_to_work = {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue}
@@ -261,6 +302,11 @@ class RabbitMQBus:
         except ValidationError as exc:
             await self._dead_letter_raw(sub, message, f"undecodable event: {exc}")
             return
+        count = (message.headers or {}).get("x-delivery-count")
+        unfinished = count if isinstance(count, int) else 0
+        if unfinished >= self.max_redeliveries:
+            await self._dead_letter(sub, message, event, unfinished_reason(unfinished))
+            return
         try:
             await sub.handler(event)
         except Exception as exc:  # the handler failed: retry or dead-letter, then ack
@@ -279,16 +325,7 @@ class RabbitMQBus:
         queue = sub.queue_name
         reason = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, Permanent) or event.attempt >= self.max_attempts:
-            log.warning("dead_letter", queue=queue, event_type=event.type, job=event.job_id,
-                        attempt=event.attempt, reason=reason)
-            headers = {REASON_HEADER: reason[:4000], QUEUE_HEADER: queue}
-            await self._send_to_queue(dead_letter_queue(queue), self._message(event, headers))
-            for callback in self._dead_letter_callbacks:
-                try:
-                    await callback(event, queue, reason)
-                except Exception as cb_exc:  # it is in the DLQ either way; keep going
-                    log.error("dead_letter_callback_failed", queue=queue, error=repr(cb_exc))
-            await self._settle(message)
+            await self._dead_letter(sub, message, event, reason)
             return
         delay = self.retry_base * 2 ** (event.attempt - 1) * random.uniform(0.5, 1.5)
         log.info("retry", queue=queue, event_type=event.type, job=event.job_id,
@@ -298,6 +335,21 @@ class RabbitMQBus:
         await self._send_to_queue(
             retry_queue(queue, event.attempt), self._message(retry, headers, expiration=delay)
         )
+        await self._settle(message)
+
+    async def _dead_letter(
+        self, sub: _Subscription, message: AbstractIncomingMessage, event: Event, reason: str
+    ) -> None:
+        queue = sub.queue_name
+        log.warning("dead_letter", queue=queue, event_type=event.type, job=event.job_id,
+                    attempt=event.attempt, reason=reason)
+        headers = {REASON_HEADER: reason[:4000], QUEUE_HEADER: queue}
+        await self._send_to_queue(dead_letter_queue(queue), self._message(event, headers))
+        for callback in self._dead_letter_callbacks:
+            try:
+                await callback(event, queue, reason)
+            except Exception as cb_exc:  # it is in the DLQ either way; keep going
+                log.error("dead_letter_callback_failed", queue=queue, error=repr(cb_exc))
         await self._settle(message)
 
     async def _dead_letter_raw(
