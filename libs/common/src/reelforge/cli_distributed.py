@@ -179,6 +179,7 @@ def _settings() -> Settings:
     try:
         settings = Settings()
         settings.provider_limit_map()  # fail on a malformed REELFORGE_PROVIDER_LIMITS now
+        settings.handler_timeout_map()  # and REELFORGE_HANDLER_TIMEOUTS
     except ValueError as exc:
         raise _fail(f"bad settings: {exc}", 2) from None
     return settings

@@ -48,11 +48,23 @@ class JobCancelled(Permanent):
     """The job was cancelled: drop the delivery, never retry it."""
 
 
+class HandlerTimeout(Exception):
+    """A delivery's handler ran past its queue's timeout: retried like any failure, then
+    dead-lettered, so a hung provider or a wedged render cannot hold a delivery forever."""
+
+
+DEFAULT_HANDLER_TIMEOUT = 1800.0
+"""Seconds one delivery may take unless its consumer says otherwise: RabbitMQ's own
+consumer_timeout (30 min) would close the channel of a longer one anyway."""
+
+
 @dataclass(frozen=True)
 class Consumer:
     queue: str
     routing_keys: Sequence[str]
     handler: StageHandler
+    timeout: float = DEFAULT_HANDLER_TIMEOUT
+    """Seconds one delivery may take (REELFORGE_HANDLER_TIMEOUTS overrides it per queue)."""
     prefetch: int = 1
     prefetch_setting: str | None = None  # a Settings field that overrides `prefetch`
     prefetch_scale: int = 1
@@ -204,7 +216,28 @@ async def _unwrapped(handling: Awaitable[None]) -> None:
         raise first from group
 
 
+async def _within(seconds: float, queue: str, handling: Awaitable[None]) -> None:
+    """Run a handler for at most `seconds` (0: no limit); only our own deadline becomes a
+    HandlerTimeout, a TimeoutError the handler raised itself stays what it was."""
+    if seconds <= 0:
+        await handling
+        return
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            await handling
+    except TimeoutError as exc:
+        if not deadline.expired():
+            raise
+        raise HandlerTimeout(
+            f"{queue}: no result after {seconds:g}s; it was stopped (raise "
+            f"REELFORGE_HANDLER_TIMEOUTS={queue}=SECONDS if this work legitimately takes longer)"
+        ) from exc
+
+
 def _wrap(consumer: Consumer, ctx: StageContext) -> Callable[[Event], Awaitable[None]]:
+    timeout = ctx.settings.handler_timeout_map().get(consumer.queue, consumer.timeout)
+
     async def deliver(event: Event) -> None:
         job = await ctx.jobs.get_job(event.job_id)
         if job.status == Status.cancelled:
@@ -217,7 +250,7 @@ def _wrap(consumer: Consumer, ctx: StageContext) -> Callable[[Event], Awaitable[
         m.in_flight.labels(consumer.queue).inc()
         owner = CALL_OWNER.set(CallOwner(job.id, functools.partial(ctx.check_cancelled, job.id)))
         try:
-            await _unwrapped(consumer.handler(event, ctx))
+            await _within(timeout, consumer.queue, _unwrapped(consumer.handler(event, ctx)))
         except JobCancelled:
             log.info("cancelled", queue=consumer.queue, job=event.job_id)
             return

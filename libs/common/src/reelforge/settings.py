@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -15,6 +15,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+N = TypeVar("N", int, float)
 
 
 def _env(name: str, field: str) -> AliasChoices:
@@ -107,6 +109,10 @@ class Settings(BaseSettings):
     )
     provider_limits: str = Field(
         "", description='global concurrent calls, e.g. "seedance=4,openai=8,video.local=2"'
+    )
+    handler_timeouts: str = Field(
+        "", description='seconds one delivery of a queue may take, overriding the stage\'s own, '
+        'e.g. "video.shots=900,assembly.render=3600"; 0 means no limit'
     )
     provider_slot_ttl: float = Field(
         60.0, gt=0, description="s after which a slot of a crashed holder is reclaimed"
@@ -205,17 +211,11 @@ class Settings(BaseSettings):
 
     def provider_limit_map(self) -> dict[str, int]:
         """`provider_limits` parsed: {"seedance": 4, "video.local": 2}."""
-        limits: dict[str, int] = {}
-        for part in self.provider_limits.split(","):
-            name, sep, value = part.partition("=")
-            if not part.strip():
-                continue
-            if not sep or not value.strip().isdigit() or int(value) < 1:
-                raise ValueError(
-                    f"REELFORGE_PROVIDER_LIMITS: {part.strip()!r} is not NAME=N with N >= 1"
-                )
-            limits[name.strip()] = int(value)
-        return limits
+        return _name_values(self.provider_limits, "REELFORGE_PROVIDER_LIMITS", int, 1)
+
+    def handler_timeout_map(self) -> dict[str, float]:
+        """`handler_timeouts` parsed: {"video.shots": 900.0}."""
+        return _name_values(self.handler_timeouts, "REELFORGE_HANDLER_TIMEOUTS", float, 0)
 
     @classmethod
     def settings_customise_sources(
@@ -235,3 +235,23 @@ class Settings(BaseSettings):
         raw: str = getattr(self, capability)
         names = [n.strip() for n in raw.split(",") if n.strip()]
         return names or ["local"]
+
+
+def _name_values(text: str, variable: str, kind: type[N], least: N) -> dict[str, N]:
+    """"a=1,b=2" as {"a": 1, "b": 2}; a part that is not NAME=VALUE >= least is a ValueError
+    naming the variable."""
+    values: dict[str, N] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, raw = part.partition("=")
+        try:
+            value = kind(raw.strip())
+        except ValueError:
+            value = None
+        if not sep or not name.strip() or value is None or value < least:
+            raise ValueError(
+                f"{variable}: {part.strip()!r} is not NAME=VALUE with VALUE >= {least}"
+            )
+        values[name.strip()] = value
+    return values
