@@ -11,6 +11,7 @@ from reelforge.bus import InMemoryBus
 from reelforge.events import (
     ASSEMBLY_READY,
     AUDIO_COMPLETED,
+    JOB_FAILED,
     JOB_SUBMITTED,
     SCRIPT_COMPLETED,
     STORYBOARD_COMPLETED,
@@ -116,6 +117,34 @@ async def test_a_stuck_job_is_republished_once_per_deadline_by_one_sweeper(
     assert job.id not in dict(await a.sweep())
     await asyncio.sleep(1.2)
     assert dict(await a.sweep())[job.id] == [STORYBOARD_COMPLETED]
+
+
+async def test_a_job_that_sweeps_do_not_move_is_failed_with_a_reason(
+    jobs: PostgresJobStore, bus: tuple[InMemoryBus, list[Event]], unique: str
+) -> None:
+    """A job whose stage never makes progress (a poisoned input the sweeper keeps feeding in,
+    a stage nobody runs) is re-published `max_sweeps` times, then failed, not swept forever;
+    a retry (a new run) gets its own sweeps."""
+    memory, seen = bus
+    job = await new_job(jobs, unique, script=C, audio=C, storyboard=R)
+    sweeper = Sweeper(memory, jobs, deadline=0.3, interval=0.1, max_sweeps=2)
+    rounds: list[list[str]] = []
+    for _ in range(3):
+        await asyncio.sleep(0.4)
+        rounds.append(dict(await sweeper.sweep()).get(job.id, []))
+    await memory.wait_idle()
+    assert rounds == [[SCRIPT_COMPLETED], [SCRIPT_COMPLETED], []]
+    failed = await jobs.get_job(job.id)
+    assert failed.status == Status.failed
+    assert failed.stages["storyboard"].status == Status.failed
+    assert failed.error is not None and "despite 2 re-publishes" in failed.error
+    assert "storyboard workers' logs" in failed.error
+    assert [e.type for e in seen if e.job_id == job.id].count(JOB_FAILED) == 1
+
+    await jobs.bump_run(job.id)  # what a retry does: a new run, running again
+    await jobs.set_job_status(job.id, Status.running)
+    await asyncio.sleep(0.4)
+    assert job.id in dict(await sweeper.sweep())
 
 
 async def test_final_jobs_are_never_swept(jobs: PostgresJobStore,

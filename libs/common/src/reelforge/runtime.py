@@ -286,19 +286,25 @@ def stage_of(queue: str) -> str:
     return queue.split(".")[0]
 
 
+async def fail_job(jobs: JobStore, bus: Bus, event: Event, stage: str, reason: str) -> None:
+    """Mark `stage` and its job failed with `reason` (what the API and the CLI show), and tell
+    the bus (`job.failed`) even if the store could not be written."""
+    try:
+        await jobs.set_stage(event.job_id, stage, Status.failed, reason)
+        await jobs.set_job_status(event.job_id, Status.failed, f"{stage}: {reason}")
+        await jobs.add_event(ProgressEvent(job_id=event.job_id, stage=stage, kind="failed",
+                                           message=reason))
+    finally:
+        await bus.publish(event.follow(JOB_FAILED, reason=f"{stage}: {reason}"))
+
+
 def dead_letter_handler(ctx: StageContext) -> Callable[[Event, str, str], Awaitable[None]]:
     """A dead-lettered delivery fails its job with the reason (visible in the API/CLI)."""
 
     async def on_dead_letter(event: Event, queue: str, reason: str) -> None:
-        stage = stage_of(queue)
         ctx.metrics.dead_letters.labels(queue).inc()
-        try:
-            await ctx.jobs.set_stage(event.job_id, stage, Status.failed, reason)
-            await ctx.jobs.set_job_status(event.job_id, Status.failed, f"{stage}: {reason}")
-            ctx.metrics.jobs_finished.labels(Status.failed.value).inc()
-            await ctx.progress(event.job_id, stage, "failed", reason)
-        finally:
-            await ctx.bus.publish(event.follow(JOB_FAILED, reason=f"{stage}: {reason}"))
+        await fail_job(ctx.jobs, ctx.bus, event, stage_of(queue), reason)
+        ctx.metrics.jobs_finished.labels(Status.failed.value).inc()
 
     return on_dead_letter
 

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     sweeper_deadline: float = Field(
         900.0, gt=0, description="s without progress after which a job counts as stuck"
     )
+    sweeper_max_sweeps: int = Field(
+        3, ge=1, description="re-publishes of one stuck job a run before it is failed"
+    )
     provider_limits: str = Field(
         "", description='global concurrent calls, e.g. "seedance=4,openai=8,video.local=2"'
     )

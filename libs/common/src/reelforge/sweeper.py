@@ -6,7 +6,9 @@ the stage find its finished outputs, redo only what is missing, and move the job
 
 "Stuck" means no sign of life for `deadline` seconds: no job update, progress event or item
 completion (the job store's `stuck_jobs`). Every re-publish writes a progress event, which
-counts as activity, so a job is swept at most once per deadline.
+counts as activity, so a job is swept at most once per deadline, and at most `max_sweeps`
+times a run (counted as items of the job's `sweeps` group): a job that re-publishing does not
+move is failed with a reason instead of being re-published forever.
 Exactly one sweeper acts at a time across all replicas (a job-store lease).
 """
 
@@ -30,7 +32,8 @@ from reelforge.events import (
     Event,
 )
 from reelforge.jobstore import JobStore
-from reelforge.models import Job, ProgressEvent, Status
+from reelforge.models import STAGES, Job, ProgressEvent, Status
+from reelforge.runtime import fail_job
 
 log = structlog.get_logger(__name__)
 
@@ -74,6 +77,7 @@ class Sweeper:
     deadline: float
     interval: float
     holder: str = field(default_factory=lambda: uuid.uuid4().hex)
+    max_sweeps: int = 3
 
     async def sweep(self) -> list[tuple[str, list[str]]]:
         """One pass if this instance holds the lease; returns (job id, events) re-published."""
@@ -81,8 +85,24 @@ class Sweeper:
             return []
         swept: list[tuple[str, list[str]]] = []
         for job in await self.jobs.stuck_jobs(self.deadline):
+            _, sweeps = await self.jobs.item_counts(job.id, job.group("sweeps"))
+            if sweeps >= self.max_sweeps:
+                await self.give_up(job, sweeps)
+                continue
+            await self.jobs.add_items(job.id, job.group("sweeps"), [str(sweeps + 1)])
             swept.append((job.id, await self.republish(job)))
         return swept
+
+    async def give_up(self, job: Job, sweeps: int) -> None:
+        """Fail a job that `sweeps` re-publishes did not move, in the stage it is stuck in."""
+        stage = next((name for name in STAGES[1:]  # after ingest, which made the job
+                      if job.stages[name].status != Status.completed), STAGES[-1])
+        reason = (f"no progress in {self.deadline * (sweeps + 1):.0f}s despite {sweeps} "
+                  f"re-publishes; the job was stopped: look for errors in the {stage} "
+                  f"workers' logs, then retry it")
+        log.error("sweeper_gave_up", job=job.id, stage=stage, sweeps=sweeps)
+        await fail_job(self.jobs, self.bus, Event(type=JOB_SUBMITTED, job_id=job.id), stage,
+                       reason)
 
     async def republish(self, job: Job) -> list[str]:
         types = await current_events(job, self.jobs)

@@ -116,7 +116,8 @@ async def run_worker(
                 backends, queues, metrics, settings.queue_depth_interval, stop))]
             if run_sweeper:
                 sweep = Sweeper(backends.bus, backends.jobs, settings.sweeper_deadline,
-                                settings.sweeper_interval, holder=holder_id())
+                                settings.sweeper_interval, holder=holder_id(),
+                                max_sweeps=settings.sweeper_max_sweeps)
                 tasks.append(asyncio.create_task(sweep.run(stop)))
             log.info("worker_ready", services=list(names), queues=queues, port=health.port,
                      sweeper=run_sweeper)
