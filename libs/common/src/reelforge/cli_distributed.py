@@ -9,12 +9,13 @@ entry point instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
 import typer
@@ -25,10 +26,15 @@ from reelforge.plugins import PluginMissing, load_plugin
 from reelforge.settings import Settings
 
 if TYPE_CHECKING:
+    from reelforge.bus.rabbitmq import RabbitMQBus
     from reelforge.health import PortInUse
 
 console = Console(stderr=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+dead_letters_app = typer.Typer(
+    help="Deliveries the pipeline gave up on: list them, send them back to work.",
+    no_args_is_help=True,
+)
 
 WORKER_NAMES = ("script", "audio", "storyboard", "video", "assembly")
 
@@ -167,12 +173,92 @@ def keys_create(
     console.print(f"created a key for tenant {tenant!r}; store it now, it is not shown again")
 
 
+@dead_letters_app.command("list")
+def dead_letters_list(
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="at most this many a queue")] = 100,
+) -> None:
+    """Show every dead letter of the pipeline's queues with the reason it was given up on."""
+    from rich.table import Table
+
+    from reelforge.dead_letters import list_dead_letters
+
+    settings = _settings()
+    configure_service_logging("warning", settings.secret_values())
+
+    async def run() -> list[Any]:
+        async with _rabbit(settings) as rabbit:
+            return await list_dead_letters(rabbit, settings.namespace, limit)
+
+    letters = asyncio.run(run())
+    columns = ("queue", "job", "event", "item", "attempt", "reason")
+    rows = [(letter.queue, letter.event.job_id, letter.event.type, letter.event.item or "",
+             str(letter.event.attempt), letter.reason) for letter in letters]
+    if sys.stdout.isatty():
+        table = Table(*columns, show_edge=False)
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+    else:  # piped: one tab-separated line each, never wrapped
+        for row in [columns, *rows]:
+            print("\t".join(row))
+    console.print(f"{len(letters)} dead letter(s)")
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(
+    job: Annotated[str | None, typer.Option(help="only this job's dead letters")] = None,
+    all_jobs: Annotated[bool, typer.Option("--all", help="every job's dead letters")] = False,
+) -> None:
+    """Send dead letters back to their queues as first attempts; their jobs run again."""
+    from reelforge.dead_letters import replay_dead_letters
+    from reelforge.jobstore.postgres import PostgresJobStore
+
+    if (job is None) == (not all_jobs):
+        raise _fail("say which: --job ID, or --all", 2)
+    settings = _settings()
+    configure_service_logging("warning", settings.secret_values())
+
+    async def run() -> Any:
+        jobs = PostgresJobStore(settings.database_url)
+        await jobs.start()
+        try:
+            async with _rabbit(settings) as rabbit:
+                return await replay_dead_letters(rabbit, jobs, settings.namespace, job)
+        finally:
+            await jobs.close()
+
+    replay = asyncio.run(run())
+    for letter in replay.sent_back:
+        console.print(f"sent back: {letter.event.type} of job {letter.event.job_id} "
+                      f"to {letter.queue}")
+    for letter, why in replay.kept:
+        console.print(f"kept: {letter.event.type} of job {letter.event.job_id} ({why})")
+    console.print(f"{len(replay.sent_back)} sent back, {len(replay.kept)} kept")
+
+
+@contextlib.asynccontextmanager
+async def _rabbit(settings: Settings) -> AsyncIterator[RabbitMQBus]:
+    from reelforge.bus.rabbitmq import RabbitMQBus
+    from reelforge.namespaced import exchange_name
+
+    rabbit = RabbitMQBus(settings.amqp_url, exchange=exchange_name(settings.namespace))
+    try:
+        await rabbit.start()
+    except OSError as exc:
+        raise _fail(f"cannot reach RabbitMQ at REELFORGE_AMQP_URL: {exc}") from None
+    try:
+        yield rabbit
+    finally:
+        await rabbit.close()
+
+
 def register(app: typer.Typer) -> None:
     """Add the distributed commands to the `reelforge` app."""
     app.command()(worker)
     app.command(name="sweeper")(sweeper)
     app.command()(api)
     app.add_typer(keys_app, name="keys")
+    app.add_typer(dead_letters_app, name="dead-letters")
 
 
 def _settings() -> Settings:

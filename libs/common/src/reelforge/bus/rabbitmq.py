@@ -414,6 +414,38 @@ class RabbitMQBus:
             await channel.close()  # unacked gets go back to the queue in order
         return found
 
+    async def replay_dead_letters(
+        self, queue: str, wanted: Callable[[Event], Awaitable[bool]]
+    ) -> list[Event]:
+        """Send the dead letters of `queue` that `wanted` accepts back to the work queue as
+        first attempts (confirmed, then removed from the dead letters); the others stay
+        where they were, in order. Returns the events sent back."""
+        channel = await self._admin_channel()
+        try:
+            dlq = await channel.declare_queue(dead_letter_queue(queue), passive=True)
+        except ChannelClosed:
+            return []
+        waiting = int(dlq.declaration_result.message_count or 0)
+        replayed: list[Event] = []
+        try:
+            for _ in range(waiting):
+                message = await dlq.get(no_ack=False, fail=False)
+                if message is None:
+                    break
+                try:
+                    event = Event.model_validate_json(message.body)
+                except ValidationError:
+                    continue  # an undecodable body cannot be replayed; it stays for a person
+                if not await wanted(event):
+                    continue
+                fresh = event.model_copy(update={"attempt": 1})
+                await self._send_to_queue(queue, self._message(fresh))
+                await message.ack()
+                replayed.append(fresh)
+        finally:
+            await channel.close()  # what was not acked goes back, in order
+        return replayed
+
     async def _admin_channel(self) -> AbstractChannel:
         """A short-lived channel on a plain (non-robust) connection: a passive declare of a
         missing queue closes its channel, which a robust channel would try to restore."""
