@@ -197,6 +197,13 @@ class Settings(BaseSettings):
     http_retry_after_max: float = Field(
         120.0, ge=0, description="s; a longer Retry-After hands over to the next provider"
     )
+    download_max_mb: int = Field(512, ge=1, description="largest provider output fetched, MB")
+    download_timeout: float = Field(600.0, gt=0, description="s one output download may take")
+    allow_private_downloads: bool = Field(
+        False, description="fetch provider outputs from http and private/loopback addresses "
+        "(tests; a provider on your own network): off, only https to public hosts outside "
+        "the provider's configured origin"
+    )
     poll_interval: float = Field(2.0, gt=0, description="s between task polls, growing")
     poll_interval_max: float = Field(15.0, gt=0)
     poll_timeout: float = Field(1200.0, gt=0, description="s an async task may take")

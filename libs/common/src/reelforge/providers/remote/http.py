@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
@@ -34,6 +34,12 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from tenacity.wait import wait_random_exponential
 
 from reelforge.providers.base import ContentPolicyError, ProviderError
+from reelforge.providers.remote.downloads import (
+    DownloadPolicy,
+    DownloadTooLarge,
+    UnsafeDownload,
+    fetch_bounded,
+)
 from reelforge.providers.remote.redact import Redactor
 from reelforge.settings import Settings
 
@@ -59,6 +65,7 @@ class HttpPolicy:
     poll_interval: float = 2.0
     poll_interval_max: float = 15.0
     poll_timeout: float = 1200.0
+    downloads: DownloadPolicy = field(default_factory=DownloadPolicy)
 
     @classmethod
     def from_settings(cls, s: Settings) -> HttpPolicy:
@@ -68,6 +75,9 @@ class HttpPolicy:
             backoff_max=s.http_backoff_max, retry_after_max=s.http_retry_after_max,
             poll_interval=s.poll_interval, poll_interval_max=s.poll_interval_max,
             poll_timeout=s.poll_timeout,
+            downloads=DownloadPolicy(max_bytes=s.download_max_mb * 1024 * 1024,
+                                     timeout=s.download_timeout,
+                                     allow_private=s.allow_private_downloads),
         )
 
     def timeout(self, read: float | None = None) -> httpx.Timeout:
@@ -286,16 +296,37 @@ class ApiSession:
         return await self.call(method, path_or_url, _json_body, **opts)
 
     async def download(self, url: str, *, what: str = "output") -> bytes:
-        """Bytes of a result URL; auth is sent only to the API's own origin."""
+        """Bytes of a result URL, within the download policy (see `downloads.py`): outside
+        the API's own origin only https to public addresses, every redirect checked; a byte
+        cap and one deadline everywhere. Auth is sent only to the API's own origin."""
+        policy = self.api.policy.downloads
         if url.startswith("data:"):
-            return decode_data_url(url, self.api)
+            return decode_data_url(url, self.api, policy.max_bytes)
 
-        def body(resp: httpx.Response) -> bytes:
+        async def once() -> bytes:
+            try:
+                resp = await fetch_bounded(
+                    self.client, url, policy,
+                    trusted=lambda target: self.api.is_ours(str(target)),
+                    headers_for=lambda target: self.api.auth_for(str(target)),
+                )
+            except UnsafeDownload as exc:
+                raise self.api.error(f"{what} URL refused: {exc}", permanent=True) from None
+            except DownloadTooLarge as exc:
+                raise self.api.error(f"{what} too large: {exc} (REELFORGE_DOWNLOAD_MAX_MB)",
+                                     permanent=True) from None
+            except TimeoutError:
+                raise self.api.error(f"{what} download took longer than {policy.timeout:.0f}s "
+                                     "(REELFORGE_DOWNLOAD_TIMEOUT)", permanent=False) from None
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                raise _Retry(f"{type(exc).__name__} while downloading the {what}") from exc
+            if not resp.is_success:
+                raise self.api.failure(resp, safe_to_repeat=True)
             if not resp.content:
-                raise _Malformed(f"empty {what}")
+                raise _Retry(f"malformed response: empty {what}")
             return resp.content
 
-        return await self.call("GET", url, body)
+        return await self._with_retries(once, f"GET {httpx.URL(url).path}")
 
     async def call(
         self,
@@ -422,10 +453,13 @@ def _json_body(resp: httpx.Response) -> Any:
         raise _Malformed(f"not JSON ({snippet!r})") from exc
 
 
-def decode_data_url(url: str, api: ApiClient) -> bytes:
+def decode_data_url(url: str, api: ApiClient, max_bytes: int) -> bytes:
     head, _, payload = url.partition(",")
     if not head.endswith(";base64") or not payload:
         raise api.error("unsupported data URL in output", permanent=False)
+    if len(payload) * 3 // 4 > max_bytes:
+        raise api.error(f"a data URL output over the {max_bytes:,} bytes allowed "
+                        "(REELFORGE_DOWNLOAD_MAX_MB)", permanent=True)
     try:
         return base64.b64decode(payload, validate=True)
     except ValueError as exc:
