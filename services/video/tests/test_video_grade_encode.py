@@ -78,6 +78,14 @@ def test_a_remote_clip_is_conformed_to_our_size_and_rate(tmp_path: Path) -> None
     assert probe(path).fps == 12
 
 
+def test_decoding_a_remote_clip_stops_at_the_seconds_asked_for(tmp_path: Path) -> None:
+    """A provider's clip whose last frame claims to be an hour in would be held and
+    repeated for 86,400 frames; decoding stops at what the shot needs."""
+    mp4 = synthetic_mp4(tmp_path / "remote.mp4", 160, 90, fps=10, count=20)  # 2 s
+    assert len(list(decode_pictures(mp4, fps=12, width=SIDE, height=SIDE, seconds=0.5))) == 6
+    assert len(list(decode_pictures(mp4, fps=12, width=SIDE, height=SIDE, seconds=10))) == 24
+
+
 @pytest.mark.parametrize("form", ["luma", "yuv420"])
 def test_a_remote_clip_decodes_into_the_planes_of_its_rgb_frames(tmp_path: Path,
                                                                  form: Form) -> None:

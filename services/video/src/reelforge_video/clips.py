@@ -106,7 +106,7 @@ async def render_clip(
     def finish() -> ClipInfo:
         grader = plane_grader_for(grade, blur=GRAIN_BLUR)  # scaled bicubic, not warped
         pictures = decode_pictures(mp4, request.fps, request.width, request.height,
-                                   plane_form(grade))
+                                   plane_form(grade), seconds=duration)
         return encode_planes((grader(p) for p in pictures), path, request.fps, quality,
                              threads)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
+import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -204,8 +206,18 @@ def decode_rgb(png: bytes) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def decode_pictures(mp4: bytes, fps: int, width: int, height: int,
-                    form: Form = "rgb") -> Iterator[Picture]:
+def decode_pictures(mp4: bytes, fps: int, width: int, height: int, form: Form = "rgb",
+                    seconds: float | None = None) -> Iterator[Picture]:
+    """`resampled_pictures`, stopping after `seconds` of output (a clip whose timestamps
+    claim an hour yields no more than was asked for, and decodes no further)."""
+    pictures = resampled_pictures(mp4, fps, width, height, form)
+    if seconds is None:
+        return pictures
+    return itertools.islice(pictures, math.ceil(seconds * fps - 1e-6))
+
+
+def resampled_pictures(mp4: bytes, fps: int, width: int, height: int,
+                       form: Form = "rgb") -> Iterator[Picture]:
     """A remote provider's clip as pictures in `form` at our size and frame rate. Each frame
     is cover-scaled by swscale straight into the planes the grade takes (the luminance alone
     for black and white: no RGB on the way), centre-cropped, and resampled by holding the

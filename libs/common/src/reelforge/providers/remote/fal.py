@@ -27,7 +27,7 @@ from reelforge.providers.remote.http import (
     default_error_info,
 )
 from reelforge.providers.remote.inputs import InputMap, build_inputs, first_url
-from reelforge.providers.remote.media import MediaError, data_url, fit_png, probe_video
+from reelforge.providers.remote.media import MediaError, check_clip, data_url, fit_png
 from reelforge.providers.remote.policy import with_softening
 from reelforge.settings import Settings
 
@@ -200,7 +200,7 @@ class FalVideo(_Fal):
             raise self.api.error("result without a video URL", permanent=False)
         video = await s.download(url, what="video")
         try:
-            probe_video(video)
+            check_clip(video, duration)
         except MediaError as exc:
             raise self.api.error(f"output is not a video: {exc}", permanent=False) from None
         charge(NAME, self.model, usd, "video")

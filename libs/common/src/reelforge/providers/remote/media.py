@@ -94,13 +94,26 @@ def pcm16_audio(data: bytes, rate: int, channels: int = 1) -> Audio:
     return Audio(samples=samples, rate=rate)
 
 
-def decode_audio(data: bytes) -> Audio:
+MAX_AUDIO_SECONDS = 900.0
+"""Longer than any narration or score a trailer (at most 600 s) asks for: decoding stops
+there, so a small file that claims hours of audio cannot fill the worker's memory."""
+
+
+def decode_audio(data: bytes, max_seconds: float = MAX_AUDIO_SECONDS) -> Audio:
     """Any container/codec PyAV reads (WAV, MP3, FLAC, Opus) -> float32 samples."""
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             stream = container.streams.audio[0]
             rate = stream.codec_context.sample_rate or stream.rate
-            chunks = [frame.to_ndarray() for frame in container.decode(stream)]
+            chunks: list[np.ndarray] = []
+            decoded = 0
+            for frame in container.decode(stream):
+                chunks.append(frame.to_ndarray())
+                decoded += frame.samples
+                if rate and decoded > max_seconds * rate:
+                    raise _TooLong
+    except _TooLong:
+        raise MediaError(f"audio longer than {max_seconds:.0f}s") from None
     except Exception as exc:
         raise MediaError(f"not decodable audio ({len(data)} bytes)") from exc
     if not chunks or not rate:
@@ -174,6 +187,30 @@ def fit_duration(audio: Audio, seconds: float, fade: float = 1.5) -> Audio:
 
 
 # --------------------------------------------------------------------------- video
+
+
+class _TooLong(Exception):
+    pass
+
+
+MAX_VIDEO_SIDE = 4096
+"""Wider or taller than 4K is no clip a trailer asked for."""
+
+
+def clip_limit(requested: float) -> float:
+    """The longest clip accepted for `requested` seconds: providers round up to their own
+    duration steps (5 or 10 s), so some slack, but never hours."""
+    return max(requested * 1.5, requested + 10.0)
+
+
+def check_clip(data: bytes, requested: float) -> tuple[float, int, int]:
+    """`probe_video`, refusing a clip much longer than requested or larger than 4K."""
+    duration, width, height = probe_video(data)
+    if duration > clip_limit(requested):
+        raise MediaError(f"the clip lasts {duration:.1f}s for {requested:.1f}s requested")
+    if max(width, height) > MAX_VIDEO_SIDE:
+        raise MediaError(f"the clip is {width}x{height}, larger than 4K")
+    return duration, width, height
 
 
 def probe_video(data: bytes) -> tuple[float, int, int]:

@@ -19,7 +19,7 @@ from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.remote.config import require_key
 from reelforge.providers.remote.http import ApiClient, ApiSession, HttpPolicy
 from reelforge.providers.remote.inputs import InputMap, build_inputs, first_url
-from reelforge.providers.remote.media import MediaError, data_url, fit_png, probe_video
+from reelforge.providers.remote.media import MediaError, check_clip, data_url, fit_png
 from reelforge.providers.remote.policy import with_softening
 from reelforge.settings import Settings
 
@@ -196,7 +196,7 @@ class ReplicateVideo(_Replicate):
                               last_image_url=last, duration=duration)
         video = await self.run(s, inputs)
         try:
-            probe_video(video)
+            check_clip(video, duration)
         except MediaError as exc:
             raise self.api.error(f"output is not a video: {exc}", permanent=False) from None
         charge(NAME, self.model, usd, "video")

@@ -18,7 +18,7 @@ from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.remote.ark import ark_api, check_tasks, is_sensitive
 from reelforge.providers.remote.http import ApiSession
 from reelforge.providers.remote.inputs import nearest_aspect
-from reelforge.providers.remote.media import MediaError, data_url, probe_video
+from reelforge.providers.remote.media import MediaError, check_clip, data_url
 from reelforge.providers.remote.policy import with_softening
 from reelforge.settings import Settings
 
@@ -97,7 +97,7 @@ class SeedanceVideo:
         if not task_id:
             raise self.api.error("task creation answered without an id", permanent=False)
         task = await self._wait(s, str(task_id))
-        video = await self._finish(s, task)
+        video = await self._finish(s, task, float(body["duration"]))
         tokens = (task.get("usage") or {}).get("completion_tokens")
         if isinstance(tokens, int | float) and tokens > 0:
             usd = costs.seedance_tokens_usd(self.model, tokens)
@@ -123,7 +123,7 @@ class SeedanceVideo:
         with contextlib.suppress(ProviderError):  # the original failure matters more
             await s.request("DELETE", f"contents/generations/tasks/{task_id}")
 
-    async def _finish(self, s: ApiSession, task: dict[str, Any]) -> bytes:
+    async def _finish(self, s: ApiSession, task: dict[str, Any], duration: float) -> bytes:
         status, task_id = task["status"], task.get("id", "?")
         if status == "succeeded":
             url = (task.get("content") or {}).get("video_url")
@@ -132,7 +132,7 @@ class SeedanceVideo:
                                      permanent=False)
             video = await s.download(url, what="video")
             try:
-                probe_video(video)
+                check_clip(video, duration)
             except MediaError as exc:
                 raise self.api.error(f"task {task_id}: {exc}", permanent=False) from None
             return video
