@@ -7,6 +7,7 @@ drain times, Services, autoscalers, disruption budgets and the documented Secret
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import re
 import subprocess
@@ -266,3 +267,30 @@ def _docs(path: Path) -> list[dict[str, Any]]:
 def _container(deployment: dict[str, Any]) -> dict[str, Any]:
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     return container  # type: ignore[no-any-return]
+
+
+def test_egress_reaches_public_https_and_the_backends_never_internal_hosts() -> None:
+    """Defence in depth for provider URLs: whatever the code lets through, the network
+    refuses the metadata endpoint and internal services on every port but the backends'."""
+    [policy] = [obj for _, obj in k8s_objects() if obj["kind"] == "NetworkPolicy"]
+    selector = policy["spec"]["podSelector"]["matchLabels"]
+    assert selector == {"app.kubernetes.io/part-of": "reelforge"}
+    assert policy["spec"]["policyTypes"] == ["Egress"]
+    metadata = ipaddress.ip_address("169.254.169.254")
+    for rule in policy["spec"]["egress"]:
+        ports = {p["port"] for p in rule.get("ports", [])}
+        for peer in rule["to"]:
+            block = peer.get("ipBlock")
+            if block is None:
+                assert ports == {53}, "only DNS may go to any namespace"
+                continue
+            net = ipaddress.ip_network(block["cidr"])
+            excepted = [ipaddress.ip_network(c) for c in block.get("except", [])]
+            if metadata in net:
+                assert any(metadata in e for e in excepted), "the metadata endpoint is reachable"
+            if net.prefixlen == 0:
+                assert ports == {443}
+                for private in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8"):
+                    assert ipaddress.ip_network(private) in excepted
+            else:
+                assert net.is_private and ports <= {5432, 5672, 8333, 9000}
