@@ -134,6 +134,37 @@ async def test_keys_create_cli_prints_a_working_key(api: Proc, system: SystemCon
     assert bad.returncode == 2 and "tenant" in bad.stderr
 
 
+async def test_a_revoked_key_is_refused_at_once(api: Proc, system: SystemConfig,
+                                               unique: str) -> None:
+    """An operator lists a tenant's keys by id, revokes one, and the API stops taking it
+    while the tenant's other key keeps working; an expiring key says until when."""
+    def reelforge(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN), "keys", *args], env=system.env(),
+                              capture_output=True, text=True, timeout=60)
+
+    tenant = f"revoke-{unique}"
+    first = reelforge("create", "--tenant", tenant)
+    second = reelforge("create", "--tenant", tenant, "--expires-in", "30")
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "valid until" in second.stderr
+    old, kept = first.stdout.strip(), second.stdout.strip()
+    listed = reelforge("list", "--tenant", tenant)
+    ids = [line.split("\t")[0] for line in listed.stdout.splitlines()]
+    assert len(ids) == 2 and all("\tactive\t" in line for line in listed.stdout.splitlines())
+    assert old not in listed.stdout and kept not in listed.stdout  # ids, never keys
+
+    assert reelforge("revoke", "--tenant", tenant).returncode == 2  # which one?
+    assert reelforge("revoke", "--tenant", "someone-else", ids[0]).returncode == 2
+    done = reelforge("revoke", "--tenant", tenant, ids[0])
+    assert done.returncode == 0 and "revoked 1 key(s)" in done.stderr
+    refused = await request("GET", api.url + "/v1/jobs",
+                            headers={"Authorization": f"Bearer {old}"})
+    assert refused.status_code == 401
+    ok = await request("GET", api.url + "/v1/jobs", headers={"Authorization": f"Bearer {kept}"})
+    assert ok.status_code == 200
+    assert "\trevoked\t" in reelforge("list", "--tenant", tenant).stdout
+
+
 # --------------------------------------------------------------------------- submission
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from reelforge.jobstore import JobNotFound, JobStore, SQLiteJobStore, hash_api_key
+from reelforge.jobstore import JobNotFound, JobStore, SQLiteJobStore, hash_api_key, key_id
 from reelforge.jobstore.postgres import PostgresJobStore
 from reelforge.models import ArtifactRecord, Job, JobSettings, ProgressEvent, Status, utcnow
 
@@ -252,6 +252,36 @@ async def test_api_keys_are_stored_hashed_per_tenant(jobs: JobStore, unique: str
     with pytest.raises(ValueError):
         await jobs.create_api_key(f"{unique}-b", digest)
     assert await jobs.tenant_for_key(digest) == f"{unique}-a"
+
+
+async def test_revoked_and_expired_keys_authenticate_nobody(jobs: JobStore, unique: str) -> None:
+    tenant, other = f"{unique}-rev", f"{unique}-other"
+    keep, revoke, later = (hash_api_key(f"rf_{uuid.uuid4().hex}") for _ in range(3))
+    expired, theirs = hash_api_key(f"rf_{uuid.uuid4().hex}"), hash_api_key(f"rf_{unique}")
+    await jobs.create_api_key(tenant, keep)
+    await jobs.create_api_key(tenant, revoke)
+    await jobs.create_api_key(tenant, later, expires_at=utcnow() + timedelta(days=30))
+    await jobs.create_api_key(tenant, expired, expires_at=utcnow() - timedelta(seconds=1))
+    await jobs.create_api_key(other, theirs)
+    assert await jobs.tenant_for_key(expired) is None
+    assert await jobs.tenant_for_key(later) == tenant
+
+    assert await jobs.revoke_api_keys(other, key_id(revoke)) == 0  # not theirs to revoke
+    assert await jobs.revoke_api_keys(tenant, key_id(revoke)) == 1
+    assert await jobs.revoke_api_keys(tenant, key_id(revoke)) == 0  # already revoked
+    assert await jobs.tenant_for_key(revoke) is None
+    assert await jobs.tenant_for_key(keep) == tenant
+
+    listed = {k.key_id: k for k in await jobs.list_api_keys(tenant)}
+    assert set(listed) == {key_id(h) for h in (keep, revoke, later, expired)}
+    assert listed[key_id(revoke)].revoked_at is not None
+    assert listed[key_id(keep)].revoked_at is None and listed[key_id(keep)].expires_at is None
+    assert listed[key_id(later)].expires_at is not None
+    assert all(k.tenant == tenant and k.created_at.tzinfo is not None for k in listed.values())
+
+    assert await jobs.revoke_api_keys(tenant) == 3  # the rest: keep, later and the expired one
+    assert await jobs.tenant_for_key(keep) is None and await jobs.tenant_for_key(later) is None
+    assert await jobs.tenant_for_key(theirs) == other
 
 
 # --------------------------------------------------------------------------- limiter slots

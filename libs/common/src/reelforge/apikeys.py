@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime
 
 from reelforge.jobstore import JobStore, hash_api_key
 
@@ -25,7 +26,7 @@ def valid_tenant(tenant: str) -> bool:
     return bool(TENANT_RE.match(tenant))
 
 
-async def create_key(jobs: JobStore, tenant: str) -> str:
+async def create_key(jobs: JobStore, tenant: str, expires_at: datetime | None = None) -> str:
     """Store a new key for `tenant` (hashed) and return the only copy of the plain key."""
     if not valid_tenant(tenant):
         raise ValueError(
@@ -33,9 +34,6 @@ async def create_key(jobs: JobStore, tenant: str) -> str:
             "letter or digit"
         )
     key = generate_key()
-    await jobs.create_api_key(tenant, hash_key(key))
+    await jobs.create_api_key(tenant, hash_key(key), expires_at)
     return key
 
-
-async def tenant_of(jobs: JobStore, key: str) -> str | None:
-    return await jobs.tenant_for_key(hash_key(key))

@@ -15,20 +15,24 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import structlog
 import typer
 from rich.console import Console
 
 from reelforge.logs import stderr_logger
+from reelforge.models import utcnow
 from reelforge.plugins import PluginMissing, load_plugin
 from reelforge.settings import Settings
 
 if TYPE_CHECKING:
     from reelforge.bus.rabbitmq import RabbitMQBus
     from reelforge.health import PortInUse
+    from reelforge.jobstore import JobStore
 
+T = TypeVar("T")
 console = Console(stderr=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 dead_letters_app = typer.Typer(
@@ -147,30 +151,79 @@ def api(
 @keys_app.command("create")
 def keys_create(
     tenant: Annotated[str, typer.Option(help="the tenant the key acts for")],
+    expires_in: Annotated[int | None, typer.Option(
+        metavar="DAYS", min=1, max=3650, help="the key stops working after this many days")
+    ] = None,
 ) -> None:
     """Create an API key for TENANT and print it. It is shown once; only its hash is kept."""
     from reelforge.apikeys import create_key
+    from reelforge.jobstore import key_id
+    from reelforge.jobstore.base import hash_api_key
+
+    expires_at = utcnow() + timedelta(days=expires_in) if expires_in else None
+    key = _with_job_store(lambda jobs: create_key(jobs, tenant, expires_at))
+    print(key)
+    until = f", valid until {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
+    console.print(f"created key {key_id(hash_api_key(key))} for tenant {tenant!r}{until}; "
+                  "store it now, it is not shown again")
+
+
+@keys_app.command("list")
+def keys_list(tenant: Annotated[str, typer.Option(help="whose keys")]) -> None:
+    """List TENANT's keys by id (never the keys themselves): created, expiry, revocation."""
+    keys = _with_job_store(lambda jobs: jobs.list_api_keys(tenant))
+    now = utcnow()
+    for k in keys:
+        state = ("revoked" if k.revoked_at else
+                 "expired" if k.expires_at and k.expires_at <= now else "active")
+        expiry = f"{k.expires_at:%Y-%m-%d}" if k.expires_at else "never"
+        print(f"{k.key_id}\t{state}\tcreated {k.created_at:%Y-%m-%d}\texpires {expiry}")
+    console.print(f"{len(keys)} key(s) for tenant {tenant!r}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    tenant: Annotated[str, typer.Option(help="whose key")],
+    key: Annotated[str | None, typer.Argument(
+        help="the key's id (from `keys list`) or the key itself")] = None,
+    all_keys: Annotated[bool, typer.Option("--all", help="every key of the tenant")] = False,
+) -> None:
+    """Revoke one of TENANT's keys (or all of them): it authenticates nobody from now on."""
+    from reelforge.jobstore import key_id
+    from reelforge.jobstore.base import hash_api_key
+
+    if (key is None) == (not all_keys):
+        raise _fail("say which: a key id (see `reelforge keys list`), or --all", 2)
+    wanted = None if key is None else key_id(hash_api_key(key)) if key.startswith("rf_") else key
+    revoked = _with_job_store(lambda jobs: jobs.revoke_api_keys(tenant, wanted))
+    if key is not None and revoked == 0:
+        raise _fail(f"no active key {wanted} for tenant {tenant!r}; see `reelforge keys list "
+                    f"--tenant {tenant}`", 2)
+    console.print(f"revoked {revoked} key(s) of tenant {tenant!r}")
+
+
+def _with_job_store(use: Callable[[JobStore], Awaitable[T]]) -> T:
+    """Run `use` against the distributed job store; bad input and an unreachable database
+    are one line each."""
     from reelforge.jobstore.postgres import PostgresJobStore
 
     settings = _settings()
     configure_service_logging("warning", settings.secret_values())
 
-    async def create() -> str:
+    async def run() -> T:
         jobs = PostgresJobStore(settings.database_url)
         await jobs.start()
         try:
-            return await create_key(jobs, tenant)
+            return await use(jobs)
         finally:
             await jobs.close()
 
     try:
-        key = asyncio.run(create())
+        return asyncio.run(run())
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     except OSError as exc:
         raise _fail(f"cannot reach the database at REELFORGE_DATABASE_URL: {exc}") from None
-    print(key)
-    console.print(f"created a key for tenant {tenant!r}; store it now, it is not shown again")
 
 
 @dead_letters_app.command("list")

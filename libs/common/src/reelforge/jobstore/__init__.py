@@ -5,13 +5,14 @@
 
 from typing import TYPE_CHECKING, Any
 
-from reelforge.jobstore.base import JobNotFound, JobStore, hash_api_key
+from reelforge.jobstore.base import ApiKeyInfo, JobNotFound, JobStore, hash_api_key, key_id
 from reelforge.jobstore.sqlite import SQLiteJobStore
 
 if TYPE_CHECKING:
     from reelforge.jobstore.postgres import PostgresJobStore
 
-__all__ = ["JobNotFound", "JobStore", "PostgresJobStore", "SQLiteJobStore", "hash_api_key"]
+__all__ = ["ApiKeyInfo", "JobNotFound", "JobStore", "PostgresJobStore", "SQLiteJobStore",
+           "hash_api_key", "key_id"]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, Status
@@ -15,6 +17,20 @@ def hash_api_key(key: str) -> str:
     """How API keys are stored: a SHA-256 hex digest (keys are long random tokens, so a fast
     hash is enough; the plain key is shown to its owner once and never stored)."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_id(key_hash: str) -> str:
+    """A key's public name (the start of its hash): listed and revoked by it, never the key."""
+    return key_hash[:12]
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    key_id: str
+    tenant: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
 
 
 class JobStore(Protocol):
@@ -87,10 +103,20 @@ class JobStore(Protocol):
         """Start a new run of the job (rerun/retry): run += 1, status queued; returns run."""
         ...
 
-    # API keys (stored hashed; each belongs to a tenant)
-    async def create_api_key(self, tenant: str, key_hash: str) -> None: ...
+    # API keys (stored hashed; each belongs to a tenant, may expire, may be revoked)
+    async def create_api_key(self, tenant: str, key_hash: str,
+                             expires_at: datetime | None = None) -> None: ...
 
-    async def tenant_for_key(self, key_hash: str) -> str | None: ...
+    async def tenant_for_key(self, key_hash: str) -> str | None:
+        """The key's tenant; None for an unknown, revoked or expired key."""
+        ...
+
+    async def list_api_keys(self, tenant: str) -> list[ApiKeyInfo]: ...
+
+    async def revoke_api_keys(self, tenant: str, key_id: str | None = None) -> int:
+        """Revoke the tenant's key `key_id` (every key of the tenant when None); returns how
+        many were revoked now."""
+        ...
 
     # global provider limiter: bounds concurrent calls per provider across all replicas
     async def acquire_slot(self, provider: str, holder: str, limit: int, ttl: float) -> bool:

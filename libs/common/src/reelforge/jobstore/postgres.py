@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
 import structlog
 
-from reelforge.jobstore.base import JobNotFound
+from reelforge.jobstore.base import ApiKeyInfo, JobNotFound, key_id
 from reelforge.jobstore.pg_migrate import load_migrations, migrate
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, StageState, Status
 
@@ -344,20 +345,37 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ API keys
 
-    async def create_api_key(self, tenant: str, key_hash: str) -> None:
+    async def create_api_key(self, tenant: str, key_hash: str,
+                             expires_at: datetime | None = None) -> None:
         owner = await self.pool.fetchval(
-            "INSERT INTO api_keys (key_hash, tenant) VALUES ($1, $2)"
+            "INSERT INTO api_keys (key_hash, tenant, expires_at) VALUES ($1, $2, $3)"
             " ON CONFLICT (key_hash) DO UPDATE SET tenant = api_keys.tenant RETURNING tenant",
-            key_hash, tenant,
+            key_hash, tenant, expires_at,
         )
         if owner != tenant:
             raise ValueError("this API key already belongs to another tenant")
 
     async def tenant_for_key(self, key_hash: str) -> str | None:
         tenant: str | None = await self.pool.fetchval(
-            "SELECT tenant FROM api_keys WHERE key_hash = $1", key_hash
+            "SELECT tenant FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
+            " AND (expires_at IS NULL OR expires_at > now())", key_hash
         )
         return tenant
+
+    async def list_api_keys(self, tenant: str) -> list[ApiKeyInfo]:
+        rows = await self.pool.fetch(
+            "SELECT key_hash, tenant, created_at, expires_at, revoked_at FROM api_keys"
+            " WHERE tenant = $1 ORDER BY created_at", tenant,
+        )
+        return [ApiKeyInfo(key_id(r["key_hash"]), r["tenant"], r["created_at"],
+                           r["expires_at"], r["revoked_at"]) for r in rows]
+
+    async def revoke_api_keys(self, tenant: str, key_id: str | None = None) -> int:
+        status = await self.pool.execute(
+            "UPDATE api_keys SET revoked_at = now() WHERE tenant = $1 AND revoked_at IS NULL"
+            " AND ($2::text IS NULL OR left(key_hash, 12) = $2)", tenant, key_id,
+        )
+        return int(status.split()[-1])
 
     # ------------------------------------------------------------------ provider limiter
 

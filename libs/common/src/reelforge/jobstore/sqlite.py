@@ -14,13 +14,13 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import aiosqlite
 
-from reelforge.jobstore.base import JobNotFound
+from reelforge.jobstore.base import ApiKeyInfo, JobNotFound, key_id
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, StageState, Status, utcnow
 
 MIGRATIONS = [
@@ -55,9 +55,21 @@ MIGRATIONS = [
         name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL
     );
     """,
+    """
+    ALTER TABLE api_keys ADD COLUMN expires_at REAL;
+    ALTER TABLE api_keys ADD COLUMN revoked_at REAL;
+    """,
 ]
 
 FINAL = {Status.completed, Status.failed, Status.cancelled}
+
+
+@overload
+def _utc(seconds: float) -> datetime: ...
+@overload
+def _utc(seconds: None) -> None: ...
+def _utc(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
 def _statements(script: str) -> list[str]:
@@ -329,19 +341,42 @@ class SQLiteJobStore:
 
     # ------------------------------------------------------------------ API keys
 
-    async def create_api_key(self, tenant: str, key_hash: str) -> None:
+    async def create_api_key(self, tenant: str, key_hash: str,
+                             expires_at: datetime | None = None) -> None:
+        expires = expires_at.timestamp() if expires_at else None
         async with self._tx():
             await self.db.execute(
-                "INSERT OR IGNORE INTO api_keys (key_hash, tenant, created_at) VALUES (?, ?, ?)",
-                (key_hash, tenant, time.time()),
+                "INSERT OR IGNORE INTO api_keys (key_hash, tenant, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)", (key_hash, tenant, time.time(), expires),
             )
             row = await self._one("SELECT tenant FROM api_keys WHERE key_hash = ?", (key_hash,))
         if row is None or row[0] != tenant:
             raise ValueError("this API key already belongs to another tenant")
 
     async def tenant_for_key(self, key_hash: str) -> str | None:
-        row = await self._read_one("SELECT tenant FROM api_keys WHERE key_hash = ?", (key_hash,))
+        row = await self._read_one(
+            "SELECT tenant FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"
+            " AND (expires_at IS NULL OR expires_at > ?)", (key_hash, time.time()),
+        )
         return str(row[0]) if row else None
+
+    async def list_api_keys(self, tenant: str) -> list[ApiKeyInfo]:
+        async with self._lock:
+            rows = await self._all(
+                "SELECT key_hash, tenant, created_at, expires_at, revoked_at FROM api_keys"
+                " WHERE tenant = ? ORDER BY created_at", (tenant,),
+            )
+        return [ApiKeyInfo(key_id(r[0]), r[1], _utc(r[2]), _utc(r[3]), _utc(r[4]))
+                for r in rows]
+
+    async def revoke_api_keys(self, tenant: str, key_id: str | None = None) -> int:
+        async with self._tx():
+            cursor = await self.db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND revoked_at IS NULL"
+                " AND (? IS NULL OR substr(key_hash, 1, 12) = ?)",
+                (time.time(), tenant, key_id, key_id),
+            )
+            return cursor.rowcount
 
     # ------------------------------------------------------------------ provider limiter
 
