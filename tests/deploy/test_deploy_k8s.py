@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import dockerfile
 import jsonschema
 import pytest
 import referencing
@@ -26,7 +25,7 @@ from deploy_support import (
     ROOT,
     SCHEMA_DIR,
     consumer_prefetch,
-    dockerfiles,
+    image,
     k8s_by_kind,
     k8s_files,
     k8s_objects,
@@ -152,8 +151,7 @@ def test_a_deployment_per_service() -> None:
     for directory, name in IMAGES.items():
         container = _container(deployments[name])
         assert container["image"].startswith(f"reelforge/{directory}:")
-        cmd = [c for c in dockerfile.parse_file(str(dockerfiles()[directory]))
-               if c.cmd == "CMD"][-1]
+        cmd = [c for c in image(directory).runtime if c.cmd == "CMD"][-1]
         assert container["command"] == list(cmd.value), (
             f"{name}: the Deployment's command differs from the image's CMD")
         if name != "api":

@@ -1,9 +1,11 @@
 """Synthetic inputs for the assembly tests: a script, word timings, speech-like and music-like
-audio, and small master-canvas clips, all generated here at small sizes."""
+audio, small master-canvas clips, all generated here at small sizes, and an even timeline
+that renders them without a script."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import soundfile
 from PIL import Image
 from reelforge.models import (
     ASPECT_SIZES,
+    END_CARD_SECONDS,
     MASTER_SIDE,
     Act,
     Aspect,
@@ -26,6 +29,10 @@ from reelforge.models import (
     Word,
     WordTimings,
 )
+from reelforge_assembly.encode import Encoding
+from reelforge_assembly.render import RenderStats, plan_variants, render_timeline
+from reelforge_assembly.sources import SceneSource
+from reelforge_assembly.timeline import DISSOLVE_SECONDS, Segment, Timeline
 
 SMALL_SIDE = 320
 """A master canvas of 1/6 production size: crops stay exact (320x180, 180x320, 180x180)."""
@@ -138,3 +145,31 @@ def make_clip(path: Path, seconds: float, side: int = SMALL_SIDE, fps: int = 24,
 def make_still(path: Path, side: int = SMALL_SIDE, phase: float = 0.0) -> Path:
     Image.fromarray(clip_frame(0, side, phase)).save(path)
     return path
+
+
+def even_timeline(scenes: int, seconds_per_scene: float, fps: int, title: str,
+                  tagline: str) -> Timeline:
+    """Scenes 0..n-1 back to back, each `seconds_per_scene`, then the end card."""
+    per_scene = round(seconds_per_scene * fps)
+    segments = [Segment("scene", i * per_scene, (i + 1) * per_scene, scene=i)
+                for i in range(scenes)]
+    end = scenes * per_scene
+    segments.append(Segment("end", end, end + round(END_CARD_SECONDS * fps)))
+    dissolve = round(DISSOLVE_SECONDS * fps)
+    dissolves = tuple(min(dissolve, a.frames, b.frames)
+                      for a, b in itertools.pairwise(segments))
+    return Timeline(fps, tuple(segments), dissolves, title, tagline)
+
+
+def render_clips(clips: Sequence[Path], audio: Path | None, outputs: Mapping[Aspect, Path],
+                 seconds_per_clip: float, fps: int = 24) -> RenderStats:
+    """`clips` in order, `seconds_per_clip` each (retimed as needed), dissolves between them
+    and the end card, over a finished `audio` file, on the small master canvas."""
+    timeline = even_timeline(len(clips), seconds_per_clip, fps, "Untitled", "")
+    sources = {i: SceneSource(path) for i, path in enumerate(clips)}
+    variants = {v.aspect: v
+                for v in plan_variants("16:9", master_side=SMALL_SIDE, sizes=SMALL_SIZES)}
+    return render_timeline(
+        timeline, sources, [(variants[a], p) for a, p in outputs.items()],
+        audio=audio, encoding=Encoding("ultrafast", 28), master_side=SMALL_SIDE,
+    )

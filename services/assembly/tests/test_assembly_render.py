@@ -1,5 +1,5 @@
-"""The renderer on its own: reframing around the focus point, overlay blending, and the
-job-store-free entry point a benchmark calls."""
+"""The renderer on its own: reframing around the focus point, overlay blending, and clips
+rendered to every variant without the job store."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from assembly_samples import SMALL_SIDE, SMALL_SIZES, make_clip, tone, write_wav
+from assembly_samples import (
+    SMALL_SIDE,
+    SMALL_SIZES,
+    even_timeline,
+    make_clip,
+    render_clips,
+    tone,
+    write_wav,
+)
 from PIL import Image
 from reelforge_assembly.encode import Encoding
-from reelforge_assembly.render import (
-    crop_origin,
-    even_timeline,
-    plan_variants,
-    render_clips,
-    render_timeline,
-)
+from reelforge_assembly.render import crop_origin, plan_variants, render_timeline
 from reelforge_assembly.sources import SceneSource
 from reelforge_assembly.yuv import Overlay, allocate, rgb_to_planes
 
@@ -95,12 +97,11 @@ def test_overlay_blends_only_its_box() -> None:
     assert np.all(out.y[20:28, 40:56] == 100)
 
 
-def test_benchmark_entry_point_renders_three_variants(tmp_path: Path) -> None:
+def test_clips_render_to_three_variants(tmp_path: Path) -> None:
     clips = [make_clip(tmp_path / f"{i}.mp4", 1.0, phase=i) for i in range(2)]
     audio = write_wav(tmp_path / "audio.wav", tone(6.0, rate=48_000, level=0.1), 48_000)
     outputs = {a: tmp_path / f"out_{a.replace(':', 'x')}.mp4" for a in SMALL_SIZES}
-    stats = render_clips(clips, audio, outputs, preset="ultrafast", crf=28,
-                         seconds_per_clip=1.5, master_side=SMALL_SIDE, sizes=SMALL_SIZES)
+    stats = render_clips(clips, audio, outputs, seconds_per_clip=1.5)
     assert stats.frames == round((2 * 1.5 + 3.0) * FPS)
     assert stats.encode_cpu_seconds > 0
     for aspect, path in outputs.items():
@@ -114,6 +115,5 @@ def test_benchmark_entry_point_renders_three_variants(tmp_path: Path) -> None:
 def test_clips_off_the_master_size_are_fitted(tmp_path: Path, side: int) -> None:
     clip = make_clip(tmp_path / "clip.mp4", 0.5, side=side)
     outputs = {"16:9": tmp_path / "out.mp4"}
-    render_clips([clip], None, outputs, preset="ultrafast", crf=28, seconds_per_clip=0.5,
-                 master_side=SMALL_SIDE, sizes=SMALL_SIZES)
+    render_clips([clip], None, outputs, seconds_per_clip=0.5)
     assert _luma(outputs["16:9"], 3).shape == (180, 320)

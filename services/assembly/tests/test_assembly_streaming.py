@@ -1,6 +1,6 @@
 """Streaming pieces of the renderer: the blockwise loudness meter agrees with pyloudnorm, the
-streamed mix equals the whole-array one, and a soundtrack made while the video renders ends
-up in every output, interleaved and complete."""
+mix streamed over many blocks meets its targets, and a soundtrack made while the video renders
+ends up in every output, interleaved and complete."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import numpy as np
 import pyloudnorm
 import pytest
 import soundfile
-from assembly_samples import SMALL_SIDE, SMALL_SIZES, make_clip, tone, write_wav
+from assembly_samples import SMALL_SIDE, SMALL_SIZES, even_timeline, make_clip, tone, write_wav
 from reelforge_assembly import mix
-from reelforge_assembly.render import even_timeline, plan_variants, render_timeline
+from reelforge_assembly.render import plan_variants, render_timeline
 from reelforge_assembly.sources import SceneSource
 
 

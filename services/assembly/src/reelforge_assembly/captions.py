@@ -180,14 +180,6 @@ def _timed(groups: Sequence[Sequence[Token]], max_chars: int, max_lines: int) ->
     return cues
 
 
-def cue_at(cues: Sequence[Cue], seconds: float) -> int | None:
-    """Index of the cue on screen at `seconds`, if any."""
-    for i, cue in enumerate(cues):
-        if cue.start <= seconds < cue.end:
-            return i
-    return None
-
-
 # --------------------------------------------------------------------------- writers
 
 

@@ -79,21 +79,7 @@ class PassSink(Protocol):
     def write(self, block: np.ndarray) -> None: ...
 
 
-# --------------------------------------------------------------------------- I/O
-
-
-def load_audio(path: Path, rate: int = RATE) -> np.ndarray:
-    """A sound file as float32 (samples, channels) at `rate`."""
-    data, source_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    return resample(data, source_rate, rate)
-
-
-def resample(data: np.ndarray, source_rate: int, rate: int) -> np.ndarray:
-    if source_rate == rate or len(data) == 0:
-        return data.astype(np.float32, copy=False)
-    ratio = Fraction(rate, source_rate).limit_denominator(1000)
-    out = resample_poly(data, ratio.numerator, ratio.denominator, axis=0)
-    return out.astype(np.float32, copy=False)
+# --------------------------------------------------------------------------- the mix
 
 
 def mix_files(
@@ -220,7 +206,7 @@ def _level_gain_of(blocks: Iterator[np.ndarray], rate: int, target: float) -> fl
 
 def _hop_power(blocks: Iterator[np.ndarray], hop: int) -> np.ndarray:
     """Mean square of the mono signal over each control hop (a partial last hop is
-    zero-padded, as `speech_mask` pads)."""
+    zero-padded)."""
     powers: list[np.ndarray] = []
     carry = np.zeros(0, np.float32)
     for block in blocks:
@@ -337,8 +323,9 @@ def _blocks_of(path: Path, samples: int, context: int = 0) -> Iterator[tuple[int
 def _normalise_file(premix: Path, samples: int, out: Path, rate: int,
                     sink: PassSink | None = None, target_lufs: float = TARGET_LUFS,
                     ceiling_dbtp: float = CEILING_DBTP) -> MixReport:
-    """`normalise` over a file, block by block: gain, limit, measure, correct, repeat; the
-    pass that meets both targets is the one written."""
+    """Gain to `target_lufs`, limit to `ceiling_dbtp`, re-measure, correct, repeat, each pass
+    block by block over the premix file; the pass that meets both targets is the one
+    written."""
     meter = LoudnessMeter(rate)
     for _, block in _blocks_of(premix, samples):
         meter.add(block)
@@ -410,23 +397,7 @@ def _gained_block(chunk: np.ndarray, before: int, size: int, rate: int,
     return limited[before: before + size], measured[margin: margin + size]
 
 
-# --------------------------------------------------------------------------- mixing
-
-
-def mix_tracks(
-    voice: np.ndarray, score: np.ndarray, samples: int, rate: int = RATE
-) -> tuple[np.ndarray, MixReport]:
-    """Voice (placed at 0) over the ducked score, fitted to `samples`, normalised."""
-    voice = fit_length(to_stereo(voice), samples)
-    score = fit_length(to_stereo(score), samples)
-    voice *= np.float32(db_to_gain(_level_gain(voice, rate, VOICE_LUFS)))
-    score *= np.float32(db_to_gain(_level_gain(score, rate, SCORE_LUFS)))
-    score *= duck_gain(voice.mean(axis=1), rate)[:, None]
-    mixed = voice
-    mixed += score
-    del score
-    _fade_out(mixed, round(END_FADE_SECONDS * rate))
-    return normalise(mixed, rate)
+# --------------------------------------------------------------------------- conversions
 
 
 def to_stereo(data: np.ndarray) -> np.ndarray:
@@ -437,31 +408,6 @@ def to_stereo(data: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(data[:, :2], dtype=np.float32)
 
 
-def fit_length(data: np.ndarray, samples: int) -> np.ndarray:
-    """Trim or pad with silence to exactly `samples`; a trimmed or padded edge gets a short
-    fade so it does not click."""
-    if len(data) >= samples:
-        out = data[:samples].copy()
-    else:
-        out = np.zeros((samples, data.shape[1]), np.float32)
-        out[: len(data)] = data
-        _fade_out(out[: len(data)], min(len(data), 480))
-    return out
-
-
-def _fade_out(data: np.ndarray, length: int) -> None:
-    if length <= 0 or len(data) == 0:
-        return
-    length = min(length, len(data))
-    ramp = 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, length, dtype=np.float32))
-    data[-length:] *= ramp[:, None]
-
-
-def _level_gain(data: np.ndarray, rate: int, target: float) -> float:
-    loudness = integrated_loudness(data, rate)
-    return 0.0 if not np.isfinite(loudness) else target - loudness
-
-
 def db_to_gain(db: float) -> float:
     return float(10.0 ** (db / 20.0))
 
@@ -469,31 +415,9 @@ def db_to_gain(db: float) -> float:
 # --------------------------------------------------------------------------- ducking
 
 
-def duck_gain(voice: np.ndarray, rate: int, depth_db: float = DUCK_DB) -> np.ndarray:
-    """Per-sample gain for the score: 1 in the clear, -depth_db under speech.
-
-    The sidechain is the voice's short-term level at a 10 ms control rate; the duck starts
-    `attack` before speech (the mix is offline, so it can look ahead) and recovers over
-    `release` after it, with a raised-cosine shape. Both ramps come from distance transforms
-    of the speech mask, so no per-sample loop is needed."""
-    hop = max(1, round(CONTROL_HOP_SECONDS * rate))
-    speaking = speech_mask(voice, hop, rate)
-    duck = _ramped(speaking, hop / rate)
-    control_times = (np.arange(len(duck)) + 0.5) * hop
-    sample_duck = np.interp(np.arange(len(voice)), control_times, duck).astype(np.float32)
-    return np.power(np.float32(10.0), -depth_db * sample_duck / np.float32(20.0))
-
-
-def speech_mask(voice: np.ndarray, hop: int, rate: int) -> np.ndarray:
-    """True for each control hop where the voice is speaking (short gaps filled)."""
-    frames = len(voice) // hop + (1 if len(voice) % hop else 0)
-    padded = np.zeros(frames * hop, np.float32)
-    padded[: len(voice)] = voice
-    return _speaking(np.mean(np.square(padded.reshape(frames, hop)), axis=1), hop, rate)
-
-
 def _speaking(power: np.ndarray, hop: int, rate: int) -> np.ndarray:
-    """`speech_mask` from the voice's mean square over each control hop."""
+    """True for each control hop where the voice is speaking (short gaps filled), from the
+    voice's mean square over each hop."""
     frames = len(power)
     level = 10.0 * np.log10(power + 1e-12)
     if frames == 0 or level.max() < -70.0:
@@ -505,7 +429,9 @@ def _speaking(power: np.ndarray, hop: int, rate: int) -> np.ndarray:
 
 
 def _ramped(speaking: np.ndarray, hop_seconds: float) -> np.ndarray:
-    """0..1 duck amount: 1 while speaking, ramps before (attack) and after (release)."""
+    """0..1 duck amount: 1 while speaking, ramps before (attack: the mix is offline, so it
+    can look ahead) and after (release), with a raised-cosine shape. Both ramps come from
+    distance transforms of the speech mask, so no per-sample loop is needed."""
     index = np.arange(len(speaking))
     if not speaking.any():
         return np.zeros(len(speaking), np.float32)
@@ -516,50 +442,6 @@ def _ramped(speaking: np.ndarray, hop_seconds: float) -> np.ndarray:
     amount = np.maximum(1.0 - until / DUCK_ATTACK_SECONDS, 1.0 - since / DUCK_RELEASE_SECONDS)
     amount = np.clip(amount, 0.0, 1.0)
     return (0.5 - 0.5 * np.cos(np.pi * amount)).astype(np.float32)
-
-
-# --------------------------------------------------------------------------- loudness
-
-
-def integrated_loudness(data: np.ndarray, rate: int) -> float:
-    """BS.1770-4 integrated loudness, LUFS (-inf for silence or very short signals)."""
-    if len(data) < int(0.4 * rate):
-        return float("-inf")
-    return float(pyloudnorm.Meter(rate).integrated_loudness(data.astype(np.float64)))
-
-
-def normalise(
-    data: np.ndarray,
-    rate: int,
-    target_lufs: float = TARGET_LUFS,
-    ceiling_dbtp: float = CEILING_DBTP,
-) -> tuple[np.ndarray, MixReport]:
-    """Gain to `target_lufs`, limit to `ceiling_dbtp`, re-measure, correct, repeat."""
-    loudness = integrated_loudness(data, rate)
-    if not np.isfinite(loudness):
-        return data, MixReport(loudness, true_peak_dbtp(data), 0.0, 0, len(data), rate)
-    gain_db = target_lufs - loudness
-    margin_db = 0.1
-    out = data
-    peak = float("inf")
-    passes = 0
-    while passes < MAX_PASSES:
-        passes += 1
-        out = data * np.float32(db_to_gain(gain_db))
-        out = limit(out, rate, db_to_gain(ceiling_dbtp - margin_db))
-        loudness = integrated_loudness(out, rate)
-        peak = true_peak_dbtp(out)
-        loud_ok = abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE_LU
-        if loud_ok and peak <= ceiling_dbtp:
-            break
-        if not loud_ok:
-            gain_db += target_lufs - loudness
-        if peak > ceiling_dbtp:
-            margin_db += peak - ceiling_dbtp + 0.05
-    if peak > ceiling_dbtp:  # last resort: trade a little loudness for a guaranteed ceiling
-        out *= np.float32(db_to_gain(ceiling_dbtp - 0.05 - peak))
-        loudness, peak = integrated_loudness(out, rate), true_peak_dbtp(out)
-    return out, MixReport(loudness, peak, gain_db, passes, len(out), rate)
 
 
 # --------------------------------------------------------------------------- true peak
@@ -590,13 +472,6 @@ def _row_max(table: np.ndarray) -> np.ndarray:
     for column in range(1, table.shape[1]):
         np.maximum(out, table[:, column], out=out)
     return out
-
-
-def true_peak_dbtp(data: np.ndarray) -> float:
-    if len(data) == 0:
-        return float("-inf")
-    peak = float(oversampled_peaks(data).max())
-    return float(20.0 * np.log10(peak)) if peak > 0 else float("-inf")
 
 
 def limit(data: np.ndarray, rate: int, ceiling: float,

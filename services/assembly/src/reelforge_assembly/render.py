@@ -9,15 +9,14 @@ frame job holds references to master planes (never copies of a clip). Each varia
 cuts its crop around the scene's focus point, blends dissolves, draws cards and captions on
 their boxes only, and feeds its own x264 encoder. The queues are bounded, so memory stays
 flat however long the trailer is, and the encoders (which release the GIL) keep both cores
-busy. Entry points at the bottom render from plain files, without the job store, so a
-benchmark can call them directly.
+busy. `render_trailer` at the bottom renders the whole trailer from plain files, without the
+job store.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import itertools
 import os
 import queue
 import tempfile
@@ -31,7 +30,6 @@ from typing import Protocol
 import av
 from reelforge.models import (
     ASPECT_SIZES,
-    END_CARD_SECONDS,
     MASTER_SIDE,
     Aspect,
     Quality,
@@ -43,7 +41,7 @@ from reelforge_assembly.captions import Cue, build_cues
 from reelforge_assembly.encode import ENCODINGS, AacTrack, Encoding, Soundtrack, VideoWriter
 from reelforge_assembly.overlays import caption, end_card, title_card
 from reelforge_assembly.sources import MasterFrame, RetimedClip, SceneSource
-from reelforge_assembly.timeline import DISSOLVE_SECONDS, Segment, Timeline, build_timeline
+from reelforge_assembly.timeline import Segment, Timeline, build_timeline
 from reelforge_assembly.yuv import (
     Overlay,
     Planes,
@@ -517,54 +515,6 @@ def render_trailer(
         master_side=master_side,
     )
     return TrailerRender(timeline, cues, stats)
-
-
-def render_clips(
-    clips: Sequence[Path],
-    audio: Path | None,
-    outputs: Mapping[Aspect, Path],
-    *,
-    preset: str,
-    crf: int,
-    fps: int = 24,
-    cues: Sequence[Cue] = (),
-    seconds_per_clip: float = 4.0,
-    title: str = "Untitled",
-    tagline: str = "",
-    primary: Aspect = "16:9",
-    master_side: int = MASTER_SIDE,
-    sizes: Mapping[Aspect, tuple[int, int]] | None = None,
-    burn_captions: Sequence[Aspect] = SOCIAL_ASPECTS,
-) -> RenderStats:
-    """Benchmark entry point: `clips` in order, `seconds_per_clip` each (retimed as needed),
-    dissolves between them and the end card, over a finished `audio` file, with explicit
-    x264 `preset`/`crf`. No job store, no mixing."""
-    timeline = even_timeline(len(clips), seconds_per_clip, fps, title, tagline)
-    sources = {i: SceneSource(path) for i, path in enumerate(clips)}
-    variants = {
-        v.aspect: v for v in plan_variants(
-            primary, master_side=master_side, sizes=sizes, burn_captions=burn_captions)
-    }
-    return render_timeline(
-        timeline, sources, [(variants[a], p) for a, p in outputs.items()],
-        audio=audio, cues=cues, encoding=Encoding(preset, crf), master_side=master_side,
-    )
-
-
-def even_timeline(
-    scenes: int, seconds_per_scene: float, fps: int, title: str, tagline: str,
-    end_card_seconds: float = END_CARD_SECONDS,
-) -> Timeline:
-    """Scenes 0..n-1 back to back, each `seconds_per_scene`, then the end card."""
-    per_scene = round(seconds_per_scene * fps)
-    segments = [Segment("scene", i * per_scene, (i + 1) * per_scene, scene=i)
-                for i in range(scenes)]
-    end = scenes * per_scene
-    segments.append(Segment("end", end, end + round(end_card_seconds * fps)))
-    dissolve = round(DISSOLVE_SECONDS * fps)
-    dissolves = tuple(min(dissolve, a.frames, b.frames)
-                      for a, b in itertools.pairwise(segments))
-    return Timeline(fps, tuple(segments), dissolves, title, tagline)
 
 
 def _encoding(quality: Quality, preset: str | None, crf: int | None) -> Encoding:

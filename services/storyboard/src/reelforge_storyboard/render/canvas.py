@@ -186,15 +186,6 @@ def rounded(points: Sequence[tuple[float, float]], iterations: int = 2) -> np.nd
     return pts
 
 
-def vertical_gradient(height: int, stops: Sequence[tuple[float, Color]]) -> np.ndarray:
-    """A (H, 1, 3) colour ramp through `stops` given as (position 0..1 from top, colour)."""
-    y = (np.arange(height, dtype=np.float32) + 0.5) / height
-    positions = np.array([p for p, _ in stops], np.float32)
-    colours = np.array([c for _, c in stops], np.float32)
-    ramp = np.stack([np.interp(y, positions, colours[:, k]) for k in range(3)], axis=-1)
-    return ramp[:, None, :].astype(np.float32)
-
-
 def value_noise(
     rng: np.random.Generator, height: int, width: int, cells: float,
     octaves: int = 4, persistence: float = 0.5,
