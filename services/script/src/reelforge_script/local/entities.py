@@ -1,10 +1,14 @@
-"""Who and where: characters and named places found in the story's capitalised words.
+"""Who and where: the persons of a story and the named places it moves through.
 
-A name is a run of capitalised words that is not a sentence opener or a stop word, or that
-recurs. Runs are merged into people ("Mara", "Quinn" → "Mara Quinn"), then each is judged a
-person, a place or a thing (ships, boards, companies) from how it is used: place suffixes and
-prepositions for places, honorifics, possessives and verbs for people, a leading "the" for
-things. Roles come from prominence and from the conflict words around a name.
+A name is a run of capitalised words that is neither a sentence opener ('However', 'Since')
+nor a word the text also writes in lowercase, and that recurs or is seen acting. Runs are
+merged into people ("Alex Thomas", "Thomas", "Agent Thomas"), then each is judged a person,
+a place or neither from how it is used: place suffixes, prepositions and lists of countries
+and cities for places; honorifics, possessives, appositives ('Jason, a young projectionist')
+and verbs after the name for people; peoples, organisations and events ('Russian', 'Secret
+Service', 'Vietnam War') for neither. A screenplay's character cues name its speakers, so
+there they are the cast. The protagonist is the person the story follows: the subject of the
+most sentences, present from early to late.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from reelforge.models import LocationKind, Role
 
 from reelforge_script.local.lexicons import (
     CAPITALISED_STOPWORDS,
+    CITIES,
     FEMALE_HONORIFICS,
     FEMALE_NOUNS,
     FEMALE_PRONOUNS,
@@ -26,12 +31,16 @@ from reelforge_script.local.lexicons import (
     MALE_HONORIFICS,
     MALE_NOUNS,
     MALE_PRONOUNS,
+    NON_PERSON_WORDS,
     PLACE_NAME_ENDINGS,
     PLACE_PREFIXES,
     PLACE_PREPOSITIONS,
     PLACE_SUFFIX_KINDS,
+    SENTENCE_OPENERS,
     SETTING_NOUNS,
     VILLAIN_WORDS,
+    WORLD_PLACES,
+    word_set,
 )
 from reelforge_script.local.story import Story
 from reelforge_script.local.text import WORD, lower_words
@@ -50,6 +59,23 @@ PRONOUN_WEIGHTS = {
 }
 """'her' is often someone else's object, so it counts least."""
 SPEECH_VERBS = {"says", "said", "asks", "asked", "tells", "told", "whispers", "shouts", "replies"}
+ACTING_WORDS = word_set(
+    """
+    is was has had does did can will would could must should may might cannot are were have
+    then also soon finally eventually now still never only again himself herself who took
+    got went ran met saw made came found left kept gave fell felt knew thought brought
+    bought fought caught sent spent built lost won began became broke chose drove ate hid
+    held led let put rode rose sold shot sat slept spoke stood stole struck swore threw woke
+    wore wrote flees goes
+    """
+)
+"""Words that, right after a name, show it acting: auxiliaries, adverbs, irregular pasts."""
+CONTRACTIONS = ("'re", "'ll", "'ve", "'d", "'m", "n't")
+SUBJECT_LEADS = {"", "and", "but", "then", "when", "while", "as", "until", "after", "before"}
+"""What may stand before a name that is a sentence's (or clause's) subject."""
+APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
+STRUCTURAL_PLACE = 3.0
+"""Place evidence a name's own shape gives ('Skerry Rock', 'Port Ellen'): wins a tie."""
 ROLE_ORDER: dict[str, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
 PEOPLE_OF = {"people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour"}
 
@@ -66,6 +92,9 @@ class Mention:
     article: bool
     possessive: bool
     after: str
+    appositive: bool = False
+    place_appositive: bool = False
+    modifies: bool = False
 
 
 @dataclass
@@ -80,16 +109,20 @@ class Persona:
     appositive: str | None = None
     conflict: int = 0
     role: Role = "minor"
+    last_sentence: int = 0
+    subject_of: int = 0
 
 
 @dataclass
 class Place:
-    """A named place; `key` is the bare proper name, `name` how to say it ('the Merrow')."""
+    """A named place; `key` is the bare proper name, `name` how to say it ('the Merrow').
+    `region` marks a country, state or continent: too wide to stage a scene in."""
 
     name: str
     key: str
     mentions: int
     kind: LocationKind | None
+    region: bool = False
 
 
 @dataclass
@@ -114,60 +147,90 @@ class Cast:
 def analyse_cast(story: Story) -> Cast:
     """People (with roles, gender and any appositive) and named places of a story."""
     all_sentences = ([story.preface] if story.preface else []) + story.sentences
-    mentions = [m for i, s in enumerate(all_sentences) for m in capitalised_runs(s, i)]
     lowercase = Counter(lower_words_in_lowercase(story.all_text))
+    mentions = [m for i, s in enumerate(all_sentences) for m in capitalised_runs(s, i, lowercase)]
     names = plausible_names(mentions, lowercase)
+    screenplay_cast = set(story.speakers) | set(story.introduced)
+    if screenplay_cast:
+        names = {n for n in names if not _speaker_part(n, story.speakers)} | set(story.speakers)
     groups = merged_names(names, mentions)
     people, places = classify(groups, mentions)
+    if screenplay_cast:
+        people = [p for p in people if set(p.aliases) & screenplay_cast]
     for person in people:
         person.gender = infer_gender(person, all_sentences)
         person.appositive = find_appositive(person, story.all_text)
         person.conflict = conflict_score(person, all_sentences)
+    count_subjects(people, mentions, all_sentences)
     assign_roles(people, len(all_sentences))
     people.sort(key=lambda p: (ROLE_ORDER[p.role], -p.mentions, p.first_sentence))
     places.sort(key=lambda p: -p.mentions)
     return Cast(people=people[:MAX_PEOPLE], places=places)
 
 
+def _speaker_part(name: str, speakers: tuple[str, ...]) -> bool:
+    """A name that only repeats part of a speaker's ('Mara' for MARA QUINN) is that speaker."""
+    tokens = set(core_tokens(name))
+    return any(tokens <= set(core_tokens(s)) for s in speakers)
+
+
 # --------------------------------------------------------------------------- capitalised runs
 
 
-def capitalised_runs(sentence: str, index: int) -> list[Mention]:
-    """Runs of capitalised words; punctuation between two words ends a run."""
+def capitalised_runs(
+    sentence: str, index: int, lowercase: Counter[str] | None = None
+) -> list[Mention]:
+    """Runs of capitalised words; punctuation between two words ends a run. A sentence's
+    first word joins no run when it is an opener or a word the text writes in lowercase."""
     matches = list(WORD.finditer(sentence))
     tokens = [m.group(0).replace("\u2019", "'") for m in matches]
     found: list[Mention] = []
     run: list[str] = []
     run_start = 0
+
+    def close(end: int, *, possessive: bool) -> None:
+        tail = sentence[matches[end - 1].end() :]
+        found.append(_mention(run, run_start, tokens, index, tail, possessive=possessive))
+
     for position, token in enumerate(tokens):
         if run and sentence[matches[position - 1].end() : matches[position].start()].strip():
-            found.append(_mention(run, run_start, tokens, index, possessive=False))
+            close(position, possessive=False)
             run = []
         bare, possessive = _bare(token)
-        if bare and bare[0].isupper() and bare.lower() not in CAPITALISED_STOPWORDS:
+        if _name_word(bare, opening=position == 0, lowercase=lowercase):
             if not run:
                 run_start = position
             run.append(bare)
             if possessive:
-                found.append(_mention(run, run_start, tokens, index, possessive=True))
+                close(position + 1, possessive=True)
                 run = []
             continue
         if run:
-            found.append(_mention(run, run_start, tokens, index, possessive=False))
+            close(position, possessive=False)
             run = []
     if run:
-        found.append(_mention(run, run_start, tokens, index, possessive=False))
+        close(len(tokens), possessive=False)
     return found
+
+
+def _name_word(bare: str, *, opening: bool, lowercase: Counter[str] | None) -> bool:
+    if len(bare) < 2 or not bare[0].isupper() or bare.endswith(CONTRACTIONS):
+        return False
+    lower = bare.lower()
+    if lower in CAPITALISED_STOPWORDS or lower in SENTENCE_OPENERS:
+        return False
+    written_lowercase = lowercase is not None and lowercase[lower] > 0
+    return not (opening and (lower.endswith("ly") or written_lowercase))
 
 
 def _bare(token: str) -> tuple[str, bool]:
     if token.endswith(("'s", "'S")):
         return token[:-2], True
-    return token.rstrip("'"), False
+    return token.rstrip("'"), token.endswith("s'")
 
 
 def _mention(
-    run: list[str], start: int, tokens: list[str], index: int, *, possessive: bool
+    run: list[str], start: int, tokens: list[str], index: int, tail: str, *, possessive: bool
 ) -> Mention:
     before = tokens[start - 1].lower() if start > 0 else ""
     article = before == "the"
@@ -176,6 +239,11 @@ def _mention(
     offset = 2 if article else 1
     before_that = tokens[start - offset - 1].lower() if start - offset - 1 >= 0 else ""
     end = start + len(run)
+    appositive = APPOSITIVE.match(tail) if not possessive else None
+    described = lower_words(tail[: tail.find(",", 1) if "," in tail[1:] else 60])[:6]
+    place_like = appositive is not None and any(
+        w in SETTING_NOUNS or w in PLACE_SUFFIX_KINDS for w in described
+    )
     return Mention(
         name=" ".join(run),
         sentence=index,
@@ -185,6 +253,9 @@ def _mention(
         article=article,
         possessive=possessive,
         after=tokens[end].lower() if end < len(tokens) else "",
+        appositive=appositive is not None and not place_like,
+        place_appositive=place_like,
+        modifies=not possessive and re.match(r" [a-z]", tail) is not None,
     )
 
 
@@ -205,7 +276,8 @@ def plausible_names(mentions: list[Mention], lowercase: Counter[str]) -> set[str
         inside = sum(not m.initial for m in found)
         if len(tokens) == 1 and lowercase[name.lower()] > inside:
             continue
-        if inside or (len(found) >= 2 and _name_like(name, lowercase)):
+        described = any(m.appositive for m in found)
+        if inside or (_name_like(name, lowercase) and (len(found) >= 2 or described)):
             names.add(name)
     return names | _full_names_of(set(by_name) - names, names)
 
@@ -246,7 +318,7 @@ def merged_names(names: set[str], mentions: list[Mention]) -> dict[str, set[str]
     return groups
 
 
-# --------------------------------------------------------------------------- person, place or thing
+# ----------------------------------------------------------------------- person, place or neither
 
 
 def classify(
@@ -256,22 +328,55 @@ def classify(
     places: list[Place] = []
     for canonical, forms in groups.items():
         found = [m for m in mentions if m.name in forms]
+        if not found:
+            found = [m for m in mentions if set(core_tokens(m.name)) & set(core_tokens(canonical))]
+        if not found:
+            continue
         place, person = place_evidence(canonical, found), person_evidence(forms, found)
         with_article = sum(m.article for m in found) * 2 > len(found)
-        if place > person or (with_article and place > 0):
-            name = f"the {canonical}" if with_article else canonical
-            kind = suffix_kind(canonical) or noun_kind(found)
-            places.append(Place(name, canonical, len(found), kind))
-        elif not with_article:
+        if _known_place(canonical):
+            place += sum(m.before in ("to", "from") for m in found)
+        known = _known_place(canonical) if place >= person else None
+        structural = place >= STRUCTURAL_PLACE and place >= person
+        if known or structural or place > person or (with_article and place > 0):
+            if known or not _non_person(canonical):
+                name = f"the {canonical}" if with_article else canonical
+                kind = suffix_kind(canonical) or noun_kind(found) or known
+                region = _region(canonical)
+                places.append(Place(name, canonical, len(found), kind, region))
+        elif not with_article and not _non_person(canonical) and person > _modifier_uses(found):
             people.append(
                 Persona(
                     name=display_name(canonical),
                     aliases=_aliases(canonical, forms),
                     mentions=len(found),
                     first_sentence=min(m.sentence for m in found),
+                    last_sentence=max(m.sentence for m in found),
                 )
             )
     return people, places
+
+
+def _non_person(name: str) -> bool:
+    """A people, organisation or event ('Russian', 'Secret Service', 'Vietnam War'); a lone
+    place name that is seen acting may be a person's ('Milan and Goran decide')."""
+    tokens = [t.lower() for t in name.split()]
+    if len(tokens) == 1 and tokens[0] in CITIES | WORLD_PLACES:
+        return False
+    return any(t in NON_PERSON_WORDS for t in tokens) or name.isupper()
+
+
+def _known_place(name: str) -> LocationKind | None:
+    tokens = [t.lower() for t in name.split()]
+    if tokens[-1] in CITIES:
+        return "city"
+    if tokens[-1] in WORLD_PLACES:
+        return "generic"
+    return None
+
+
+def _region(name: str) -> bool:
+    return name.split()[-1].lower() in WORLD_PLACES
 
 
 def place_evidence(name: str, found: list[Mention]) -> float:
@@ -284,7 +389,7 @@ def place_evidence(name: str, found: list[Mention]) -> float:
     if len(tokens) == 1 and len(name) > 5 and name.lower().endswith(PLACE_NAME_ENDINGS):
         score += 2
     score += sum(m.before in PLACE_PREPOSITIONS for m in found)
-    score += 2 * sum(m.before in SETTING_NOUNS for m in found)
+    score += 2 * sum(m.before in SETTING_NOUNS or m.place_appositive for m in found)
     score += sum(
         m.before == "of" and (m.before_that in SETTING_NOUNS or m.before_that in PEOPLE_OF)
         for m in found
@@ -293,10 +398,39 @@ def place_evidence(name: str, found: list[Mention]) -> float:
 
 
 def person_evidence(forms: set[str], found: list[Mention]) -> float:
+    """Honorifics, possessives, appositives and verbs after the name."""
     score = 3.0 if any(t.lower() in HONORIFICS for f in forms for t in f.split()) else 0.0
     score += sum(m.possessive for m in found)
-    score += sum(m.after in SPEECH_VERBS or _verb_like(m.after) for m in found)
+    score += 2 * sum(m.appositive for m in found)
+    score += sum(_acts(m) for m in found)
+    score += 0.5 * sum(m.after == "and" and m.before in SUBJECT_LEADS for m in found)
+    score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
     return score
+
+
+def _acts(mention: Mention) -> bool:
+    """Followed by a verb, an auxiliary or an adverb; after 'and', by any word ('Milan and
+    Goran decide')."""
+    after = mention.after
+    return (
+        (mention.before == "and" and mention.modifies)
+        or after in SPEECH_VERBS
+        or after in ACTING_WORDS
+        or _verb_like(after)
+        or (len(after) > 4 and after.endswith("ly"))
+    )
+
+
+def _modifier_uses(found: list[Mention]) -> int:
+    """Uses as a modifier of the noun after it ('Catholic school', 'Colby fortune')."""
+    return sum(
+        m.modifies
+        and m.before not in SUBJECT_LEADS
+        and len(m.after) > 2
+        and m.after not in FUNCTION_WORDS
+        and not _acts(m)
+        for m in found
+    )
 
 
 def _verb_like(word: str) -> bool:
@@ -389,17 +523,52 @@ def conflict_score(person: Persona, all_sentences: list[str]) -> int:
     )
 
 
+def count_subjects(
+    people: list[Persona], mentions: list[Mention], all_sentences: list[str]
+) -> None:
+    """How many sentences each person is the subject of: named before a verb, or a leading
+    'he'/'she' that means them (the person of that gender named last)."""
+    for person in people:
+        forms = set(person.aliases)
+        person.subject_of = len(
+            {
+                m.sentence
+                for m in mentions
+                if m.name in forms
+                and (m.before in SUBJECT_LEADS or m.before in SENTENCE_OPENERS)
+                and (_acts(m) or m.appositive)
+            }
+        )
+    last_named: dict[str, Persona] = {}
+    for sentence in all_sentences:
+        opening = lower_words(sentence)[:1]
+        gender = {"he": "male", "she": "female"}.get(opening[0]) if opening else None
+        if gender is not None and gender in last_named:
+            last_named[gender].subject_of += 1
+        named = [(m.start(), p) for p in people for m in name_pattern(p.aliases).finditer(sentence)]
+        for _, person in sorted(named, key=lambda item: item[0]):
+            if person.gender != "unknown":
+                last_named[person.gender] = person
+
 
 def assign_roles(people: list[Persona], sentence_count: int) -> None:
-    """Protagonist: most present, early; antagonist: most tied to conflict words."""
+    """Protagonist: the person the story follows (subject of many sentences, named early and
+    still there late); antagonist: the one most tied to conflict words."""
     if not people:
         return
     early = max(1, round(sentence_count * 0.15))
+    span = max(1, sentence_count - 1)
+    first_actor = min(
+        (p for p in people if p.subject_of), key=lambda p: p.first_sentence, default=None
+    )
 
-    def prominence(p: Persona) -> tuple[float, int]:
-        return (p.mentions + (3 if p.first_sentence < early else 0), -p.first_sentence)
+    def centrality(p: Persona) -> tuple[float, int]:
+        presence = (p.last_sentence - p.first_sentence) / span
+        score = p.mentions + 1.5 * p.subject_of + 4 * presence
+        score += (3 if p.first_sentence < early else 0) + (2 if p is first_actor else 0)
+        return (score, -p.first_sentence)
 
-    protagonist = max(people, key=prominence)
+    protagonist = max(people, key=centrality)
     protagonist.role = "protagonist"
     rivals = [p for p in people if p is not protagonist and p.conflict >= 2 and p.mentions >= 2]
     if rivals:

@@ -50,6 +50,7 @@ from reelforge_script.local.text import (
     lower_words,
     sentence_case,
     sentences,
+    title_case,
     unique_slug,
     words,
 )
@@ -197,7 +198,7 @@ def fountain_place(heading: str | None) -> tuple[str, LocationKind] | None:
     match = FOUNTAIN_PLACE.match(heading.strip()) if heading else None
     if not match:
         return None
-    name = match.group(2).strip().title()
+    name = title_case(match.group(2).strip())
     if match.group(1).upper().startswith("INT") and "/" not in match.group(1):
         return name, "interior"
     return name, _leader(LOCATION_KINDS.score(lower_words(name))) or "generic"
