@@ -152,7 +152,7 @@ def analyse_cast(story: Story) -> Cast:
     names = plausible_names(mentions, lowercase)
     screenplay_cast = set(story.speakers) | set(story.introduced)
     if screenplay_cast:
-        names = {n for n in names if not _speaker_part(n, story.speakers)} | set(story.speakers)
+        names = {n for n in names if not _run_on(n, screenplay_cast)} | set(story.speakers)
     groups = merged_names(names, mentions)
     people, places = classify(groups, mentions)
     if screenplay_cast:
@@ -168,10 +168,11 @@ def analyse_cast(story: Story) -> Cast:
     return Cast(people=people[:MAX_PEOPLE], places=places)
 
 
-def _speaker_part(name: str, speakers: tuple[str, ...]) -> bool:
-    """A name that only repeats part of a speaker's ('Mara' for MARA QUINN) is that speaker."""
+def _run_on(name: str, cast_names: set[str]) -> bool:
+    """'Brick FILLS a glass' reads 'Brick Fills': a cast name run into a shouted word."""
     tokens = set(core_tokens(name))
-    return any(tokens <= set(core_tokens(s)) for s in speakers)
+    cores = [set(core_tokens(c)) for c in cast_names]
+    return any(tokens & core for core in cores) and not any(tokens <= core for core in cores)
 
 
 # --------------------------------------------------------------------------- capitalised runs
@@ -327,7 +328,8 @@ def classify(
     people: list[Persona] = []
     places: list[Place] = []
     for canonical, forms in groups.items():
-        found = [m for m in mentions if m.name in forms]
+        bare = " ".join(core_tokens(canonical))
+        found = [m for m in mentions if m.name in forms or m.name == bare]
         if not found:
             found = [m for m in mentions if set(core_tokens(m.name)) & set(core_tokens(canonical))]
         if not found:
@@ -459,8 +461,12 @@ def noun_kind(found: list[Mention]) -> LocationKind | None:
 
 
 def _aliases(canonical: str, forms: set[str]) -> list[str]:
-    singles = set(core_tokens(canonical)) if len(core_tokens(canonical)) > 1 else set()
-    return sorted(forms | singles | {canonical}, key=lambda a: (-len(a), a))
+    """Every form, each word of a full name ('Alex', 'Thomas') and the name without its
+    title ('Reyes' for 'Captain Reyes')."""
+    core = core_tokens(canonical)
+    singles = set(core) if len(core) > 1 else set()
+    bare = {" ".join(core)} if core else set()
+    return sorted(forms | singles | bare | {canonical}, key=lambda a: (-len(a), a))
 
 
 # --------------------------------------------------------------------------- attributes

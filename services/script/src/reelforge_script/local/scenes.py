@@ -27,6 +27,7 @@ from reelforge_script.local.lexicons import (
     ABSTRACT_WORDS,
     LOCATION_KINDS,
     MOODS,
+    PLACE_SUFFIX_KINDS,
     SETTING_NOUNS,
     TIME_OF_DAY,
     TONE_DEFAULT_MOOD,
@@ -201,7 +202,9 @@ def fountain_place(heading: str | None) -> tuple[str, LocationKind] | None:
     name = title_case(match.group(2).strip())
     if match.group(1).upper().startswith("INT") and "/" not in match.group(1):
         return name, "interior"
-    return name, _leader(LOCATION_KINDS.score(lower_words(name))) or "generic"
+    last = name.lower().split()[-1] if name.split() else ""
+    named_kind = PLACE_SUFFIX_KINDS.get(last) or SETTING_NOUNS.get(last)
+    return name, named_kind or _leader(LOCATION_KINDS.score(lower_words(name))) or "generic"
 
 
 def named_place(text: str, places: Iterable[Place]) -> Place | None:

@@ -74,11 +74,12 @@ def read_story(document: Document) -> Story:
     sections = [s for s in sections if not TITLE_PAGE.match(s.text.strip()) or s.heading]
     title = document.title or _title_page(document.text) or _first_heading(sections)
     screenplay = document.format == "fountain"
-    headed = _headed_paragraphs(sections, title, screenplay=screenplay)
+    speakers = _speakers(sections) if screenplay else ()
+    introduced = _introduced(sections, speakers) if screenplay else ()
+    names = {w for name in speakers + introduced for w in name.split()} if screenplay else None
+    headed = _headed_paragraphs(sections, title, names)
     preface = _preface(headed)
     body = headed[1:] if preface else headed
-    speakers = _speakers(sections) if screenplay else ()
-    introduced = _introduced(sections) if screenplay else ()
     return Story(
         title=title,
         preface=preface,
@@ -132,7 +133,7 @@ def _title_page(text: str) -> str | None:
 
 
 def _headed_paragraphs(
-    sections: list[Section], title: str | None, *, screenplay: bool
+    sections: list[Section], title: str | None, screenplay_names: set[str] | None
 ) -> list[Paragraph]:
     result: list[Paragraph] = []
     for number, section in enumerate(sections):
@@ -140,13 +141,27 @@ def _headed_paragraphs(
         if heading and title and heading.strip().lower() == title.strip().lower():
             heading = None
         text = strip_markup(section.text)
-        if screenplay:
+        if screenplay_names is not None:
             text = _fold_dialogue(text)
-            text = SHOUTED_NAME.sub(lambda m: title_case(m.group(0)), text)
+            text = _unshouted(text, screenplay_names)
         for block in paragraphs(text):
             if heading_of(block) is None:
                 result.append(Paragraph(text=block, heading=heading, section=number))
     return result
+
+
+def _unshouted(text: str, names: set[str]) -> str:
+    """Shouted words read as prose: a character's name in title case ('JUNE' → 'June'),
+    any other word in lowercase ('Brick FILLS a glass' → 'Brick fills a glass')."""
+
+    def unshout(match: re.Match[str]) -> str:
+        word = title_case(match.group(0))
+        if word in names:
+            return word
+        opens_sentence = re.search(r"(?:^|[.!?:]\s+)$", text[: match.start()]) is not None
+        return word if opens_sentence else word.lower()
+
+    return SHOUTED_NAME.sub(unshout, text)
 
 
 def _speakers(sections: list[Section]) -> tuple[str, ...]:
@@ -157,18 +172,23 @@ def _speakers(sections: list[Section]) -> tuple[str, ...]:
     return tuple(name for name, _ in lines.most_common())
 
 
-def _introduced(sections: list[Section]) -> tuple[str, ...]:
-    """Shouted names in action lines that the screenplay also writes in title case."""
+def _introduced(sections: list[Section], speakers: tuple[str, ...]) -> tuple[str, ...]:
+    """Shouted names in action lines of which a word is a speaker's or is also written in
+    title case ('Nurse JUNE PARK' for the speaker JUNE, 'DR. VOSS' then 'Voss')."""
+    spoken = {word for name in speakers for word in name.split()}
     found: dict[str, None] = {}
     for section in sections:
         lines = strip_markup(section.text).splitlines()
-        spoken = {number + 1 for _, number in _cues(lines)}
+        speeches = {number + 1 for _, number in _cues(lines)}
         action = "\n".join(
-            line for n, line in enumerate(lines) if n not in spoken and not _is_cue(line.strip())
+            line for n, line in enumerate(lines) if n not in speeches and not _is_cue(line.strip())
         )
         for match in SHOUTED_RUN.finditer(action):
             name = title_case(match.group(0))
-            if re.search(rf"\b{re.escape(name.split()[-1])}\b", _all_text(sections)):
+            if any(
+                word in spoken or re.search(rf"\b{re.escape(word)}\b", _all_text(sections))
+                for word in name.split()
+            ):
                 found[name] = None
     return tuple(found)
 
