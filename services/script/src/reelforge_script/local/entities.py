@@ -32,6 +32,7 @@ from reelforge_script.local.lexicons import (
     MALE_NOUNS,
     MALE_PRONOUNS,
     NON_PERSON_WORDS,
+    PERSON_NOUNS,
     PLACE_NAME_ENDINGS,
     PLACE_PREFIXES,
     PLACE_PREPOSITIONS,
@@ -58,6 +59,12 @@ PRONOUN_WEIGHTS = {
     "her": 0.3,
 }
 """'her' is often someone else's object, so it counts least."""
+GENDERED = FEMALE_PRONOUNS | MALE_PRONOUNS
+NOUN = 5.0
+"""A gendered noun said of a name ('Frances, a young woman'; 'her husband Pat')."""
+BOUND = 2.0
+NEARBY = 0.3
+"""A pronoun bound to a name (the first after it) counts BOUND; one merely near, NEARBY."""
 SPEECH_VERBS = {"says", "said", "asks", "asked", "tells", "told", "whispers", "shouts", "replies"}
 ACTING_WORDS = word_set(
     """
@@ -73,11 +80,15 @@ ACTING_WORDS = word_set(
 CONTRACTIONS = ("'re", "'ll", "'ve", "'d", "'m", "n't")
 SUBJECT_LEADS = {"", "and", "but", "then", "when", "while", "as", "until", "after", "before"}
 """What may stand before a name that is a sentence's (or clause's) subject."""
+DETERMINERS = {"a", "an", "the", "his", "her", "their", "its"}
 APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
-STRUCTURAL_PLACE = 3.0
-"""Place evidence a name's own shape gives ('Skerry Rock', 'Port Ellen'): wins a tie."""
+SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
+SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 ROLE_ORDER: dict[str, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
-PEOPLE_OF = {"people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour"}
+PEOPLE_OF = {
+    "people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour", "battle",
+    "siege", "outskirts", "suburbs",
+}  # fmt: skip
 
 
 @dataclass
@@ -93,6 +104,8 @@ class Mention:
     possessive: bool
     after: str
     appositive: bool = False
+    described_as: tuple[str, ...] = ()
+    clause_initial: bool = False
     place_appositive: bool = False
     modifies: bool = False
 
@@ -158,8 +171,8 @@ def analyse_cast(story: Story) -> Cast:
     if screenplay_cast:
         people = [p for p in people if set(p.aliases) & screenplay_cast]
     for person in people:
-        person.gender = infer_gender(person, all_sentences)
         person.appositive = find_appositive(person, story.all_text)
+        person.gender = infer_gender(person, all_sentences, mentions, people)
         person.conflict = conflict_score(person, all_sentences)
     count_subjects(people, mentions, all_sentences)
     assign_roles(people, len(all_sentences))
@@ -191,7 +204,10 @@ def capitalised_runs(
 
     def close(end: int, *, possessive: bool) -> None:
         tail = sentence[matches[end - 1].end() :]
-        found.append(_mention(run, run_start, tokens, index, tail, possessive=possessive))
+        lead = sentence[: matches[run_start].start()].rstrip()
+        mention = _mention(run, run_start, tokens, index, tail, possessive=possessive)
+        mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
+        found.append(mention)
 
     for position, token in enumerate(tokens):
         if run and sentence[matches[position - 1].end() : matches[position].start()].strip():
@@ -241,10 +257,8 @@ def _mention(
     before_that = tokens[start - offset - 1].lower() if start - offset - 1 >= 0 else ""
     end = start + len(run)
     appositive = APPOSITIVE.match(tail) if not possessive else None
-    described = lower_words(tail[: tail.find(",", 1) if "," in tail[1:] else 60])[:6]
-    place_like = appositive is not None and any(
-        w in SETTING_NOUNS or w in PLACE_SUFFIX_KINDS for w in described
-    )
+    head = appositive_head(tail) if tail.lstrip().startswith(",") else ""
+    place_like = appositive is not None and (head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS)
     return Mention(
         name=" ".join(run),
         sentence=index,
@@ -256,8 +270,28 @@ def _mention(
         after=tokens[end].lower() if end < len(tokens) else "",
         appositive=appositive is not None and not place_like,
         place_appositive=place_like,
+        described_as=tuple(described_words(tail)) if head else (),
         modifies=not possessive and re.match(r" [a-z]", tail) is not None,
     )
+
+
+def appositive_head(tail: str) -> str:
+    """The noun an appositive is about: its last word before a preposition, a conjunction
+    or a comma (', a hard-working taxi driver and' → 'driver'; ', the pine forest on' →
+    'forest'; ", Semadar's sister," → 'sister')."""
+    head = ""
+    for word in described_words(tail):
+        if word in FUNCTION_WORDS:
+            break
+        head = word
+    return head
+
+
+def described_words(tail: str) -> list[str]:
+    """The words of a comma phrase after a name, without its determiner, at most eight."""
+    phrase = re.split(r"[,.;:!?]", tail.lstrip(" ,"), maxsplit=1)[0]
+    described = lower_words(phrase)[:9]
+    return described[1:] if described and described[0] in DETERMINERS else described[:8]
 
 
 def lower_words_in_lowercase(text: str) -> list[str]:
@@ -339,7 +373,7 @@ def classify(
         if _known_place(canonical):
             place += sum(m.before in ("to", "from") for m in found)
         known = _known_place(canonical) if place >= person else None
-        structural = place >= STRUCTURAL_PLACE and place >= person
+        structural = _shaped_like_place(canonical) and not _titled(forms)
         if known or structural or place > person or (with_article and place > 0):
             if known or not _non_person(canonical):
                 name = f"the {canonical}" if with_article else canonical
@@ -381,13 +415,19 @@ def _region(name: str) -> bool:
     return name.split()[-1].lower() in WORLD_PLACES
 
 
+def _shaped_like_place(name: str) -> bool:
+    """'Skerry Rock', 'Port Ellen': a place by the shape of its name."""
+    tokens = name.lower().split()
+    return len(tokens) > 1 and (tokens[-1] in PLACE_SUFFIX_KINDS or tokens[0] in PLACE_PREFIXES)
+
+
+def _titled(forms: set[str]) -> bool:
+    return any(t.lower() in HONORIFICS for f in forms for t in f.split())
+
+
 def place_evidence(name: str, found: list[Mention]) -> float:
     tokens = name.split()
-    score = 0.0
-    if len(tokens) > 1 and tokens[-1].lower() in PLACE_SUFFIX_KINDS:
-        score += 3
-    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES:
-        score += 3
+    score = 3.0 if _shaped_like_place(name) else 0.0
     if len(tokens) == 1 and len(name) > 5 and name.lower().endswith(PLACE_NAME_ENDINGS):
         score += 2
     score += sum(m.before in PLACE_PREPOSITIONS for m in found)
@@ -400,12 +440,14 @@ def place_evidence(name: str, found: list[Mention]) -> float:
 
 
 def person_evidence(forms: set[str], found: list[Mention]) -> float:
-    """Honorifics, possessives, appositives and verbs after the name."""
-    score = 3.0 if any(t.lower() in HONORIFICS for f in forms for t in f.split()) else 0.0
+    """Honorifics, possessives, appositives, verbs after the name, a person noun before it
+    ('her husband Pat'), a name joined to another by 'and'."""
+    score = 3.0 if _titled(forms) else 0.0
     score += sum(m.possessive for m in found)
     score += 2 * sum(m.appositive for m in found)
     score += sum(_acts(m) for m in found)
-    score += 0.5 * sum(m.after == "and" and m.before in SUBJECT_LEADS for m in found)
+    score += 2 * sum(m.before in PERSON_NOUNS or m.before in HONORIFICS for m in found)
+    score += 0.5 * sum("and" in (m.before, m.after) for m in found)
     score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
     return score
 
@@ -428,6 +470,7 @@ def _modifier_uses(found: list[Mention]) -> int:
     return sum(
         m.modifies
         and m.before not in SUBJECT_LEADS
+        and m.before not in PERSON_NOUNS
         and len(m.after) > 2
         and m.after not in FUNCTION_WORDS
         and not _acts(m)
@@ -484,25 +527,48 @@ def name_pattern(aliases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z])(?:{forms})(?![A-Za-z])")
 
 
-def infer_gender(person: Persona, all_sentences: list[str]) -> Gender:
-    """From honorifics, gendered nouns in an appositive, then pronouns near the name."""
+def infer_gender(
+    person: Persona, all_sentences: list[str], mentions: list[Mention], people: list[Persona]
+) -> Gender:
+    """From honorifics, a gendered noun in the appositive or just before the name ('her
+    husband Pat'), then pronouns near the name."""
     honorifics = {t.lower() for a in person.aliases for t in a.split()}
     if honorifics & FEMALE_HONORIFICS:
         return "female"
     if honorifics & MALE_HONORIFICS:
         return "male"
-    female = male = 0.0
+    forms = set(person.aliases)
+    nouns = [m.before for m in mentions if m.name in forms]
+    nouns += [w for m in mentions if m.name in forms for w in m.described_as]
+    nouns += lower_words(person.appositive or "")
+    female = NOUN * sum(w in FEMALE_NOUNS for w in nouns)
+    male = NOUN * sum(w in MALE_NOUNS for w in nouns)
     for i in sentences_with(person, all_sentences):
+        bound = bound_pronouns(person, all_sentences[i], [p for p in people if p is not person])
+        female += BOUND * sum(w in FEMALE_PRONOUNS for w in bound)
+        male += BOUND * sum(w in MALE_PRONOUNS for w in bound)
         window = lower_words(" ".join(all_sentences[i : i + 2]))
-        female += sum(PRONOUN_WEIGHTS.get(w, 0.0) for w in window if w in FEMALE_PRONOUNS)
-        male += sum(PRONOUN_WEIGHTS.get(w, 0.0) for w in window if w in MALE_PRONOUNS)
-        female += 2 * sum(w in FEMALE_NOUNS for w in window[:8])
-        male += 2 * sum(w in MALE_NOUNS for w in window[:8])
+        female += NEARBY * sum(PRONOUN_WEIGHTS.get(w, 0.0) for w in window if w in FEMALE_PRONOUNS)
+        male += NEARBY * sum(PRONOUN_WEIGHTS.get(w, 0.0) for w in window if w in MALE_PRONOUNS)
     if female > 1.3 * male and female >= 1:
         return "female"
     if male > 1.3 * female and male >= 1:
         return "male"
     return "unknown"
+
+
+def bound_pronouns(person: Persona, sentence: str, others: list[Persona]) -> list[str]:
+    """The first pronoun after each (not possessive) mention of the person, unless another
+    person is named first: 'Lola attempts to gain her father's trust' → 'her'."""
+    found: list[str] = []
+    other_names = [m.start() for p in others for m in name_pattern(p.aliases).finditer(sentence)]
+    for match in name_pattern(person.aliases).finditer(sentence):
+        if sentence[match.end() :].startswith(("'s", "\u2019s", "s'")):
+            continue
+        stop = min((s for s in other_names if s > match.end()), default=len(sentence))
+        pronouns = [w for w in lower_words(sentence[match.end() : stop]) if w in GENDERED]
+        found += pronouns[:1]
+    return found
 
 
 def find_appositive(person: Persona, text: str) -> str | None:
@@ -532,29 +598,42 @@ def conflict_score(person: Persona, all_sentences: list[str]) -> int:
 def count_subjects(
     people: list[Persona], mentions: list[Mention], all_sentences: list[str]
 ) -> None:
-    """How many sentences each person is the subject of: named before a verb, or a leading
-    'he'/'she' that means them (the person of that gender named last)."""
+    """How many sentences each person is the subject of: named at the head of a clause
+    before a verb, or meant by a 'he'/'she' (the person of that gender named last)."""
+    subject_in: dict[int, set[int]] = {id(p): set() for p in people}
     for person in people:
         forms = set(person.aliases)
-        person.subject_of = len(
-            {
-                m.sentence
-                for m in mentions
-                if m.name in forms
-                and (m.before in SUBJECT_LEADS or m.before in SENTENCE_OPENERS)
-                and (_acts(m) or m.appositive)
-            }
-        )
+        subject_in[id(person)] |= {
+            m.sentence
+            for m in mentions
+            if m.name in forms and _heads_clause(m) and (_acts(m) or m.appositive)
+        }
     last_named: dict[str, Persona] = {}
-    for sentence in all_sentences:
-        opening = lower_words(sentence)[:1]
-        gender = {"he": "male", "she": "female"}.get(opening[0]) if opening else None
-        if gender is not None and gender in last_named:
-            last_named[gender].subject_of += 1
-        named = [(m.start(), p) for p in people for m in name_pattern(p.aliases).finditer(sentence)]
-        for _, person in sorted(named, key=lambda item: item[0]):
-            if person.gender != "unknown":
-                last_named[person.gender] = person
+    for number, sentence in enumerate(all_sentences):
+        events: list[tuple[int, Persona | None, str]] = [
+            (match.start(), p, p.gender)
+            for p in people
+            for match in name_pattern(p.aliases).finditer(sentence)
+        ]
+        events += [
+            (m.start(), None, SUBJECT_PRONOUNS[m.group(0).lower()])
+            for m in SUBJECT_PRONOUN.finditer(sentence)
+        ]
+        for _, named, gender in sorted(events, key=lambda event: event[0]):
+            if named is not None:
+                last_named[gender] = named
+            elif gender in last_named:
+                subject_in[id(last_named[gender])].add(number)
+    for person in people:
+        person.subject_of = len(subject_in[id(person)])
+
+
+def _heads_clause(mention: Mention) -> bool:
+    return (
+        mention.clause_initial
+        or mention.before in SUBJECT_LEADS
+        or mention.before in SENTENCE_OPENERS
+    )
 
 
 def assign_roles(people: list[Persona], sentence_count: int) -> None:
@@ -570,7 +649,7 @@ def assign_roles(people: list[Persona], sentence_count: int) -> None:
 
     def centrality(p: Persona) -> tuple[float, int]:
         presence = (p.last_sentence - p.first_sentence) / span
-        score = p.mentions + 1.5 * p.subject_of + 4 * presence
+        score = p.mentions + 2 * p.subject_of + 4 * presence
         score += (3 if p.first_sentence < early else 0) + (2 if p is first_actor else 0)
         return (score, -p.first_sentence)
 

@@ -728,7 +728,7 @@ HONORIFICS = word_set(
     professor sergeant detective inspector sheriff uncle aunt king queen prince princess
     commander colonel general agent officer reverend judge mayor old young saint
     lieutenant major admiral engineer pilot nurse constable chief deputy ensign corporal
-    private doc
+    private doc prof sgt lt capt cpl gunnery
     """
 )
 MALE_HONORIFICS = {"father", "brother", "mr", "sir", "lord", "king", "prince", "uncle"}
@@ -777,6 +777,19 @@ MALE_NOUNS = {
     "lord",
     "hero",
 }
+PERSON_NOUNS = (
+    FEMALE_NOUNS
+    | MALE_NOUNS
+    | word_set(
+        """
+    friend friends partner boss girlfriend boyfriend fiance fiancee fiancé fiancée cousin
+    child children kid kids parents neighbour neighbor lover colleague assistant
+    bodyguard servant slave master mentor rival ally student teacher pupil companion
+    grandson granddaughter stepfather stepmother stepson stepdaughter named called
+    """
+    )
+)
+"""Words that stand just before a person's name ('her husband Pat', 'a man called Jack')."""
 
 VILLAIN_WORDS = word_set(
     """
