@@ -124,6 +124,7 @@ class Persona:
     role: Role = "minor"
     last_sentence: int = 0
     subject_of: int = 0
+    first_subject: int | None = None
 
 
 @dataclass
@@ -626,6 +627,7 @@ def count_subjects(
                 subject_in[id(last_named[gender])].add(number)
     for person in people:
         person.subject_of = len(subject_in[id(person)])
+        person.first_subject = min(subject_in[id(person)], default=None)
 
 
 def _heads_clause(mention: Mention) -> bool:
@@ -643,9 +645,8 @@ def assign_roles(people: list[Persona], sentence_count: int) -> None:
         return
     early = max(1, round(sentence_count * 0.15))
     span = max(1, sentence_count - 1)
-    first_actor = min(
-        (p for p in people if p.subject_of), key=lambda p: p.first_sentence, default=None
-    )
+    acting = [p for p in people if p.first_subject is not None]
+    first_actor = min(acting, key=lambda p: p.first_subject or 0, default=None)
 
     def centrality(p: Persona) -> tuple[float, int]:
         presence = (p.last_sentence - p.first_sentence) / span

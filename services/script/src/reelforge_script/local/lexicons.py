@@ -420,6 +420,8 @@ SETTING_NOUNS: dict[str, LocationKind] = {
     "wilderness": "forest",
     "trenches": "field",
     "mine shaft": "underground",
+    "subway": "underground",
+    "metro": "underground",
     "sewer": "underground",
     "bunker": "underground",
     "dungeon": "underground",
