@@ -81,6 +81,8 @@ CONTRACTIONS = ("'re", "'ll", "'ve", "'d", "'m", "n't")
 SUBJECT_LEADS = {"", "and", "but", "then", "when", "while", "as", "until", "after", "before"}
 """What may stand before a name that is a sentence's (or clause's) subject."""
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its"}
+QUANTIFIERS = DETERMINERS | {"other", "many", "some", "every", "each", "these", "those", "all"}
+"""Before a name, these make it a modifier ('many other Monicelli movies')."""
 APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
 SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
 SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
@@ -446,7 +448,7 @@ def person_evidence(forms: set[str], found: list[Mention]) -> float:
     score = 3.0 if _titled(forms) else 0.0
     score += sum(m.possessive for m in found)
     score += 2 * sum(m.appositive for m in found)
-    score += sum(_acts(m) for m in found)
+    score += sum(_acts(m) and m.before not in QUANTIFIERS for m in found)
     score += 2 * sum(m.before in PERSON_NOUNS or m.before in HONORIFICS for m in found)
     score += 0.5 * sum("and" in (m.before, m.after) for m in found)
     score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
@@ -474,13 +476,18 @@ def _modifier_uses(found: list[Mention]) -> int:
         and m.before not in PERSON_NOUNS
         and len(m.after) > 2
         and m.after not in FUNCTION_WORDS
-        and not _acts(m)
+        and (not _acts(m) or m.before in QUANTIFIERS)
         for m in found
     )
 
 
 def _verb_like(word: str) -> bool:
-    return len(word) > 3 and word not in FUNCTION_WORDS and word.endswith(("s", "ed"))
+    return (
+        len(word) > 3
+        and word not in FUNCTION_WORDS
+        and word.endswith(("s", "ed"))
+        and "'" not in word
+    )
 
 
 def suffix_kind(name: str) -> LocationKind | None:
