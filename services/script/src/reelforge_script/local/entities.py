@@ -21,6 +21,7 @@ from typing import Literal
 from reelforge.models import LocationKind, Role
 
 from reelforge_script.local.lexicons import (
+    BREAK_WORDS,
     CAPITALISED_STOPWORDS,
     CITIES,
     FEMALE_HONORIFICS,
@@ -444,13 +445,13 @@ def place_evidence(name: str, found: list[Mention]) -> float:
 
 def person_evidence(forms: set[str], found: list[Mention]) -> float:
     """Honorifics, possessives, appositives, verbs after the name, a person noun before it
-    ('her husband Pat'), a name joined to another by 'and'."""
+    ('her husband Pat'), a name joined to another by 'and' or the agent after 'by'."""
     score = 3.0 if _titled(forms) else 0.0
     score += sum(m.possessive for m in found)
     score += 2 * sum(m.appositive for m in found)
     score += sum(_acts(m) and m.before not in QUANTIFIERS for m in found)
     score += 2 * sum(m.before in PERSON_NOUNS or m.before in HONORIFICS for m in found)
-    score += 0.5 * sum("and" in (m.before, m.after) for m in found)
+    score += 0.5 * sum("and" in (m.before, m.after) or m.before == "by" for m in found)
     score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
     return score
 
@@ -475,7 +476,7 @@ def _modifier_uses(found: list[Mention]) -> int:
         and m.before not in SUBJECT_LEADS
         and m.before not in PERSON_NOUNS
         and len(m.after) > 2
-        and m.after not in FUNCTION_WORDS
+        and m.after not in FUNCTION_WORDS | BREAK_WORDS
         and (not _acts(m) or m.before in QUANTIFIERS)
         for m in found
     )
