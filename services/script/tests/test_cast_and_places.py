@@ -97,6 +97,15 @@ def test_a_city_name_is_a_person_when_it_acts_and_a_place_after_in() -> None:
     assert set(cast) == {"Milan", "Goran"}
 
 
+def test_a_people_word_before_a_name_is_not_part_of_it() -> None:
+    text = (
+        "Bluey Donkin joins the army with English Peter Linton, who falls for a barber's "
+        "daughter. Peter Linton deserts in Cairo. Catholic priests hide him while Bluey "
+        "fights on."
+    )
+    assert set(cast_of(text)) == {"Bluey Donkin", "Peter Linton"}
+
+
 # --------------------------------------------------------------------------- protagonist
 
 

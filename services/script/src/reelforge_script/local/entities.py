@@ -208,8 +208,11 @@ def capitalised_runs(
 
     def close(end: int, *, possessive: bool) -> None:
         tail = sentence[matches[end - 1].end() :]
-        lead = sentence[: matches[run_start].start()].rstrip()
-        mention = _mention(run, run_start, tokens, index, tail, possessive=possessive)
+        named, start = list(run), run_start
+        if len(named) > 1 and _people_word(named[0]) and _plain_name(named[1:]):
+            named, start = named[1:], start + 1  # 'English Peter Linton'
+        lead = sentence[: matches[start].start()].rstrip()
+        mention = _mention(named, start, tokens, index, tail, possessive=possessive)
         mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
         found.append(mention)
 
@@ -232,6 +235,17 @@ def capitalised_runs(
     if run:
         close(len(tokens), possessive=False)
     return found
+
+
+def _people_word(word: str) -> bool:
+    """A word naming a people, faith or organisation rather than a place ('English')."""
+    lower = word.lower()
+    return lower in NON_PERSON_WORDS and lower not in WORLD_PLACES | CITIES
+
+
+def _plain_name(tokens: list[str]) -> bool:
+    """No word of a place or an organisation: 'Peter Linton', not 'City' or 'Church'."""
+    return not any(t.lower() in NON_PERSON_WORDS or t.lower() in PLACE_SUFFIX_KINDS for t in tokens)
 
 
 def _name_word(bare: str, *, opening: bool, lowercase: Counter[str] | None) -> bool:
