@@ -166,6 +166,15 @@ async def test_near_duplicate_places_are_one_location() -> None:
     assert len(scene_list.locations) == 3
 
 
+async def test_the_city_of_a_story_set_in_a_named_city_is_that_city() -> None:
+    text = (
+        "Zachariah takes the train to Johannesburg. The city is loud and crowded. Zachariah "
+        "walks the city all night. At dawn Zachariah sleeps in the city."
+    )
+    scene_list = await scenes_of(text)
+    assert [loc.name for loc in scene_list.locations] == ["Johannesburg"]
+
+
 # --------------------------------------------------------------------------- framing
 
 

@@ -79,6 +79,7 @@ KIND_PLACE_NAMES: dict[LocationKind, str] = {
 }
 VISUAL = Lexicon({"visual": VISUAL_WORDS})
 MIN_LOCATION_LIMIT = 4
+GENERIC_PLACES = {"city", "town", "village", "district", "country"}
 PLACE_SYNONYMS = {
     "home": "house",
     "woods": "forest",
@@ -214,6 +215,10 @@ class PlaceBook:
         key = place_key(name)
         if key in self._by_key:
             return self._by_key[key]
+        if key in GENERIC_PLACES:  # 'the city' of a story set in Johannesburg is that city
+            named = [loc for loc in self.locations if loc.kind == kind and loc.name[:1].isupper()]
+            if named:
+                return named[-1]
         if len(self.locations) >= self.limit:
             same_kind = [loc for loc in self.locations if loc.kind == kind]
             return (same_kind or self.locations)[-1]
