@@ -629,7 +629,9 @@ def count_subjects(
         subject_in[id(person)] |= {
             m.sentence
             for m in mentions
-            if m.name in forms and _heads_clause(m) and (_acts(m) or m.appositive)
+            if m.name in forms
+            and _heads_clause(m)
+            and (_acts(m) or m.appositive or m.after == "and")
         }
     last_named: dict[str, Persona] = {}
     for number, sentence in enumerate(all_sentences):
