@@ -680,7 +680,8 @@ NON_PERSON_WORDS = word_set(
     carolina kentucky tennessee alabama louisiana mississippi missouri kansas oklahoma
     iowa minnesota wisconsin indiana pennsylvania massachusetts maine vermont hawaii
     london paris rome berlin moscow tokyo beijing shanghai delhi mumbai bombay calcutta
-    kolkata chennai madras bangalore hyderabad goa kerala sydney melbourne toronto
+    kolkata chennai madras bangalore hyderabad goa kerala punjab bengal kashmir sydney
+    melbourne toronto
     vancouver chicago boston hollywood manhattan brooklyn vegas angeles francisco
     saigon hanoi bangkok cairo baghdad kabul tehran istanbul athens vienna prague warsaw
     budapest madrid barcelona lisbon amsterdam brussels dublin edinburgh glasgow
@@ -708,7 +709,8 @@ WORLD_PLACES = word_set(
     mongolia siberia alaska texas california florida nebraska oregon washington arizona
     nevada colorado utah montana wyoming idaho ohio michigan illinois georgia virginia
     carolina kentucky tennessee alabama louisiana mississippi missouri kansas oklahoma
-    iowa minnesota wisconsin indiana pennsylvania massachusetts maine vermont hawaii
+    iowa minnesota wisconsin indiana pennsylvania massachusetts maine vermont hawaii goa
+    kerala punjab bengal kashmir
     """
 )
 """Countries, continents and states: too wide to stage a scene in ('in Canada')."""
