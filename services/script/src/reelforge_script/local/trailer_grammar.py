@@ -26,7 +26,9 @@ RESOLUTION_SHARE = 0.75
 OUTCOME_FREE_SHARE = 0.35
 """Before this point an outcome word ('killed') is setup, not the ending."""
 MIN_WORDS = 3
-MAX_SUBJECT_WORDS = 6
+MAX_SUBJECT_WORDS = 8
+SUBJECT_PHRASE_WORDS = {"and", "of", "from", "in", "at", "with", "the", "a", "an", "her", "his"}
+"""Words a subject may hold before its verb ('the boy from her district has…')."""
 
 BRACKETED = re.compile(r"\s*[(\[{][^)\]}]*[)\]}]")
 DISCOURSE_LEAD = re.compile(
@@ -204,7 +206,12 @@ def finite_verb_at(tokens: list[str], start: int, plural: bool) -> int | None:
         return None
     if lower.endswith(("s", "ed")):
         return i
-    return i if plural and not lower.endswith("ing") else None
+    if not plural or lower.endswith("ing") or tokens[i - 1].lower() in DETERMINERS:
+        return None
+    following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    # a base form ('decide', 'drool') is a verb when an object or a preposition follows
+    plain = bool(following) and (following[:1].isupper() or following.lower() in FUNCTION_WORDS)
+    return i if plain else None
 
 
 def opens_with_clause(text: str) -> bool:
@@ -231,7 +238,7 @@ def opens_with_clause(text: str) -> bool:
             continue
         if j > i and finite_verb_at(tokens, j, plural or _plural_noun(tokens[j - 1])) is not None:
             return True
-        if word[:1].islower() and word.lower() in FUNCTION_WORDS - {"and"}:
+        if word[:1].islower() and word.lower() in FUNCTION_WORDS - SUBJECT_PHRASE_WORDS:
             return False
     return False
 
