@@ -47,11 +47,13 @@ from reelforge_script.local.phrasing import (
 from reelforge_script.local.story import Story, story_from_context
 from reelforge_script.local.text import (
     choose,
+    clauses,
     contains_word,
     count_phrase,
     ensure_period,
     lower_words,
     sentences,
+    stable_hash,
     word_count,
 )
 from reelforge_script.local.titles import tagline_of, title_of
@@ -81,6 +83,7 @@ preferred; the balancing pass takes the difference out of the other lines."""
 BALANCE_ROUNDS = 4
 BALANCE_TOLERANCE = 0.06
 FINAL_PAUSE = 0.5
+RETOLD_SHARE = 0.7
 WORLD_OPENERS = (
     Opener("In a world where", " ", pause=True),
     Opener("Out here", ", ", pause=True),
@@ -160,40 +163,54 @@ def story_noun(story: Story) -> tuple[str, int]:
 
 
 def speakable_candidates(scene: Scene, story: Story, scene_count: int) -> list[Candidate]:
-    """The scene's sentences that may be spoken: not about the film, not from the story's
-    resolution, and with at least one complete form."""
-    text = story.all_text
+    """What the scene's passage may say: see `candidates_in`."""
+    share = scene.index / max(1, scene_count)
     found: list[Candidate] = []
-    for sentence in sentences(scene.text):
-        at = text.find(sentence)
-        middle = at + len(sentence) / 2
-        share = middle / len(text) if at >= 0 and text else scene.index / max(1, scene_count)
-        if is_meta(sentence) or is_resolution(sentence, share):
-            continue
-        forms = shorter_forms(sentence)
-        if forms:
-            found.append(Candidate(sentence, tuple(forms)))
+    for part in sentences(scene.text):
+        for candidate in candidates_in(_whole_sentence(part, story), story, share):
+            if all(c.sentence != candidate.sentence for c in found):
+                found.append(candidate)
     return found
 
 
 def story_candidates(story: Story) -> list[Candidate]:
-    """Every sentence of the story that may be spoken, in story order."""
+    """What the whole story may say, in story order."""
+    return [c for sentence in story.sentences for c in candidates_in(sentence, story, 1.0)]
+
+
+def candidates_in(sentence: str, story: Story, fallback_share: float) -> list[Candidate]:
+    """A sentence's independent clauses, each said on its own when two or more stand alone,
+    else the sentence; none about the film, from the story's resolution or without a
+    complete form."""
+    if is_meta(sentence):
+        return []
+    parts = [(part, shorter_forms(part)) for part in clauses(sentence)]
+    standalone = [(part, forms) for part, forms in parts if forms]
+    units = standalone if len(standalone) >= 2 else [(sentence, shorter_forms(sentence))]
     text = story.all_text
+    at = text.find(sentence)
     found: list[Candidate] = []
-    for sentence in story.sentences:
-        at = text.find(sentence)
-        share = (at + len(sentence) / 2) / len(text) if at >= 0 else 1.0
-        if is_meta(sentence) or is_resolution(sentence, share):
-            continue
-        forms = shorter_forms(sentence)
-        if forms:
-            found.append(Candidate(sentence, tuple(forms)))
+    for unit, forms in units:
+        offset = max(0, sentence.lower().find(unit.lower()))
+        middle = at + offset + len(unit) / 2
+        share = middle / len(text) if at >= 0 and text else fallback_share
+        if forms and not is_resolution(unit, share):
+            found.append(Candidate(unit, tuple(forms)))
     return found
+
+
+def _whole_sentence(part: str, story: Story) -> str:
+    """The story's sentence a scene's passage was cut from ('Oregon was always…' is the end
+    of '…in Portland, Oregon, was always…'), so that a line never starts mid-sentence."""
+    core = part.rstrip(" .!?")
+    holding = [s for s in story.sentences if core in s]
+    return min(holding, key=len) if holding else part
 
 
 def _spoken(sentence: str, used: set[str]) -> bool:
     """Whether a sentence, or a passage holding it or held by it, has been spoken."""
-    return any(sentence in u or u in sentence for u in used)
+    lower = sentence.lower()
+    return any(lower in u.lower() or u.lower() in lower for u in used)
 
 
 def _borrowed(story_wide: list[Candidate], used: set[str]) -> list[Candidate]:
@@ -252,7 +269,7 @@ def plan_lines(
                 plan.fixed = None if last else teases.next()
                 plan.closing = tagline if last else None
             elif act == "setup" and position == 0:
-                plan.opener, plan.content = world_line(candidates, cast, seed)
+                plan.opener, plan.content = world_line(scene, candidates, cast, seed)
             elif (
                 act == "setup"
                 and hero
@@ -300,16 +317,16 @@ def introduce(plan: LinePlan, hero: Persona, candidates: list[Candidate]) -> Non
 
 
 def world_line(
-    candidates: list[Candidate], cast: Cast, seed: int
+    scene: Scene, candidates: list[Candidate], cast: Cast, seed: int
 ) -> tuple[Opener, list[Candidate]]:
     """'In a world where…' over a 'where' clause of the opening passage, else over its first
     sentence that names nobody; a sentence about someone opens the trailer plainly."""
     opener = WORLD_OPENERS[0] if seed == 0 else choose(WORLD_OPENERS, "world", seed)
-    for candidate in candidates:
-        match = WHERE_CLAUSE.search(candidate.sentence)
+    for sentence in sentences(scene.text)[:3]:
+        match = WHERE_CLAUSE.search(sentence)
         clause = ensure_period(match.group(1).strip()) if match else ""
         if match and is_complete(clause):
-            return opener, [Candidate(candidate.sentence, (clause,))]
+            return opener, [Candidate(match.group(1), (clause,))]
     aliases = [a for p in cast.people for a in p.aliases]
     for candidate in candidates:
         generic = [
@@ -383,7 +400,7 @@ class Teases:
     def __init__(self, story: Story, cast: Cast, seed: int) -> None:
         hero = cast.protagonist
         name = hero.name if hero else None
-        offset = seed % len(TEASES)
+        offset = stable_hash("teases", seed, story.all_text[:400]) % len(TEASES)
         ordered = TEASES[offset:] + TEASES[:offset]
         self._lines = [t.format(hero=name) for t in ordered if name or "{hero}" not in t]
         self._given = 0
@@ -552,7 +569,7 @@ def distinct(
     taken: set[str] = set()
     result: list[Spoken] = []
     for words, plan, key in zip(spoken, plans, keys, strict=True):
-        if key in taken:
+        if key in taken or any(_retold(key, earlier) for earlier in taken):
             tease = teases.fresh(taken | set(keys))
             if tease is not None:
                 closing = f" {plan.closing}" if plan.closing else ""
@@ -561,6 +578,13 @@ def distinct(
         taken.add(key)
         result.append(words)
     return result
+
+
+def _retold(line: str, earlier: str) -> bool:
+    """Whether most of a line's content words were already said in an earlier line."""
+    words = {w for w in lower_words(line) if len(w) > 3}
+    before = {w for w in lower_words(earlier) if len(w) > 3}
+    return len(words) >= 3 and len(words & before) >= RETOLD_SHARE * len(words)
 
 
 def _said(text: str, plan: LinePlan) -> str:

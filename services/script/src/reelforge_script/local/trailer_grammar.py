@@ -96,12 +96,12 @@ TRAILING_CUTS = re.compile(
     r"|;\s+|:\s+|\s+-\s+|,\s+[a-z]+ing\b)"
 )
 META = re.compile(
-    r"^(?:the|this|that)\s+(?:film|movie|story|plot|cartoon|picture|series|episode|short|"
-    r"novel|book|show|narrative|sequel|remake)\b|\b(?:the|this)\s+(?:film|movie|cartoon|"
-    r"episode)\s+(?:ends|begins|opens|closes|follows|tells|is about|revolves|focuses)\b|"
-    r"^it\s+(?:tells|follows|presents|depicts|is about|revolves|focuses)\b",
+    r"\b(?:the|this)\s+(?:film|movie|cartoon|episode|picture|sequel|remake)\b|"
+    r"^(?:the|this|that)\s+(?:story|plot|novel|book|show|narrative|series)\b|"
+    r"\bmain theme\b|^it\s+(?:tells|follows|presents|depicts|is about|revolves|focuses)\b",
     re.IGNORECASE,
 )
+"""Sentences about the film rather than in it ('The film follows…', 'It tells the story…')."""
 PRONOUN_SUBJECTS = {
     "he",
     "she",
@@ -168,6 +168,8 @@ OUTCOME_WORDS = re.compile(rf"\b(?:{'|'.join(OUTCOME_PHRASES)})\b", re.IGNORECAS
 RESOLUTION_CUES = re.compile(rf"\b(?:{'|'.join(RESOLUTION_PHRASES)})\b", re.IGNORECASE)
 SUBJECT_APPOSITIVE = re.compile(r"^([^,]{1,40}), ([^,]{1,90}), (.+)$")
 VERB_SERIES = re.compile(r", [a-z]+(?:s|ed)\b")
+QUANTIFIERS = {"few", "many", "several", "other", "more", "most", "two", "three", "four"}
+PARTICLES = {"out", "up", "down", "off", "away", "back", "together", "home"}
 IRREGULAR_PLURALS = {"people", "men", "women", "children", "police", "folk", "townsfolk", "crew"}
 WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'\u2019-]*")
 
@@ -202,15 +204,18 @@ def finite_verb_at(tokens: list[str], start: int, plural: bool) -> int | None:
         return None
     if lower in IRREGULAR_FINITE_VERBS:
         return i
-    if lower.endswith("'s") or lower.endswith("ss") or lower.endswith("ly"):
+    after_determiner = i > 0 and tokens[i - 1].lower() in DETERMINERS | QUANTIFIERS
+    if lower.endswith(("'s", "ss", "ly")) or after_determiner:
         return None
     if lower.endswith(("s", "ed")):
         return i
-    if not plural or lower.endswith("ing") or tokens[i - 1].lower() in DETERMINERS:
+    if not plural or lower.endswith("ing"):
         return None
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
     # a base form ('decide', 'drool') is a verb when an object or a preposition follows
-    plain = bool(following) and (following[:1].isupper() or following.lower() in FUNCTION_WORDS)
+    plain = bool(following) and (
+        following[:1].isupper() or following.lower() in FUNCTION_WORDS | PARTICLES
+    )
     return i if plain else None
 
 
@@ -329,5 +334,5 @@ def shorter_forms(sentence: str) -> list[str]:
     for form in forms:
         form = form.rstrip(" ,;:.!?")
         if is_complete(form):
-            result.append(form + ".")
+            result.append(_capitalised(form) + ".")
     return list(dict.fromkeys(result))
