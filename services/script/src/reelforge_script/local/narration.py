@@ -84,6 +84,9 @@ BALANCE_ROUNDS = 4
 BALANCE_TOLERANCE = 0.06
 FINAL_PAUSE = 0.5
 RETOLD_SHARE = 0.7
+SCARCE_RATIO = 2
+"""With fewer speakable sentences than this many per scene, a line says one sentence only,
+leaving the next for the next line."""
 WORLD_OPENERS = (
     Opener("In a world where", " ", pause=True),
     Opener("Out here", ", ", pause=True),
@@ -241,6 +244,7 @@ def plan_lines(
     text_before = {s.index: p.text for p, s in pairwise(scenes)}
     teases = Teases(story, cast, seed)
     story_wide = story_candidates(story)
+    scarce = len(story_wide) < SCARCE_RATIO * len(scenes)
     introductions = iter(
         [f"{p.name}, {p.appositive}." for p in cast.people[1:] if _describes(p.appositive)]
     )
@@ -251,7 +255,7 @@ def plan_lines(
             plan = LinePlan(
                 scene=scene,
                 lead=_lead_of(scene, people),
-                tight=act == "climax",
+                tight=act == "climax" or scarce,
                 people=person_words,
                 places=place_words,
                 cast=cast.people,

@@ -230,6 +230,8 @@ def opens_with_clause(text: str) -> bool:
         return False
     if first in PRONOUN_SUBJECTS:
         return finite_verb_at(tokens, 1, first in PLURAL_SUBJECTS) is not None
+    if first == "there":
+        return tokens[1].lower() in {"is", "are", "was", "were", "has", "have", "had", "will"}
     plural = False
     i = 0
     if first in DETERMINERS:
