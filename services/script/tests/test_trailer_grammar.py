@@ -112,9 +112,9 @@ async def test_title_comes_from_the_document_then_the_story(analyst: LocalStoryA
     assert (await write_script(idea, JobSettings(), analyst)).title == "The Lighthouse Keeper"
 
 
-def _patterns(genre: str, tone: str) -> StoryPatterns:
+def _patterns(genre: str, tone: str, second: str = "drama") -> StoryPatterns:
     return StoryPatterns(
-        genres=[Score(label=genre, score=1.0)],
+        genres=[Score(label=genre, score=0.6), Score(label=second, score=0.4)],
         tones=[Score(label=tone, score=1.0)],
         logline="x",
     )
@@ -125,6 +125,11 @@ def test_a_comedy_never_gets_a_grim_tagline_and_taglines_vary_by_seed() -> None:
     assert "What the dark takes, it keeps." not in comedy
     assert "Survive the night." not in comedy
     assert len(comedy) > 1
+    action_comedy = {
+        tagline_of(_patterns("action", "dark", "comedy"), "night", 6, seed, "t")
+        for seed in range(30)
+    }
+    assert not action_comedy & {"What the dark takes, it keeps.", "Survive the night."}
     horror = tagline_of(_patterns("horror", "dark"), "light", 0, 0, "t")
     assert horror in {
         "What the dark takes, it keeps.",

@@ -116,15 +116,18 @@ def described_subject(story: Story) -> str | None:
 
 def tagline_of(patterns: StoryPatterns, noun: str, noun_count: int, seed: int, key: str) -> str:
     """A genre's tagline (the story's dominant image where it suits the genre), varied by seed
-    and story; seed 0 prefers the image."""
-    genre = patterns.genres[0].label if patterns.genres else "drama"
+    and story; seed 0 prefers the image. A story with a light genre among its genres (an
+    action comedy) gets that genre's taglines only, never a grim one."""
+    genres = [g.label for g in patterns.genres] or ["drama"]
     tone = patterns.tones[0].label if patterns.tones else "suspenseful"
-    light = genre in LIGHT_GENRES
+    light = next((g for g in genres if g in LIGHT_GENRES), None)
     options: list[str] = []
-    if noun in NOUN_TAGLINES and noun_count >= 3 and not light:
-        options.append(NOUN_TAGLINES[noun])
-    options += GENRE_TAGLINES.get(genre, GENRE_TAGLINES["drama"])
-    if not light:
+    if light:
+        options += GENRE_TAGLINES[light]
+    else:
+        if noun in NOUN_TAGLINES and noun_count >= 3:
+            options.append(NOUN_TAGLINES[noun])
+        options += GENRE_TAGLINES.get(genres[0], GENRE_TAGLINES["drama"])
         options += TONE_TAGLINES.get(tone, ())
     options = list(dict.fromkeys(options))
     if seed == 0 and options[0] in NOUN_TAGLINES.values():
