@@ -934,5 +934,17 @@ TEASES = (
     "Nothing will stop what is coming.",
     "This is where it ends.",
     "One chance. One choice.",
+    "Nothing stays buried forever.",
+    "Every step costs more than the last.",
+    "The clock is already ticking.",
+    "No one can be trusted.",
+    "Some promises are made to be broken.",
+    "There is no turning back now.",
+    "It only gets harder from here.",
+    "Everything is about to change.",
+    "Not everyone will make it.",
+    "The past is never far behind.",
+    "This time, there are no second chances.",
+    "Hold on to what matters.",
 )
 """Trailer fragments for climax and tag lines that must not tell the outcome."""

@@ -301,7 +301,8 @@ def _lead_of(scene: Scene, people: dict[str, Persona | None]) -> str | None:
 
 
 def _introduced(plans: list[LinePlan], hero: Persona) -> bool:
-    return any(p.opener.words.startswith("One ") and p.lead == hero.name for p in plans)
+    appositive = hero.appositive or ""
+    return any(p.lead == hero.name and appositive in (p.fixed or "-") for p in plans)
 
 
 def _describes(appositive: str | None) -> bool:
