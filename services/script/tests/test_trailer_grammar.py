@@ -108,6 +108,8 @@ async def test_narration_is_whole_sentences_and_keeps_the_ending(
 async def test_title_comes_from_the_document_then_the_story(analyst: LocalStoryAnalyst) -> None:
     titled = Document(format="text", text="The Salt Road\n\n" + CONTEST_STORY)
     assert (await write_script(titled, JobSettings(), analyst)).title == "The Salt Road"
+    shouted = Document(format="text", text="THE SALT ROAD\n\n" + CONTEST_STORY)
+    assert (await write_script(shouted, JobSettings(), analyst)).title == "The Salt Road"
     idea = Document(format="idea", text="A lighthouse keeper fights a storm to save a ship.")
     assert (await write_script(idea, JobSettings(), analyst)).title == "The Lighthouse Keeper"
 

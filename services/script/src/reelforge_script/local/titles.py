@@ -64,7 +64,9 @@ def title_line(text: str) -> str | None:
     if not words or len(words) > TITLE_LINE_MAX_WORDS or first.endswith((".", ",", ";", ":")):
         return None
     capitalised = [w for w in words if w[:1].isupper() or w.lower() in GENERIC_TITLE_WORDS]
-    return first if len(capitalised) == len(words) else None
+    if len(capitalised) < len(words):
+        return None
+    return first.title() if first.isupper() else first
 
 
 def named_subject(story: Story, cast: Cast) -> str | None:
