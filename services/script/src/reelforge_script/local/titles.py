@@ -36,7 +36,10 @@ NAMED_VESSEL = re.compile(
     r"airship|called|named|codenamed|known as)\s+(?:the\s+)?[\"\u201c]?"
     r"((?:[A-Z][\w'-]+)(?:\s+[A-Z][\w'-]+){0,3})"
 )
-THE_NAME = re.compile(r"(?<=[a-z,;:] )the\s+((?:[A-Z][\w'-]+\s+){0,3}[A-Z][\w'-]+)\b(\s+[a-z]+)?")
+THE_NAME = re.compile(
+    r"(?<=[a-z,;:] )the\s+((?:[A-Z][\w'-]+\s+){0,3}[A-Z][\w'-]+"
+    r"(?:\s+of\s+(?:[A-Z][\w'-]+\s+){0,2}[A-Z][\w'-]+)?)\b(\s+[a-z]+)?"
+)
 DESCRIBED = re.compile(r"\b(?:[Aa]|[Aa]n)\s+((?:[a-z]+\s+)?[a-z]{4,})\b(?![-'])")
 STOCK_TITLES = {"night", "life", "ship", "storm", "world", "end", "story", "film", "truth"}
 
@@ -83,10 +86,10 @@ def named_subject(story: Story, cast: Cast) -> str | None:
         name, following = match.group(1), (match.group(2) or "").strip()
         if following and following not in FUNCTION_WORDS and not following.endswith(("s", "ed")):
             continue  # 'the Colby fortune': a name used as an adjective
-        if name.split()[-1].lower() in EVENT_NOUNS:
+        if name.split(" of ")[0].split()[-1].lower() in EVENT_NOUNS:
             scores[f"the {name}"] += 3
-        elif len(name.split()) > 1 or count_phrase(text, f"the {name}") >= 2:
-            scores[f"the {name}"] += 1
+        elif len(name.split()) > 1 or not name.endswith("s"):
+            scores[f"the {name}"] += 1  # not 'the Philistines', 'the Lowells': a people
     candidates = [
         (score, name)
         for name, score in scores.items()
