@@ -318,6 +318,15 @@ def _without_subject_appositive(text: str) -> str:
     return text
 
 
+def _inside_list(head: str, cut: str) -> bool:
+    """A cut inside a list: 'leaving Kay, Matt' (…, and Mark), 'a life of hunting' (…,
+    fishing and…)."""
+    last_segment = head.rsplit(", ", 1)[-1] if ", " in head else ""
+    if last_segment and len(last_segment.split()) <= 2 and not opens_with_clause(last_segment):
+        return True
+    return cut.strip(", ").endswith("ing") and head.rstrip().endswith("ing")
+
+
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -331,6 +340,8 @@ def shorter_forms(sentence: str) -> list[str]:
         head = text[: match.start()]
         if "," not in match.group(0) and VERB_SERIES.search(head):
             continue  # 'takes the boat, climbs the path' needs its 'and kicks…'
+        if _inside_list(head, match.group(0)):
+            continue
         forms.append(head)
     result = []
     for form in forms:
