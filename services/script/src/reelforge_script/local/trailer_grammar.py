@@ -346,6 +346,6 @@ def shorter_forms(sentence: str) -> list[str]:
     result = []
     for form in forms:
         form = form.rstrip(" ,;:.!?")
-        if is_complete(form):
+        if is_complete(form) and not _inside_list(form, ""):
             result.append(_capitalised(form) + ".")
     return list(dict.fromkeys(result))
