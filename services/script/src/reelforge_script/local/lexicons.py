@@ -923,3 +923,235 @@ DRAMATIC_NOUNS = (
     "tower",
     "lamp",
 )
+
+
+# --------------------------------------------------------------------------- trailer grammar
+
+IRREGULAR_FINITE_VERBS = word_set(
+    """
+    is are was were am has have had does did do can could will would must shall should may
+    might cannot can't won't isn't aren't wasn't weren't doesn't didn't hasn't haven't
+    hadn't couldn't wouldn't became began bit blew broke brought built bought caught chose
+    came cut dealt did drew drank drove ate fell fed felt fought found fled flew forgot
+    forgave froze got gave went grew hung heard hid hit held hurt kept knew laid led left
+    lent let lay lost made meant met paid put quit read rode rang rose ran said saw sought
+    sold sent set shook shot showed shut sang sank sat slept slid spoke spent spun stood
+    stole stuck struck swore swept swam swung took taught tore told thought threw understood
+    woke wore won wrote
+    """
+)
+"""Finite forms that do not end in -s or -ed ('Mara fell', 'they are')."""
+OUTCOME_PHRASES = (
+    r"dies",
+    r"die",
+    r"died",
+    r"is killed",
+    r"are killed",
+    r"was killed",
+    r"kills",
+    r"shoots",
+    r"shot dead",
+    r"buried",
+    r"funeral",
+    r"reunited",
+    r"reunites",
+    r"marries",
+    r"married",
+    r"wedding",
+    r"executed",
+    r"suicide",
+    r"arrested",
+    r"defeats",
+    r"defeated",
+    r"rescued",
+    r"survives",
+    r"survived",
+    r"escapes",
+    r"sacrifices",
+    r"wins",
+    r"won",
+    r"is saved",
+    r"are saved",
+    r"returns home",
+    r"happily",
+    r"death",
+    r"dead",
+    r"freed",
+    r"forgives",
+    r"confesses",
+    r"is revealed",
+)
+"""Words that tell an outcome; past the story's opening they mark its resolution."""
+RESOLUTION_PHRASES = (
+    r"finally",
+    r"in the end",
+    r"eventually",
+    r"ultimately",
+    r"at last",
+    r"at the end",
+    r"ends with",
+    r"the end of the film",
+    r"the film ends",
+    r"the movie ends",
+    r"epilogue",
+    r"years later",
+    r"lived happily",
+    r"from then on",
+)
+"""Cues that a sentence tells how the story ends, wherever it stands."""
+
+
+# --------------------------------------------------------------------------- title and tagline
+
+EVENT_NOUNS = word_set(
+    """
+    games game cup championship tournament contest race trial trials war wars festival
+    olympics heist derby rally marathon competition battle siege games league bowl prize
+    expedition mission project operation affair incident massacre raid invasion revolution
+    rebellion uprising show pageant
+    """
+)
+"""Last words of a proper name that make it the thing a story turns on ('the Hunger Games')."""
+GENERIC_TITLE_WORDS = word_set(
+    """
+    a an the of and in on at to for with from by or
+    president king queen prince princess judge police army navy government church state
+    city town village north south east west first second third last good bad new old
+    captain doctor father mother sister brother lord lady sir mr mrs miss general colonel
+    """
+)
+"""Words that make a name generic rather than distinctive ('the President', 'the North')."""
+LIGHT_GENRES = {"comedy", "family", "romance"}
+"""Genres whose taglines must not be grim."""
+NOUN_TAGLINES = {
+    "light": "Keep the light burning.",
+    "lamp": "Keep the light burning.",
+    "beacon": "Keep the light burning.",
+    "storm": "Survive the storm.",
+    "sea": "The sea takes everything.",
+    "signal": "Answer the signal.",
+    "fire": "Walk through the fire.",
+    "winter": "Outlast the winter.",
+    "secret": "Every secret has a keeper.",
+    "war": "No one comes home the same.",
+    "tide": "The tide always turns.",
+}
+"""A story's dominant image as a tagline, for the genres it suits."""
+GENRE_TAGLINES: dict[str, tuple[str, ...]] = {
+    "action": (
+        "No rules. No mercy. No way back.",
+        "One shot is all it takes.",
+        "Hit hard. Run fast.",
+        "The odds have never been worse.",
+    ),
+    "comedy": (
+        "What could possibly go wrong?",
+        "Trouble never had it so good.",
+        "It seemed like a good idea at the time.",
+        "Some plans are too crazy to fail.",
+    ),
+    "family": (
+        "Every adventure starts at home.",
+        "The best friends are the unexpected ones.",
+        "Big hearts come in all sizes.",
+    ),
+    "romance": (
+        "Some hearts are worth the risk.",
+        "Love never follows the plan.",
+        "Two lives. One chance.",
+    ),
+    "drama": (
+        "Some bonds never break.",
+        "Everyone pays for the past.",
+        "Every choice has a price.",
+    ),
+    "thriller": (
+        "Trust no one.",
+        "The truth has a body count.",
+        "Nowhere is safe.",
+    ),
+    "mystery": (
+        "Every secret has a keeper.",
+        "The truth is closer than it seems.",
+        "Nothing is what it seems.",
+    ),
+    "crime": (
+        "Everything has a price.",
+        "Every deal has a catch.",
+        "Crime always collects.",
+    ),
+    "horror": (
+        "What the dark takes, it keeps.",
+        "Some doors should stay closed.",
+        "No one hears you here.",
+    ),
+    "sci-fi": (
+        "The future is not empty.",
+        "Beyond the edge, something is waiting.",
+        "No signal. No rescue. No return.",
+    ),
+    "fantasy": (
+        "Every legend begins with a choice.",
+        "Magic always has a price.",
+        "The old world is waking.",
+    ),
+    "adventure": (
+        "The journey is only the beginning.",
+        "Go further than anyone dared.",
+        "Fortune favours the bold.",
+    ),
+    "war": (
+        "No one comes home the same.",
+        "Brothers in arms. Strangers at home.",
+        "Every war is fought by someone's child.",
+    ),
+    "western": (
+        "Justice rides alone.",
+        "Out here, the law is a rumour.",
+        "Every debt comes due.",
+    ),
+}
+"""Taglines by lead genre; the first of each set fits most stories of that genre."""
+TONE_TAGLINES: dict[str, tuple[str, ...]] = {
+    "dark": ("What the dark takes, it keeps.",),
+    "hopeful": ("Hope is the last light.",),
+    "melancholic": ("Some things are never forgotten.",),
+    "eerie": ("Something is listening.",),
+    "epic": ("Legends are not born. They are forged.",),
+    "triumphant": ("Never give up.",),
+    "gritty": ("Nothing comes clean.",),
+}
+
+TEASES = (
+    "There is no way back.",
+    "Everything comes down to this.",
+    "One last chance.",
+    "For {hero}, nothing will ever be the same.",
+    "Time is running out.",
+    "Nothing is what it seems.",
+    "Every choice has a price.",
+    "{hero} has one chance left.",
+    "No one walks away unchanged.",
+    "{hero} is running out of time.",
+    "There is nowhere left to hide.",
+    "No one is coming to help.",
+    "Some lines cannot be uncrossed.",
+    "The truth is only the beginning.",
+    "Everyone has something to lose.",
+    "Nothing will stop what is coming.",
+    "This is where it ends.",
+    "One chance. One choice.",
+    "Nothing stays buried forever.",
+    "Every step costs more than the last.",
+    "The clock is already ticking.",
+    "No one can be trusted.",
+    "Some promises are made to be broken.",
+    "There is no turning back now.",
+    "It only gets harder from here.",
+    "Everything is about to change.",
+    "Not everyone will make it.",
+    "The past is never far behind.",
+    "This time, there are no second chances.",
+    "Hold on to what matters.",
+)
+"""Trailer fragments for climax and tag lines that must not tell the outcome."""
