@@ -323,6 +323,9 @@ class Job(Model):
     force: list[str] = Field(default_factory=list, description="stages to redo, ignoring cache")
     budget_usd: float | None = None
     cost_usd: float = 0.0
+    script_key: str | None = Field(
+        None, description="a script the user supplied (edited): the script stage uses it"
+    )
 
     def group(self, name: str) -> str:
         """The fan-in group `name` of the current run."""
