@@ -87,6 +87,20 @@ class Document(Model):
 # --------------------------------------------------------------------------- script
 
 
+class IdeaStory(Model):
+    """A one-line idea told as a short synopsis (the `idea` task), written before the passes
+    that read any synopsis."""
+
+    title: str = Field(min_length=1, max_length=120)
+    protagonist: str = Field(min_length=1, description="the lead's name")
+    setting: str = Field(min_length=1, description="where the story happens")
+    paragraphs: list[str] = Field(
+        min_length=1, max_length=4,
+        description="6 to 12 sentences in all, present tense: who, where, the goal, the "
+                    "obstacle, the stakes; no ending",
+    )
+
+
 class Score(Model):
     label: str
     score: float = Field(ge=0.0)
