@@ -55,7 +55,7 @@ STRAY_OPENERS = {"however", "moreover", "furthermore", "therefore", "thus", "whe
                  "consequently", "nevertheless", "nonetheless"}
 """Openers that point at a sentence the narration does not have ("However, ...")."""
 COORDINATORS = {"and", "but", "or", "so", "yet"}
-CLASHING_SECOND = COORDINATORS | STRAY_OPENERS - {"instead", "also"}
+CLASHING_SECOND = {"and", "but", "or"} | STRAY_OPENERS - {"instead", "also"}
 """After a coordinator, these make a stray pair ("And but", "And however")."""
 ADJECTIVE_ENDINGS = ("ful", "ous", "ive", "able", "ible", "ical", "ish", "less", "ic")
 NOUNS_LIKE_ADJECTIVES = {"music", "clinic", "panic", "republic", "magic", "traffic", "topic",
@@ -81,7 +81,7 @@ IMPERATIVES = {"survive", "run", "fear", "trust", "believe", "remember", "meet",
                "see", "come", "get", "go", "stay", "forget", "keep", "pray", "hide", "follow",
                "leave", "take", "welcome", "prepare", "witness", "discover", "imagine", "dare"}
 SUBJECT_PRONOUNS = {"i", "you", "we", "they", "he", "she", "it", "who", "nobody",
-                    "someone", "everyone", "nothing", "everything", "something", "one",
+                    "someone", "everyone", "nothing", "everything", "something",
                     "men", "women", "children", "people", "police"}
 ADVERBS_BEFORE_VERBS = {"then", "now", "also", "still", "never", "always", "finally", "soon",
                         "only", "just", "both", "all", "together", "suddenly", "secretly"}
@@ -96,7 +96,7 @@ SHORT_FRAGMENT_WORDS = 4
 """A verbless sentence this short is a deliberate trailer fragment ("One last chance."),
 unless it opens with a coordinator, which promises a clause ("But their passion soon.")."""
 
-WORD = re.compile(r"[A-Za-zÀ-ÿ'’]+")
+WORD = re.compile(r"[A-Za-zÀ-ÿ'’]+(?:-[A-Za-zÀ-ÿ'’]+)*")
 MARKUP = re.compile(r"\{\{|\}\}|\[\[|\]\]|https?://|<ref|\|")
 
 
@@ -136,7 +136,8 @@ def has_finite_verb(words: list[str]) -> bool:
             continue  # a name, not a verb
         if plural_or_name_before(words, position) and word not in STOPWORDS_FOR_VERBS:
             return True
-        if len(word) > 3 and word.endswith("ed"):
+        if (len(word) > 3 and word.endswith("ed") and "-" not in word
+                and (position == 0 or lowered[position - 1] not in DETERMINERS)):
             return True
         if (len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "'s"))
                 and word not in NOT_VERBS_ENDING_IN_S
@@ -144,6 +145,17 @@ def has_finite_verb(words: list[str]) -> bool:
             return True
     return False
 
+
+RELATIVE_CLAUSE = re.compile(r",\s*(?:who|which|whose|whom)\b[^,]*(?:,|$)")
+"""", who has carried guilt," : its verb is not the sentence's own."""
+VERBS_THAT_NEED_MORE = {
+    "informs", "tells", "tries", "begins", "says", "realizes", "decides", "wants", "needs",
+    "convinces", "asks", "reveals", "learns", "starts", "continues", "agrees", "manages",
+    "refuses", "attempts", "hopes", "plans", "promises", "threatens", "forces", "allows",
+    "makes", "takes", "gives", "brings", "sends", "puts", "becomes", "seems", "tried",
+    "began", "decided", "wanted", "told", "asked", "managed", "refused", "attempted"}
+"""A sentence that ends on one of these was cut before its object ("Ritu, a doctor,
+informs.")."""
 
 SENTENCE = re.compile(r"[^.!?…]+[.!?…]*[\"'”’)]*")
 
@@ -163,6 +175,13 @@ def line_faults(text: str) -> list[str]:
     return faults or ([] if words_of(body) else ["empty"])
 
 
+def stranded_on_purpose(lowered: list[str]) -> bool:
+    """A preposition may end a question or a tag ("What are you fighting for?", "Some
+    things are worth burning for.")."""
+    return lowered[-1] in PREPOSITIONS and (
+        "worth" in lowered or lowered[0] in {"what", "who", "where", "which", "whom"})
+
+
 def sentence_faults(sentence: str) -> list[str]:
     words = words_of(sentence)
     if not words:
@@ -172,8 +191,10 @@ def sentence_faults(sentence: str) -> list[str]:
     last = lowered[-1]
     if sentence.rstrip(".!?…\"'”’ ").endswith((",", ";", ":", "-", "—")):
         faults.append("ends on punctuation")
-    elif last in DANGLING_ENDS or last.endswith("'s"):
+    elif (last in DANGLING_ENDS and not stranded_on_purpose(lowered)) or last.endswith("'s"):
         faults.append(f"ends on {last!r}")
+    elif last in VERBS_THAT_NEED_MORE:
+        faults.append(f"ends on {last!r}, which needs an object")
     elif (len(lowered) >= 2 and lowered[-2] in DETERMINERS and last.endswith(ADJECTIVE_ENDINGS)
           and last not in NOUNS_LIKE_ADJECTIVES and not words[-1][:1].isupper()):
         faults.append(f"ends on an adjective: {' '.join(words[-2:])!r}")
@@ -185,7 +206,8 @@ def sentence_faults(sentence: str) -> list[str]:
         faults.append(f"stray connectives: {' '.join(words[:2])!r}")
     if any(w[:1].isupper() and w.lower() in STRAY_OPENERS for w in words[1:]):
         faults.append("a capitalised connective mid-sentence")
-    if not has_finite_verb(words) and (len(words) > SHORT_FRAGMENT_WORDS
+    main_clause = words_of(RELATIVE_CLAUSE.sub(" ", sentence))
+    if not has_finite_verb(main_clause) and (len(words) > SHORT_FRAGMENT_WORDS
                                        or lowered[0] in COORDINATORS):
         faults.append("no finite verb")
     return faults

@@ -36,6 +36,10 @@ bench = load_bench()
     "and conflicts. Survive the night.",
     'He says "never again.',
     "See {{quote box}} below.",
+    "Ritu Patel, a doctor, informs.",
+    "One man, a year old.",
+    "Vincent, who has carried guilt for letting go.",
+    "Sleepy, a small and droopy-eyed duck.",
 ])
 def test_broken_lines_are_found(line: str) -> None:
     assert bench.line_faults(line)
@@ -51,6 +55,10 @@ def test_broken_lines_are_found(line: str) -> None:
     "But the wreckers light their false beacon.",
     "Then the lies start happening.",
     "Katniss volunteers in her sister's place.",
+    "Mary gained confidence and began to fight back.",
+    "And so, over the week they spend time together.",
+    "Some things are worth burning for.",
+    "Tahaan, who has lost his donkey, goes in search of the old man.",
 ])
 def test_complete_sentences_pass(line: str) -> None:
     assert bench.line_faults(line) == []
