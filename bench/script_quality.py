@@ -9,7 +9,8 @@ For every synopsis of bench/corpus/plots-dev.tsv the script stage runs offline, 
   cast entries that are real characters, and whether the protagonist is the right one.
 
 Rows 1-30 are the tuning rows, rows 31-52 the held-out rows nobody tunes on; the figures
-are printed for each set apart. The last line is machine-readable, for the held-out rows.
+are printed for each set apart, and for the one-line ideas of bench/corpus/ideas.txt (broken
+lines and distinct titles). The last line is machine-readable, for the held-out rows.
 
     .venv/bin/python bench/script_quality.py [--rows 31-52] [--examples 10] [--duration 60]
 """
@@ -27,12 +28,13 @@ from pathlib import Path
 
 from reelforge.models import Document, JobSettings, Script
 from reelforge.settings import Settings
-from reelforge_ingest.documents import extract_document
+from reelforge_ingest.documents import extract_document, idea_document
 from reelforge_script.standalone import script_only
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 PLOTS = CORPUS / "plots-dev.tsv"
 ANNOTATIONS = CORPUS / "cast-annotations.json"
+IDEAS = CORPUS / "ideas.txt"
 TUNING_ROWS = range(1, 31)
 HELD_OUT_ROWS = range(31, 53)
 
@@ -157,6 +159,10 @@ VERBS_THAT_NEED_MORE = {
 """A sentence that ends on one of these was cut before its object ("Ritu, a doctor,
 informs.")."""
 
+CUT_BEFORE_OBJECT = re.compile(r"(?:,|\bthen|\band|\balso|\bfinally)\s+[a-z]+\W*$")
+"""The verb ends the sentence right after a comma or a connective, with no subject of its
+own before it ("Ritu Patel, a doctor, informs.", "He starts out well, then tries.")."""
+
 SENTENCE = re.compile(r"[^.!?…]+[.!?…]*[\"'”’)]*")
 
 
@@ -178,8 +184,9 @@ def line_faults(text: str) -> list[str]:
 def stranded_on_purpose(lowered: list[str]) -> bool:
     """A preposition may end a question or a tag ("What are you fighting for?", "Some
     things are worth burning for.")."""
-    return lowered[-1] in PREPOSITIONS and (
-        "worth" in lowered or lowered[0] in {"what", "who", "where", "which", "whom"})
+    return lowered[-1] in PREPOSITIONS and bool(
+        {"worth", "what", "who", "whom", "which", "where", "everything", "something",
+         "nothing", "anything"} & set(lowered))
 
 
 def sentence_faults(sentence: str) -> list[str]:
@@ -193,7 +200,7 @@ def sentence_faults(sentence: str) -> list[str]:
         faults.append("ends on punctuation")
     elif (last in DANGLING_ENDS and not stranded_on_purpose(lowered)) or last.endswith("'s"):
         faults.append(f"ends on {last!r}")
-    elif last in VERBS_THAT_NEED_MORE:
+    elif last in VERBS_THAT_NEED_MORE and (len(words) <= 2 or CUT_BEFORE_OBJECT.search(sentence)):
         faults.append(f"ends on {last!r}, which needs an object")
     elif (len(lowered) >= 2 and lowered[-2] in DETERMINERS and last.endswith(ADJECTIVE_ENDINGS)
           and last not in NOUNS_LIKE_ADJECTIVES and not words[-1][:1].isupper()):
@@ -384,6 +391,17 @@ async def run_rows(rows: list[tuple[int, str]], duration: float,
     return outcomes
 
 
+async def run_ideas(duration: float) -> list[Outcome]:
+    """The one-line ideas of corpus/ideas.txt (written for this bench), numbered from 101."""
+    settings = Settings()
+    outcomes = []
+    for number, idea in enumerate(IDEAS.read_text().splitlines(), start=101):
+        document = idea_document(idea)
+        script = await script_only(document, JobSettings(duration=duration), settings)
+        outcomes.append(judge(number, idea, script, None))
+    return outcomes
+
+
 def parse_rows(spec: str | None) -> set[int] | None:
     if not spec:
         return None
@@ -405,6 +423,7 @@ def main() -> None:
     chosen = parse_rows(args.rows)
     rows = [(n, text) for n, text in read_plots() if chosen is None or n in chosen]
     outcomes = asyncio.run(run_rows(rows, args.duration, load_annotations()))
+    ideas = asyncio.run(run_ideas(args.duration)) if args.rows is None else []
 
     tallies = [Tally("tuning rows 1-30"), Tally("held-out rows 31-52")]
     for outcome in outcomes:
@@ -412,6 +431,12 @@ def main() -> None:
     for tally in tallies:
         if tally.outcomes:
             print(f"{tally.name}: " + "  ".join(f"{k}={v}" for k, v in tally.figures().items()))
+    if ideas:
+        figures = Tally("ideas", ideas).figures()
+        titles = {o.script.title for o in ideas}
+        print(f"ideas 101-{100 + len(ideas)}: synopses={figures['synopses']}  "
+              f"broken_line_share={figures['broken_line_share']}  "
+              f"broken_lines={figures['broken_lines']}  distinct_titles={len(titles)}")
 
     every_line = [(o.row, text) for o in outcomes for text in spoken_lines(o.script)]
     print(f"\n{min(args.examples, len(every_line))} example lines (row: line [faults]):")
@@ -431,7 +456,7 @@ def main() -> None:
             print(f"  {row:>2}: {line}  <-  {source[:100]}")
     if args.show_faults:
         print("\nbroken lines:")
-        for o in outcomes:
+        for o in outcomes + ideas:
             for text, problems in o.faults:
                 print(f"  {o.row:>2}: {text}   [{'; '.join(problems)}]")
 

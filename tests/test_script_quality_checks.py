@@ -38,6 +38,8 @@ bench = load_bench()
     "See {{quote box}} below.",
     "Ritu Patel, a doctor, informs.",
     "One man, a year old.",
+    "He starts out well, then tries.",
+    "Sleepy begins.",
     "Vincent, who has carried guilt for letting go.",
     "Sleepy, a small and droopy-eyed duck.",
 ])
@@ -58,6 +60,9 @@ def test_broken_lines_are_found(line: str) -> None:
     "Mary gained confidence and began to fight back.",
     "And so, over the week they spend time together.",
     "Some things are worth burning for.",
+    "If he stops, he loses everything he is running for.",
+    "Caleb sets out to learn where nature came from and what it wants.",
+    "Tomas must deliver a letter before the war begins.",
     "Tahaan, who has lost his donkey, goes in search of the old man.",
 ])
 def test_complete_sentences_pass(line: str) -> None:
