@@ -87,6 +87,26 @@ def test_the_idea_names_the_lead_when_it_gives_a_name() -> None:
     assert story.protagonist == "Mara"
 
 
+@pytest.mark.parametrize(("idea", "kept"), [
+    ("a heist on the moon", "It begins with a heist on the moon."),
+    ("zombies attack a wedding", "Zombies attack a wedding."),
+    ("time travel", "It begins with time travel."),
+    ("what if the sun never set", "The sun never set."),
+    ("A girl finds a dragon egg. She must hide it from the king.",
+     "finds a dragon egg. She must hide it from the king."),
+    ("Detective Sam Hale hunts a serial arsonist in 1920s Chicago",
+     "Sam Hale is a detective."),
+])
+def test_ideas_without_a_lead_or_a_verb_still_become_a_story(idea: str, kept: str) -> None:
+    story = expand(idea, seed=2)
+    text = " ".join(story.paragraphs)
+    sentences = re.findall(r"[^.!?]+[.!?]", text)
+    assert 6 <= len(sentences) <= 12
+    assert all(sentence.strip()[:1].isupper() for sentence in sentences), sentences
+    assert kept in text
+    assert len(story.protagonist.split()) >= 2
+
+
 def test_the_readme_idea_no_longer_gives_one_line_seven_times(
     idea_scripts: dict[str, Script],
 ) -> None:

@@ -46,6 +46,12 @@ SHE = {"girl", "woman", "mother", "sister", "daughter", "queen", "princess", "wi
        "widow", "nun", "grandmother", "heiress", "maid", "waitress", "ballerina", "mermaid",
        "nanny"}
 PERSON_ENDINGS = ("er", "or", "ist", "ian", "ess", "ant", "eer")
+NOT_PEOPLE = {"winter", "summer", "number", "letter", "center", "centre", "corner", "danger",
+              "answer", "mirror", "tower", "finger", "dinner", "border", "manner", "matter",
+              "shelter", "chapter", "monster", "silver", "thunder", "whisper", "disaster",
+              "weather", "meteor", "harbor", "harbour", "corridor", "elevator", "treasure",
+              "mistress", "fortress", "address", "business", "darkness", "wilderness",
+              "distant", "giant", "elephant", "restaurant", "instant", "servant"}
 PLACE_PREPOSITIONS = ("on", "in", "at", "aboard", "inside", "beneath", "under", "across",
                       "near", "through", "beyond", "within", "off", "over")
 ARTICLES = {"a", "an", "the", "another", "two", "three", "four", "five", "some", "this"}
@@ -61,10 +67,12 @@ ADVERBS = {"around", "away", "back", "home", "out", "up", "down", "off", "alone"
 ADJECTIVES = {"last", "old", "young", "new", "famous", "sunken", "strange", "ancient", "lost",
               "secret", "small", "big", "little", "great", "dark", "cold", "frozen", "lonely",
               "missing", "haunted", "stranded", "retired", "only", "first", "final", "whole",
-              "own", "one", "single", "other", "mysterious", "hidden", "broken", "abandoned"}
+              "own", "one", "single", "other", "mysterious", "hidden", "broken", "abandoned",
+              "serial", "nuclear", "evil", "wild", "deadly", "dangerous", "beautiful"}
 QUIET_WORDS = ARTICLES | LINKS | ADVERBS | ADJECTIVES | set(PLACE_PREPOSITIONS) | {
     "his", "her", "their", "its", "my", "our", "your", "them", "him", "it", "they", "she",
-    "he", "night", "day", "world"}
+    "he", "night", "day", "world", "what", "if", "between", "never", "ever", "not", "very",
+    "much", "many", "story", "serial"}
 
 WORD = re.compile(r"[A-Za-zÀ-ÿ0-9'’-]+|[,;.!?:]")
 
@@ -85,27 +93,38 @@ class Idea:
     """The place is said in what happens ("plans a heist in Monaco"), not beside who."""
     actions: tuple[str, ...]
     """What happens, as the idea says it, third person ("walks around", "discovers nature")."""
+    premise: str
+    """The idea's first sentence as it is, when it is not about a person the story can
+    name ("Zombies attack a wedding", "A heist on the moon"); "" otherwise."""
+    more: tuple[str, ...]
+    """The idea's later sentences, as they are."""
+    names: frozenset[str]
+    """Words the idea capitalises mid-sentence (names and places, never what the story
+    turns on)."""
     nouns: tuple[str, ...]
     """The idea's key nouns, in order: what the story must keep."""
 
 
 def parse_idea(text: str) -> Idea:
-    tokens = WORD.findall(text.strip().rstrip(".!"))
+    """Who, where and what happens, from the idea's first sentence (later sentences are
+    kept as they are, in `more`)."""
+    first, _, rest = re.sub(r"^\s*what if\s+", "", text.strip(), flags=re.I).partition(". ")
+    tokens = WORD.findall(first.strip().rstrip(".!?"))
     lowered = [t.lower() for t in tokens]
-    position = 0
-    name = None
-    if tokens and tokens[0][:1].isupper() and lowered[0] not in ARTICLES \
-            and len(tokens) > 1 and (tokens[1] == "," or _looks_like_verb(lowered[1])):
-        name, position = tokens[0], 1 + (tokens[1] == ",")
+    position, name, title_role = _leading_name(tokens)
     who_span = _who_span(lowered, position)
     who, role, plural = "", "", False
     if who_span is not None:
         start, end = who_span
         who = " ".join(tokens[start:end]).replace(" '", "'")
+        if lowered[start] in ARTICLES:
+            who = who[:1].lower() + who[1:]
         head = lowered[start:end].index("and") - 1 if "and" in lowered[start:end] else -1
         role = lowered[start:end][head]
         plural = role in PLURAL_PEOPLE or " and " in f" {who} "
         position = max(position, end)
+    elif title_role:
+        who, role = f"a {title_role}", title_role
     while position < len(tokens) and lowered[position] in {",", "who"}:
         position += 1
     places = _place_spans(lowered)
@@ -114,16 +133,56 @@ def parse_idea(text: str) -> Idea:
         place_span = places[0]
         position = place_span[1]
     actions = _actions(tokens[position:]) if position < len(tokens) else ()
+    subject_given = who_span is not None or name is not None
+    premise = ""
+    if not subject_given or (actions and not _looks_like_verb(actions[0].split()[0].lower())):
+        premise, actions = _premise(first.strip().rstrip(".!?"), tokens), ()
     place = " ".join(tokens[place_span[0]:place_span[1]]) if place_span else ""
     return Idea(who=who, role=role, plural=plural, name=name, place=place,
-                place_in_events=place_span is not None and place_span[0] >= position,
-                actions=actions, nouns=_key_nouns(tokens))
+                place_in_events=place_span is not None and (place_span[0] >= position
+                                                            or bool(premise)),
+                actions=actions, premise=premise,
+                more=tuple(_sentence_case(s.strip()) for s in re.findall(r"[^.!?]+[.!?]?", rest)
+                           if s.strip()),
+                nouns=_key_nouns(tokens), names=frozenset(
+                    t.lower() for i, t in enumerate(tokens) if i and t[:1].isupper()))
+
+
+def _premise(sentence: str, tokens: list[str]) -> str:
+    """The idea's own sentence when it is a clause ("Zombies attack a wedding"); a noun
+    phrase is introduced ("It begins with a heist on the moon")."""
+    lowered = [t.lower() for t in tokens]
+    plain = [t.lower() for t in tokens[1:] if t[:1].islower() and not t.endswith("'s")]
+    clause = any(_looks_like_verb(w) or w in {"never", "not"} for w in plain) or (
+        len(lowered) > 1 and lowered[0].endswith("s") and lowered[0] not in ARTICLES
+        and lowered[1].isalpha() and lowered[1] not in PLACE_PREPOSITIONS)
+    if clause:
+        return _sentence_case(sentence)
+    opening = sentence if tokens[0].isupper() else sentence[:1].lower() + sentence[1:]
+    return f"It begins with {opening}"
+
+
+def _leading_name(tokens: list[str]) -> tuple[int, str | None, str]:
+    """A name the idea opens with ("Mara, a widow, ...", "Detective Sam Hale hunts ..."):
+    (where the rest starts, the name, a role word before it)."""
+    run = 0
+    while run < len(tokens) and run < 4 and tokens[run][:1].isupper() \
+            and tokens[run].lower() not in ARTICLES:
+        run += 1
+    following = tokens[run].lower() if run < len(tokens) else ""
+    if run == 0 or not (following == "," or _looks_like_verb(following)):
+        return 0, None, ""
+    words = tokens[:run]
+    role = words[0].lower() if words[0].lower() in PEOPLE and run > 1 else ""
+    name = " ".join(words[1:] if role else words)
+    return run + (following == ","), name, role
 
 
 def _person_like(word: str) -> bool:
     singular = word.removesuffix("s")
     return word in PEOPLE or singular in PEOPLE or (
-        len(word) > 4 and word.endswith(PERSON_ENDINGS) and word not in ADJECTIVES)
+        len(word) > 5 and word.endswith(PERSON_ENDINGS) and word not in ADJECTIVES
+        and singular not in NOT_PEOPLE)
 
 
 def _looks_like_verb(word: str) -> bool:
@@ -133,30 +192,29 @@ def _looks_like_verb(word: str) -> bool:
 
 
 def _who_span(lowered: list[str], start: int) -> tuple[int, int] | None:
-    """The protagonist's noun phrase: from an article (at `start`, or the first one) to the
-    last person-like word before a verb, a preposition or a link ("a stranded astronaut",
-    "two sisters", "a boy and his dog")."""
-    begin = next((i for i in range(start, len(lowered)) if lowered[i] in ARTICLES), None)
-    if begin is None:
+    """The protagonist's noun phrase at `start`: an article, then words up to a person-like
+    head ("a stranded astronaut", "two sisters", "a boy and his dog"); None when the idea
+    does not open with one ("a heist on the moon", "zombies attack a wedding")."""
+    if start >= len(lowered) or lowered[start] not in ARTICLES:
         return None
     end = None
-    i = begin + 1
-    while i < len(lowered) and i < begin + 6:
+    i = start + 1
+    while i < len(lowered) and i < start + 6:
         word = lowered[i]
         if word == "and" and end == i and i + 2 < len(lowered) \
                 and lowered[i + 1] in {"his", "her", "their"} and _person_like(lowered[i + 2]):
-            end = i + 3  # "a boy and his dog"
-            break
-        if word in LINKS or word in PLACE_PREPOSITIONS or word in {",", ";", ":"}:
+            return start, i + 3  # "a boy and his dog"
+        if word in LINKS or word in PLACE_PREPOSITIONS or word in ARTICLES \
+                or word in {",", ";", ":", "between", "among", "against", "about"}:
             break
         if _person_like(word) or word.endswith("'s"):
             end = i + 1
-        elif end is not None:
+        elif end is not None or _looks_like_verb(word):
             break
         i += 1
     if end is None or lowered[end - 1].endswith("'s"):
         return None
-    return begin, end
+    return start, end
 
 
 def _place_spans(lowered: list[str]) -> list[tuple[int, int]]:
@@ -479,7 +537,7 @@ def _thing(idea: Idea, shape: Shape) -> str:
     else another noun of the idea, else one the shape supplies."""
     place_words = set(idea.place.lower().split())
     avoid = place_words | set(idea.who.lower().split()) | {(idea.name or "").lower()} \
-        | ABSTRACT_SHAPE_WORDS
+        | ABSTRACT_SHAPE_WORDS | idea.names
     if idea.actions:
         words = WORD.findall(idea.actions[-1].lower())
         start = 1
@@ -489,11 +547,14 @@ def _thing(idea: Idea, shape: Shape) -> str:
         for k in range(start, len(words)):
             if words[k] not in idea.nouns or words[k] in avoid:
                 continue
-            after_article = words[k - 1] in ARTICLES | {"his", "her", "their"}
+            before = k - 1
+            while before > 0 and words[before] in ADJECTIVES:
+                before -= 1
+            after_article = words[before] in ARTICLES | {"his", "her", "their"}
             if not _person_like(words[k]) or after_article:
                 return _with_determiner(words, _head_of(words, k, idea, avoid))
     for noun in idea.nouns:
-        if noun not in avoid and not _person_like(noun):
+        if noun not in avoid and not _person_like(noun) and not noun.endswith("s"):
             return f"the {noun}"
     fallback = {"discovery": "the signal", "survival": "the way out", "chase": "the evidence",
                 "heist": "the diamond", "romance": "the letter", "revenge": "the ledger",
@@ -562,10 +623,13 @@ def expand(text: str, seed: int) -> IdeaStory:
     else:
         where = "" if idea.place_in_events else f" {place}"
         setup = [f"{full_name} is {_with_article(who)}{where}."]
+        if idea.premise:
+            setup.append(f"{idea.premise}.")
         if idea.actions:
             setup.append(f"{first} {idea.actions[0]}.")
             if len(idea.actions) > 1:
                 setup.append(f"Then {pron} {' and '.join(idea.actions[1:3])}.")
+        setup += list(idea.more[:2])
         setup.insert(1, say(shape.routine))
     setup.append(say(shape.goal))
     trouble = [say(shape.obstacle), say(shape.other), say(shape.turn)]
