@@ -92,6 +92,20 @@ class Document(Model):
 # --------------------------------------------------------------------------- script
 
 
+class IdeaStory(Model):
+    """A one-line idea told as a short synopsis (the `idea` task), written before the passes
+    that read any synopsis."""
+
+    title: str = Field(min_length=1, max_length=120)
+    protagonist: str = Field(min_length=1, description="the lead's name")
+    setting: str = Field(min_length=1, description="where the story happens")
+    paragraphs: list[str] = Field(
+        min_length=1, max_length=4,
+        description="6 to 12 sentences in all, present tense: who, where, the goal, the "
+                    "obstacle, the stakes; no ending",
+    )
+
+
 class Score(Model):
     label: str
     score: float = Field(ge=0.0)
@@ -328,6 +342,9 @@ class Job(Model):
     force: list[str] = Field(default_factory=list, description="stages to redo, ignoring cache")
     budget_usd: float | None = Field(None, description="JobSettings.budget_usd of the run")
     cost_usd: float = 0.0
+    script_key: str | None = Field(
+        None, description="a script the user supplied (edited): the script stage uses it"
+    )
 
     def group(self, name: str) -> str:
         """The fan-in group `name` of the current run."""

@@ -30,6 +30,7 @@ from reelforge_script.contexts import (
     patterns_context,
     scenes_context,
 )
+from reelforge_script.idea import expand_idea
 from reelforge_script.speakable import speakable
 from reelforge_script.validation import (
     align_line_acts,
@@ -40,12 +41,13 @@ from reelforge_script.validation import (
     scene_acts,
 )
 
-SCRIPT_VERSION = "script-1"
+SCRIPT_VERSION = "script-2"
 """Part of the script fingerprint: bump it when the stage's output changes for the same input."""
 
 
 async def write_script(document: Document, settings: JobSettings, llm: LLM) -> Script:
     """Run the four passes and the visual bible; raise ValueError on an inconsistent answer."""
+    document = await expand_idea(document, settings, llm)  # an idea becomes a synopsis first
     patterns = await llm.complete("patterns", patterns_context(document, settings), StoryPatterns)
     scene_list = await llm.complete(
         "scenes", scenes_context(document, settings, patterns), SceneList

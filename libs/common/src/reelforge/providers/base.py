@@ -11,7 +11,7 @@ from reelforge.models import ActName, Model, Scene, Script, Shot, Word
 
 M = TypeVar("M", bound=BaseModel)
 
-LLMTask = Literal["patterns", "scenes", "acts", "narration", "bible", "shot"]
+LLMTask = Literal["idea", "patterns", "scenes", "acts", "narration", "bible", "shot"]
 
 
 class ProviderError(Explained):

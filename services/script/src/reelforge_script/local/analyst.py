@@ -20,6 +20,7 @@ from reelforge_script.contexts import target_scene_count
 from reelforge_script.local.acts import plan_acts
 from reelforge_script.local.bible import write_bible
 from reelforge_script.local.entities import analyse_cast
+from reelforge_script.local.idea import answer_idea
 from reelforge_script.local.narration import write_narration
 from reelforge_script.local.patterns import analyse_patterns
 from reelforge_script.local.scenes import build_scene_list
@@ -46,6 +47,7 @@ def answer_acts(context: dict[str, Any]) -> ActPlan:
 
 
 ANSWERS: dict[str, Callable[[dict[str, Any]], BaseModel]] = {
+    "idea": answer_idea,
     "patterns": answer_patterns,
     "scenes": answer_scenes,
     "acts": answer_acts,
