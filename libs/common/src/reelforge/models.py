@@ -27,6 +27,7 @@ ASPECT_SIZES: dict[str, tuple[int, int]] = {
 }
 
 ActName = Literal["setup", "escalation", "climax", "title", "tag"]
+Framing = Literal["wide", "medium", "close"]
 TimeOfDay = Literal["dawn", "day", "dusk", "night"]
 Role = Literal["protagonist", "antagonist", "supporting", "minor"]
 LocationKind = Literal[
@@ -149,6 +150,24 @@ class Scene(Model):
     time_of_day: TimeOfDay = "day"
     mood: str = "tense"
     act: ActName = "setup"
+    framing: Framing | None = Field(
+        None, description="shot size; none: alternated by position (see alternating_framing)"
+    )
+
+    @property
+    def shot_size(self) -> Framing:
+        """The scene's framing, or the alternation when the script names none."""
+        return self.framing or alternating_framing(self.index, bool(self.characters))
+
+
+def alternating_framing(index: int, has_people: bool) -> Framing:
+    """Wide, medium or close, never the same as the scene before or after: odd scenes
+    medium, even ones wide (every other one, and always when nobody is in them) or close."""
+    if index % 2:
+        return "medium"
+    if not has_people or index % 4 == 0:
+        return "wide"
+    return "close"
 
 
 class Act(Model):

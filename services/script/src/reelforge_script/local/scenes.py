@@ -20,6 +20,7 @@ from reelforge.models import (
     SceneList,
     StoryPatterns,
     TimeOfDay,
+    alternating_framing,
 )
 
 from reelforge_script.local.entities import Cast, Persona, Place, antecedent, count_mentions
@@ -116,6 +117,7 @@ def build_scene_list(story: Story, cast: Cast, patterns: StoryPatterns, target: 
                 location=where[index],
                 time_of_day=time_of_day(passage, focus, previous, patterns),
                 mood=mood_of(passage, patterns),
+                framing=alternating_framing(index, bool(present)),
             )
         )
     used = {scene.location for scene in scenes}

@@ -11,9 +11,9 @@ look at the frame itself; `frame_png_b64` is there for vision-capable remote mod
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
-from reelforge.models import CameraMove, Scene, ShotPlan
+from reelforge.models import CameraMove, Framing, Scene, ShotPlan
 
 from reelforge_script.local.lexicons import (
     FUNCTION_WORDS,
@@ -26,7 +26,6 @@ from reelforge_script.local.phrasing import without_appositives
 from reelforge_script.local.text import ensure_period, lower_words
 
 FOCUS = (0.5, 0.55)
-Framing = Literal["wide", "medium", "close"]
 FRAMING_PHRASES: dict[Framing, str] = {
     "wide": "Wide shot, the whole place in frame, figures small within it",
     "medium": "Medium shot, figures from the waist up",
@@ -178,12 +177,8 @@ def _labels(values: Any) -> list[str]:
 
 
 def framing(scene: Scene) -> Framing:
-    """Wide, medium or close, never the same as the scene before or after."""
-    if scene.index % 2:
-        return "medium"
-    if not scene.characters or scene.index % 4 == 0:
-        return "wide"
-    return "close"
+    """The scene's own framing (the script's, editable), else the alternation."""
+    return scene.shot_size
 
 
 def camera_move(scene: Scene) -> CameraMove:
