@@ -100,8 +100,8 @@ def _scores(answers: Sequence[ScoreAnswer], kind: str, repairs: Repairs) -> list
     best: dict[str, float] = {}
     for item in answers:
         label = _clean(item.label).lower()
-        if label and label not in best:
-            best[label] = max(0.0, item.score)
+        if label:
+            best[label] = max(0.0, item.score, best.get(label, 0.0))
     if len(best) != len(answers):
         repairs.note("patterns", f"dropped {len(answers) - len(best)} blank or repeated {kind}")
     if not best:
