@@ -137,6 +137,15 @@ async def test_scenes_with_repeated_and_unknown_ids_are_resolved() -> None:
     assert script.scenes[3].summary == "The storm breaks."
 
 
+async def test_a_character_and_a_location_may_share_an_id() -> None:
+    given = answers()
+    given["scenes"]["locations"].append({"id": "ana", "name": "Ana's house", "kind": "interior",
+                                         "description": ""})
+    given["scenes"]["scenes"][4] = scene(4, location="ana")
+    script = await write(given)
+    assert script.scenes[4].location == "ana" and script.scenes[4].characters == ["ana"]
+
+
 async def test_a_scene_list_without_locations_gets_one() -> None:
     given = answers()
     given["scenes"]["locations"] = []
@@ -251,8 +260,9 @@ def _unusable(task: str, path: tuple[Any, ...], value: Any) -> dict[str, Any]:
     ],
 )
 async def test_unusable_answers_fail_naming_the_pass(given: dict[str, Any], message: str) -> None:
-    with pytest.raises(ScriptError, match=message):
+    with pytest.raises(ScriptError, match=message) as error:
         await write(given)
+    assert "\n" not in str(error.value) and "LLM 'scripted': run the job again" in str(error.value)
 
 
 async def test_no_title_anywhere_is_unusable() -> None:

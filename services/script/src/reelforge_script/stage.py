@@ -37,6 +37,7 @@ from reelforge_script.contexts import (
 from reelforge_script.speakable import speakable
 from reelforge_script.validation import (
     Repairs,
+    ScriptError,
     act_plan_from,
     apply_acts,
     bible_from,
@@ -57,6 +58,14 @@ SCRIPT_VERSION = "script-2"
 
 async def write_script(document: Document, settings: JobSettings, llm: LLM) -> Script:
     """Run the four passes and the visual bible; raise ScriptError on an unusable answer."""
+    try:
+        return await _write_script(document, settings, llm)
+    except ScriptError as exc:
+        raise ScriptError(f"{exc} (LLM {llm.name!r}: run the job again, or choose another "
+                          "model or REELFORGE_LLM=local)") from None
+
+
+async def _write_script(document: Document, settings: JobSettings, llm: LLM) -> Script:
     repairs = Repairs()
     answer = await llm.complete("patterns", patterns_context(document, settings),
                                 patterns_answer(GENRES, TONES))

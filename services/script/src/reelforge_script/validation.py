@@ -169,7 +169,8 @@ def _scene(answer: SceneAnswer, position: int, repairs: Repairs) -> SceneAnswer 
             repairs.note("scenes", f"dropped scene {position}: no summary and no passage")
             return None
         repairs.note("scenes", f"scene {position} had a blank summary: took its passage")
-    return answer.model_copy(update={"summary": summary, "mood": _clean(answer.mood) or "tense"})
+    return answer.model_copy(update={"summary": summary, "text": _clean(answer.text),
+                                     "mood": _clean(answer.mood) or "tense"})
 
 
 def _fit_count(scenes: list[SceneAnswer], scene_range: tuple[int, int],
@@ -209,7 +210,7 @@ def _padded(scenes: list[SceneAnswer], count: int) -> list[SceneAnswer]:
         if not splittable:
             break
         at = max(splittable, key=lambda i: len(scenes[i].text))
-        sentences = SENTENCE_END.split(_clean(scenes[at].text))
+        sentences = SENTENCE_END.split(scenes[at].text)
         half = len(sentences) // 2
         first, second = " ".join(sentences[:half]), " ".join(sentences[half:])
         later = scenes[at].model_copy(update={"summary": _first_sentence(second), "text": second})
@@ -236,7 +237,7 @@ class _References:
         return ids
 
     def scene(self, draft: SceneAnswer, index: int) -> Scene:
-        return Scene(index=index, summary=draft.summary, text=_clean(draft.text),
+        return Scene(index=index, summary=draft.summary, text=draft.text,
                      characters=self._cast(draft.characters, index),
                      location=self._place(_clean(draft.location), index),
                      time_of_day=draft.time_of_day, mood=draft.mood)
@@ -440,7 +441,7 @@ def check_scene_list(scene_list: SceneList) -> None:
     """Ids unique, scenes indexed 0..n-1 in order, every reference resolvable."""
     character_ids = [c.id for c in scene_list.characters]
     location_ids = [loc.id for loc in scene_list.locations]
-    if dupes := _duplicates(character_ids + location_ids):
+    if dupes := _duplicates(character_ids) + _duplicates(location_ids):
         raise ScriptError(f"scenes: duplicate ids {dupes}")
     indexes = [scene.index for scene in scene_list.scenes]
     if not indexes or indexes != list(range(len(indexes))):
