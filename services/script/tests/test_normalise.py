@@ -188,6 +188,7 @@ async def test_narration_shuffled_repeated_unknown_missing_and_blank_is_realigne
     lines[2] = line(2, "   ")
     given["narration"]["lines"] = [lines[5], lines[1], line(1, "Twice."), line(42), lines[2],
                                    lines[0], lines[3], lines[4], lines[6]]  # no line for 7
+    given["narration"]["lines"].append({**line(3), "scene": None})  # a line over nothing
     given["narration"]["title_drop"] = {"text": "", "marked": "", "pause_after": 30}
     script = await write(given)
     scene_lines = [(line.scene, line.text) for line in script.narration if line.card is None]
@@ -198,6 +199,13 @@ async def test_narration_shuffled_repeated_unknown_missing_and_blank_is_realigne
     drop = next(line for line in script.narration if line.card == "title")
     assert drop.text == "Salt" and drop.pause_after == 5.0
     assert [line.index for line in script.narration] == list(range(9))
+
+
+async def test_a_missing_title_drop_speaks_the_title() -> None:
+    given = answers()
+    del given["narration"]["title_drop"]
+    script = await write(given)
+    assert [line.text for line in script.narration if line.card == "title"] == ["Salt"]
 
 
 async def test_marks_that_change_the_words_are_dropped() -> None:

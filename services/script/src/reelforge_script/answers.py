@@ -210,17 +210,24 @@ class SpokenAnswer(Model):
                                 json_schema_extra={"minimum": 0.2, "maximum": 2.0})
 
 
+def _no_scene(value: Any) -> Any:
+    """A line over no scene (null) names a scene that does not exist: repaired, not refused."""
+    return -1 if value is None else value
+
+
 class SceneLineAnswer(SpokenAnswer):
-    scene: int = Field(description="the scene number the line plays over")
+    scene: Annotated[int, BeforeValidator(_no_scene)] = Field(
+        description="the scene number the line plays over")
 
 
 class NarrationAnswer(Model):
-    """One line per scene in scene order, and the title drop on its own."""
+    """One line per scene in scene order, and the title drop on its own (a missing one is
+    repaired like a blank one)."""
 
     title: str = _text("the film's title")
     tagline: str = _text("one short line for the poster")
     lines: list[SceneLineAnswer]
-    title_drop: SpokenAnswer
+    title_drop: SpokenAnswer = Field(default_factory=lambda: SpokenAnswer(text=""))
 
     @classmethod
     def from_domain(cls, narration: Narration) -> NarrationAnswer:
@@ -238,7 +245,8 @@ class NarrationAnswer(Model):
 def narration_answer(scene_count: int) -> type[NarrationAnswer]:
     line = create_model(
         "SceneLineAnswer", __base__=SceneLineAnswer,
-        scene=(int, _one_of(range(scene_count), "the scene number the line plays over")),
+        scene=(Annotated[int, BeforeValidator(_no_scene)],
+               _one_of(range(scene_count), "the scene number the line plays over")),
     )
     return create_model(
         "NarrationAnswer", __base__=NarrationAnswer,
