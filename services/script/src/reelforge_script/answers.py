@@ -58,16 +58,21 @@ def _count(low: int, high: int, description: str = "") -> Any:
     return Field(description=description, json_schema_extra={"minItems": low, "maxItems": high})
 
 
-def _lenient(kind: Any, default: str) -> Any:
-    """A label from a fixed vocabulary: the schema lists the values; an answer outside them
-    (other case, a synonym) becomes `default` instead of failing validation."""
+def _or_else(default: str, kind: Any) -> BeforeValidator:
+    """For a label from a fixed vocabulary: the schema lists the values; an answer outside
+    them (other case, a synonym) becomes `default` instead of failing validation."""
     allowed = set(get_args(kind))
 
     def coerce(value: Any) -> Any:
         label = value.strip().lower() if isinstance(value, str) else value
         return label if label in allowed else default
 
-    return Annotated[kind, BeforeValidator(coerce)]
+    return BeforeValidator(coerce)
+
+
+RoleLabel = Annotated[Role, _or_else("minor", Role)]
+KindLabel = Annotated[LocationKind, _or_else("generic", LocationKind)]
+TimeLabel = Annotated[TimeOfDay, _or_else("day", TimeOfDay)]
 
 
 def _number(value: Any) -> Any:
@@ -124,14 +129,14 @@ class CharacterAnswer(Model):
     id: str = _text("short stable id in lowercase snake_case")
     name: str = _text("the name the story uses")
     mentions: int = Field(0, description="how often the story mentions them")
-    role: _lenient(Role, "minor")  # type: ignore[valid-type]
+    role: RoleLabel
     description: str = ""
 
 
 class LocationAnswer(Model):
     id: str = _text("short stable id in lowercase snake_case")
     name: str = _text("the place's name or a short description ('the forest')")
-    kind: _lenient(LocationKind, "generic") = "generic"  # type: ignore[valid-type]
+    kind: KindLabel = "generic"
     description: str = ""
 
 
@@ -140,7 +145,7 @@ class SceneAnswer(Model):
     text: str = Field("", description="the source passage the scene is drawn from")
     characters: list[str] = Field(default_factory=list, description="ids from `characters`")
     location: str = _text("an id from `locations`")
-    time_of_day: _lenient(TimeOfDay, "day") = "day"  # type: ignore[valid-type]
+    time_of_day: TimeLabel = "day"
     mood: str = "tense"
 
 
@@ -173,8 +178,11 @@ def scene_list_answer(low: int, high: int) -> type[SceneListAnswer]:
 # --------------------------------------------------------------------------- acts
 
 
+ActLabel = Annotated[SceneAct, _or_else("escalation", SceneAct)]
+
+
 class ActAnswer(Model):
-    name: _lenient(SceneAct, "escalation")  # type: ignore[valid-type]
+    name: ActLabel
     scenes: list[int] = Field(default_factory=list, description="scene numbers, in order")
 
 
