@@ -146,6 +146,13 @@ async def test_a_character_and_a_location_may_share_an_id() -> None:
     assert script.scenes[4].location == "ana" and script.scenes[4].characters == ["ana"]
 
 
+async def test_passages_keep_their_paragraphs() -> None:
+    given = answers()
+    given["scenes"]["scenes"][0] = scene(0, text="  The letter comes.\n\nShe burns it.\n")
+    script = await write(given)
+    assert script.scenes[0].text == "The letter comes.\n\nShe burns it."
+
+
 async def test_a_scene_list_without_locations_gets_one() -> None:
     given = answers()
     given["scenes"]["locations"] = []

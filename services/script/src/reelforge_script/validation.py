@@ -78,8 +78,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+def _sentences(text: str) -> list[str]:
+    return SENTENCE_END.split(_clean(text))
+
+
 def _first_sentence(text: str) -> str:
-    sentence = SENTENCE_END.split(_clean(text), maxsplit=1)[0]
+    sentence = _sentences(text)[0]
     words = sentence.split()
     return " ".join(words[:SUMMARY_WORDS]) if words else ""
 
@@ -169,7 +173,7 @@ def _scene(answer: SceneAnswer, position: int, repairs: Repairs) -> SceneAnswer 
             repairs.note("scenes", f"dropped scene {position}: no summary and no passage")
             return None
         repairs.note("scenes", f"scene {position} had a blank summary: took its passage")
-    return answer.model_copy(update={"summary": summary, "text": _clean(answer.text),
+    return answer.model_copy(update={"summary": summary, "text": answer.text.strip(),
                                      "mood": _clean(answer.mood) or "tense"})
 
 
@@ -206,11 +210,11 @@ def _padded(scenes: list[SceneAnswer], count: int) -> list[SceneAnswer]:
     at a sentence boundary, until the count is reached or no passage splits any more."""
     scenes = list(scenes)
     while len(scenes) < count:
-        splittable = [i for i, s in enumerate(scenes) if len(SENTENCE_END.split(s.text)) > 1]
+        splittable = [i for i, s in enumerate(scenes) if len(_sentences(s.text)) > 1]
         if not splittable:
             break
         at = max(splittable, key=lambda i: len(scenes[i].text))
-        sentences = SENTENCE_END.split(scenes[at].text)
+        sentences = _sentences(scenes[at].text)
         half = len(sentences) // 2
         first, second = " ".join(sentences[:half]), " ".join(sentences[half:])
         later = scenes[at].model_copy(update={"summary": _first_sentence(second), "text": second})
