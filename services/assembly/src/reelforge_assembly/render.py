@@ -15,10 +15,7 @@ benchmark can call them directly.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import itertools
-import os
 import queue
 import tempfile
 import threading
@@ -29,6 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 import av
+from reelforge.media.system import release_memory
 from reelforge.models import (
     ASPECT_SIZES,
     END_CARD_SECONDS,
@@ -462,17 +460,6 @@ def _consume(worker: VariantWorker, q: queue.Queue[FrameJob | None], stop: threa
         worker.abort()
         while q.get() is not None:  # keep draining so the producer never blocks
             pass
-
-
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
-
-
-def release_memory() -> None:
-    """Hand the render's freed buffers back to the OS (glibc otherwise keeps them in its
-    per-thread arenas for the rest of a long-lived process)."""
-    trim = getattr(_LIBC, "malloc_trim", None)
-    if trim is not None:
-        trim(0)
 
 
 # --------------------------------------------------------------------------- entry points
