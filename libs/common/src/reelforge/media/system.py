@@ -12,13 +12,14 @@ CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
 
 
-def available_cores(*, cpu_quota: bool = True) -> int:
-    """Cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota when
-    `cpu_quota` (a container limited to 2 CPUs on a 64-core host should plan for 2)."""
+def available_cores(*, cpu_quota: bool = True, cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """Cores this process may use: its CPU affinity, capped by the cgroup v2 CPU quota in
+    `cpu_max` when `cpu_quota` (a container limited to 2 CPUs on a 64-core host should plan
+    for 2)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if cpu_quota:
         try:
-            quota, period = CGROUP_CPU_MAX.read_text().split()[:2]
+            quota, period = cpu_max.read_text().split()[:2]
             if quota != "max":
                 cores = min(cores or 1, max(1, round(int(quota) / int(period))))
         except (OSError, ValueError):
