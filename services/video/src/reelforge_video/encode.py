@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 import av
 import numpy as np
@@ -23,6 +24,8 @@ from reelforge.media.yuv import NEUTRAL_CHROMA, frame_planes
 from reelforge.models import Quality
 
 from reelforge_video.planes import Form, Picture
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -40,23 +43,15 @@ class ClipInfo:
 def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int, quality: Quality,
                 threads: int = 1) -> ClipInfo:
     """Encode RGB uint8 frames (all the same size, even dimensions) to an MP4 at `path`."""
-    writer: ClipWriter | None = None
     reformatter = VideoReformatter()
-    try:
-        for rgb in frames:
-            if writer is None:
-                height, width = rgb.shape[:2]
-                writer = ClipWriter(path, width, height, fps, quality, threads)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            writer.write(reformatter.reformat(frame, format="yuv420p",
-                                              dst_colorspace=Colorspace.ITU709,
-                                              dst_color_range=ColorRange.MPEG))
-        if writer is None:
-            raise ValueError("a clip needs at least one frame")
-        return writer.close()
-    finally:
-        if writer is not None:
-            writer.abort()
+    yuv_frames = (
+        reformatter.reformat(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24"),
+                             format="yuv420p", dst_colorspace=Colorspace.ITU709,
+                             dst_color_range=ColorRange.MPEG)
+        for rgb in frames
+    )
+    return _encode_each(yuv_frames, lambda frame: (frame.width, frame.height), ClipWriter.write,
+                        path, fps, quality, threads)
 
 
 def encode_planes(frames: Iterable[Sequence[np.ndarray]], path: Path, fps: int,
@@ -64,13 +59,20 @@ def encode_planes(frames: Iterable[Sequence[np.ndarray]], path: Path, fps: int,
     """Encode pictures given as planes: (y, u, v) in BT.709 limited range, or (y,) alone for
     a grey picture (neutral chroma). No colour conversion: the planes are copied into one
     reused frame, which x264 copies in turn."""
+    return _encode_each(frames, lambda planes: (planes[0].shape[1], planes[0].shape[0]),
+                        ClipWriter.write_planes, path, fps, quality, threads)
+
+
+def _encode_each(pictures: Iterable[P], size: Callable[[P], tuple[int, int]],
+                 write: Callable[[ClipWriter, P], None], path: Path, fps: int,
+                 quality: Quality, threads: int) -> ClipInfo:
+    """One clip of `pictures`, sized by the first (`size` gives width and height)."""
     writer: ClipWriter | None = None
     try:
-        for planes in frames:
+        for picture in pictures:
             if writer is None:
-                height, width = planes[0].shape[:2]
-                writer = ClipWriter(path, width, height, fps, quality, threads)
-            writer.write_planes(planes)
+                writer = ClipWriter(path, *size(picture), fps, quality, threads)
+            write(writer, picture)
         if writer is None:
             raise ValueError("a clip needs at least one frame")
         return writer.close()
