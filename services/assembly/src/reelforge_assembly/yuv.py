@@ -14,8 +14,14 @@ from dataclasses import dataclass
 import av
 import cv2
 import numpy as np
-from reelforge.media.yuv import BLACK_Y, NEUTRAL_CHROMA, halve, rgb_to_yuv, rgb_to_yuv420
-from reelforge.media.yuv import frame_planes as frame_views
+from reelforge.media.yuv import (
+    BLACK_Y,
+    NEUTRAL_CHROMA,
+    halve,
+    plane_views,
+    rgb_to_yuv,
+    rgb_to_yuv420,
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ def allocate(width: int, height: int) -> Planes:
 
 def frame_planes(frame: av.VideoFrame) -> Planes:
     """Views into a yuv420p frame's own buffers (writable for frames we allocate)."""
-    return Planes(*frame_views(frame))
+    return Planes(*plane_views(frame))
 
 
 def fill_black(out: Planes) -> None:

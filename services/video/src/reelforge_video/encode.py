@@ -20,7 +20,7 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 from reelforge.media.x264 import CLIP_X264, X264Settings, tag_bt709
-from reelforge.media.yuv import NEUTRAL_CHROMA, frame_planes
+from reelforge.media.yuv import NEUTRAL_CHROMA, plane_views
 from reelforge.models import Quality
 
 from reelforge_video.planes import Form, Picture
@@ -107,7 +107,7 @@ class ClipWriter:
         # x264 copies its input, so the frame is ours again once `encode` returns (and
         # make_writable copies it should anything still hold a reference)
         frame.make_writable()
-        views = frame_planes(frame)
+        views = plane_views(frame)
         np.copyto(views[0], planes[0])
         if len(planes) == 3:
             np.copyto(views[1], planes[1])
@@ -194,7 +194,7 @@ def _covered(reformatter: VideoReformatter, frame: av.VideoFrame, width: int, he
                                       dst_colorspace=Colorspace.ITU709,
                                       dst_color_range=ColorRange.MPEG,
                                       interpolation=interpolation)
-        y, u, v = frame_planes(scaled)
+        y, u, v = plane_views(scaled)
         return (y[top:top + height, left:left + width].copy(),
                 u[top // 2:(top + height) // 2, left // 2:(left + width) // 2].copy(),
                 v[top // 2:(top + height) // 2, left // 2:(left + width) // 2].copy())

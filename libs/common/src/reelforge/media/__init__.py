@@ -4,5 +4,6 @@
 quality tables and stream tags; `stills`: still frames as bytes (with the storyboard's depth
 chunk); `system`: core count and memory release for the CPU-heavy renders.
 
-Needs the `media` extra of reelforge-common (OpenCV), which those stages install.
+`yuv` and `stills` need the `media` extra of reelforge-common (OpenCV), which those stages
+install; the other stages' images do without it.
 """

@@ -79,7 +79,7 @@ def to_u8(x: np.ndarray, rounding: Rounding) -> np.ndarray:
     return np.clip(np.rint(x), 0, 255).astype(np.uint8)
 
 
-def frame_planes(frame: av.VideoFrame) -> YuvPlanes:
+def plane_views(frame: av.VideoFrame) -> YuvPlanes:
     """Views of a yuv420p frame's Y, U and V buffers without their row padding (writable
     for frames we allocate)."""
     y, u, v = (
