@@ -10,9 +10,10 @@ import typing
 import cv2
 import numpy as np
 import pytest
+from reelforge.media.stills import read_nearness
 from reelforge.models import LocationKind, Script
 from reelforge.providers import FrameRequest
-from reelforge_storyboard.render import LocalImageGen, layout_for, read_nearness, render_frame
+from reelforge_storyboard.render import LocalImageGen, layout_for, render_frame
 from reelforge_storyboard.render.figures import look_of
 from storyboard_samples import SceneSpec, build_script
 
