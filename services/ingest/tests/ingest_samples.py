@@ -203,3 +203,55 @@ def docx_with_xml(*body_xml: str) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.wordprocessingml.document.main+xml"/>'
+    '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.wordprocessingml.styles+xml"/></Types>'
+)
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELS = (
+    f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+    f'Type="{_OFFICE}/officeDocument" Target="word/document.xml"/></Relationships>'
+)
+BODY_RELS = (
+    f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+    f'Type="{_OFFICE}/styles" Target="styles.xml"/></Relationships>'
+)
+
+
+def raw_docx(body: str, styles: str = "", parts: dict[str, bytes] | None = None) -> bytes:
+    """A DOCX built from WordprocessingML strings (the body's children, the styles' w:style
+    elements), without python-docx: for files python-docx would not write."""
+    return zip_bytes({
+        "[Content_Types].xml": CONTENT_TYPES.encode(),
+        "_rels/.rels": PACKAGE_RELS.encode(),
+        "word/_rels/document.xml.rels": BODY_RELS.encode(),
+        "word/document.xml": f"<w:document {W}><w:body>{body}</w:body></w:document>".encode(),
+        "word/styles.xml": f"<w:styles {W}>{styles}</w:styles>".encode(),
+        **(parts or {}),
+    })
+
+
+def docx_with_lying_body(inflated: int, declared: int) -> bytes:
+    """A DOCX whose body part inflates to `inflated` bytes (of spaces after a valid start)
+    while the central directory says `declared`: it is built by streaming, so the test
+    itself never holds the inflated bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", PACKAGE_RELS)
+        with archive.open("word/document.xml", "w") as body:
+            body.write(f"<w:document {W}><w:body>".encode())
+            block = b" " * (1024 * 1024)
+            for _ in range(inflated // len(block)):
+                body.write(block)
+    data = bytearray(out.getvalue())
+    at = data.rfind(b"PK\x01\x02")  # the last central directory header: the body
+    struct.pack_into("<I", data, at + 24, declared)
+    return bytes(data)

@@ -1,0 +1,72 @@
+"""Hostile documents: files crafted to make the readers use unbounded memory or time, or
+fail with something other than a one-line DocumentError."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+from ingest_samples import docx_with_lying_body, raw_docx
+from reelforge_ingest.documents import DocumentError, extract_document
+
+MB = 1024 * 1024
+STORY = "The keeper climbs the stairs every night and lights the lamp."
+
+
+def para(text: str, style: str | None = None) -> str:
+    props = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{props}<w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def style(style_id: str, name: str, based_on: str | None = None) -> str:
+    base = f'<w:basedOn w:val="{based_on}"/>' if based_on else ""
+    return (f'<w:style w:type="paragraph" w:styleId="{style_id}"><w:name w:val="{name}"/>'
+            f"{base}</w:style>")
+
+
+def test_docx_part_that_inflates_past_its_declared_size_is_damaged_in_small_memory() -> None:
+    data = docx_with_lying_body(inflated=64 * MB, declared=4096)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DocumentError) as err:
+            extract_document(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert err.value.code == "corrupt" and "damaged" in str(err.value)
+    assert peak < 4 * MB, f"inflating the lying part peaked at {peak / MB:.0f} MB"
+
+
+def test_docx_long_vertical_merge_is_read_once() -> None:
+    rows = ['<w:tr><w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr>'
+            f"{para('Maya, the keeper of the northern light')}</w:tc></w:tr>"]
+    rows += ["<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc></w:tr>"] * 3_000
+    doc = extract_document(raw_docx(para(STORY) + f"<w:tbl>{''.join(rows)}</w:tbl>"))
+    assert doc.text == f"{STORY}\n\nMaya, the keeper of the northern light"
+
+
+def test_docx_huge_grid_span_costs_one_cell() -> None:
+    cell = f'<w:tc><w:tcPr><w:gridSpan w:val="2000000000"/></w:tcPr>{para("Maya")}</w:tc>'
+    row = f"<w:tr>{cell}<w:tc>{para('the keeper')}</w:tc></w:tr>"
+    doc = extract_document(raw_docx(para(STORY) + f"<w:tbl>{row * 50}</w:tbl>"))
+    assert doc.text.split("\n\n")[1:] == ["Maya: the keeper"] * 50
+
+
+def test_docx_many_styles_and_paragraphs() -> None:
+    styles = "".join(style(f"s{i}", f"custom {i}", based_on=f"s{i - 1}" if i else None)
+                     for i in range(3_000))
+    styles += style("h", "heading 1", based_on="s2999")
+    body = para("Chapter One", "h") + "".join(para(STORY, f"s{i % 3_000}")
+                                               for i in range(3_000))
+    doc = extract_document(raw_docx(body, styles))
+    assert [s.heading for s in doc.sections] == ["Chapter One"]
+    assert doc.text.count(STORY) == 3_000
+
+
+@pytest.mark.parametrize("style_id", ['a"b', "a'b", "x']/*|//w:p[@a='"])
+def test_docx_quote_in_style_id_is_just_a_name(style_id: str) -> None:
+    quoted = style_id.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    styles = (f'<w:style w:type="paragraph" w:styleId="{quoted}">'
+              '<w:name w:val="heading 1"/></w:style>')
+    doc = extract_document(raw_docx(para("The Storm", quoted) + para(STORY), styles))
+    assert [s.heading for s in doc.sections] == ["The Storm"]
