@@ -3,11 +3,16 @@ fail with something other than a one-line DocumentError."""
 
 from __future__ import annotations
 
+import logging
+import re
 import tracemalloc
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from ingest_samples import docx_with_lying_body, raw_docx
-from reelforge_ingest.documents import DocumentError, extract_document
+from ingest_samples import docx_with_lying_body, pdf_bytes, pdf_sharing_one_stream, raw_docx
+from pypdf import PageObject
+from reelforge_ingest.documents import DocumentError, DocumentLimits, extract_document
 
 MB = 1024 * 1024
 STORY = "The keeper climbs the stairs every night and lights the lamp."
@@ -70,3 +75,54 @@ def test_docx_quote_in_style_id_is_just_a_name(style_id: str) -> None:
               '<w:name w:val="heading 1"/></w:style>')
     doc = extract_document(raw_docx(para("The Storm", quoted) + para(STORY), styles))
     assert [s.heading for s in doc.sections] == ["The Storm"]
+
+
+@pytest.fixture
+def pages_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the pages whose text extraction was attempted."""
+    calls: list[int] = []
+    extract_text = PageObject.extract_text
+
+    def counted(page: PageObject, *args: Any, **kwargs: Any) -> str:
+        calls.append(1)
+        return extract_text(page, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", counted)
+    return calls
+
+
+@pytest.mark.parametrize(("stream_mb", "stopped_at"), [(3, 1), (1.5, 2)])
+def test_pdf_pages_sharing_one_big_stream_stop_at_the_first_page_over_budget(
+    pages_read: list[int], stream_mb: float, stopped_at: int
+) -> None:
+    """2 MB of drawing instructions at most (100 bytes a character): a 3 MB stream is
+    over pypdf's decompression limit; a 1.5 MB one passes it once, not twice."""
+    data = pdf_sharing_one_stream(pages=20, inflated=int(stream_mb * MB))
+    with pytest.raises(DocumentError) as err:
+        extract_document(data, limits=DocumentLimits(max_chars=20_000))
+    assert err.value.code == "corrupt"
+    assert f"far too complex for its text (reading stopped at page {stopped_at})" in str(err.value)
+    assert len(pages_read) <= 1
+
+
+@pytest.fixture
+def root_records() -> Iterator[list[logging.LogRecord]]:
+    """What reaches the root logger's handlers (where a process's log output goes)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign,assignment]
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    yield records
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_pypdf_warnings_are_one_summary_line(root_records: list[logging.LogRecord]) -> None:
+    data = pdf_bytes([[STORY]]).replace(b"/Type /Font", b"/Type /Font" + b" /Dup 1" * 300)
+    assert extract_document(data).text == STORY
+    assert [r.name for r in root_records] == ["reelforge_ingest.pdf_reader"]
+    count = re.search(r"worked around (\d+) problem", root_records[0].getMessage())
+    assert count is not None and int(count[1]) >= 300
