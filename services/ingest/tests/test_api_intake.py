@@ -22,6 +22,7 @@ from reelforge_ingest.errors import DocumentLimits
 
 STORY = b"The keeper climbs the stairs every night and lights the lamp. " * 4
 MB = 1024 * 1024
+CHUNK = 64 * 1024
 RATE_LIMIT = 2
 MAX_UPLOAD = MB
 
@@ -106,3 +107,30 @@ async def test_style_id_with_a_quote_is_accepted(api: Api) -> None:
             f"</w:p><w:p><w:r><w:t>{STORY.decode()}</w:t></w:r></w:p>")
     response = await api.upload(raw_docx(body, styles), "story.docx")
     assert response.status_code == 202, response.text
+
+
+class Endless:
+    """A chunked body of `total` bytes that counts how much of it was pulled."""
+
+    def __init__(self, prefix: bytes, total: int) -> None:
+        self.prefix, self.total, self.sent = prefix, total, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.prefix
+        self.sent = len(self.prefix)
+        while self.sent < self.total:
+            yield b"x" * CHUNK
+            self.sent += CHUNK
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=b", "application/json"])
+async def test_a_chunked_body_over_the_limit_is_cut_off(api: Api, content_type: str) -> None:
+    prefix = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
+              if content_type.startswith("multipart") else b'{"synopsis": "')
+    body = Endless(prefix, total=32 * MB)
+    response = await api.client.post(
+        "/v1/jobs", headers={**api.auth, "Content-Type": content_type}, content=body)
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413 and error(response)["code"] == "too_large"
+    assert "over the 1 MB limit; send a smaller file" in error(response)["message"]
+    assert body.sent <= MAX_UPLOAD + 64 * 1024 + 2 * CHUNK

@@ -6,9 +6,10 @@ Two request shapes:
 - application/json `{"idea": "..."}` or `{"synopsis": "..."}`, plus optional `settings`.
 
 Everything is checked here, before anything is stored: size (from Content-Length before the
-body is read, and again on the bytes), type, text length, settings. Documents are parsed in a
-child process with memory, CPU and time limits (`isolation`), and each parse is charged to the
-caller's rate limit first: a hostile file costs its sender, not the API.
+body is read, and by counting the bytes received, so a chunked body cannot pass it), type,
+text length, settings. Documents are parsed in a child process with memory, CPU and time
+limits (`isolation`), and each parse is charged to the caller's rate limit first: a hostile
+file costs its sender, not the API.
 """
 
 from __future__ import annotations
@@ -68,16 +69,34 @@ def _check_declared_size(request: Request, limits: DocumentLimits) -> None:
         raise _too_large(int(declared), limits)
 
 
-def _too_large(size: int, limits: DocumentLimits) -> ApiError:
+def _too_large(size: int | None, limits: DocumentLimits) -> ApiError:
+    """413; `size` None when the body was cut off as soon as it passed the limit."""
+    how_big = f"{size_text(size)}, over" if size is not None else "over"
     return ApiError(
         413, "too_large",
-        f"the upload is {size_text(size)}, over the {size_text(limits.max_bytes)} limit; send a "
-        "smaller file (e.g. the synopsis alone, or the text without images)",
+        f"the upload is {how_big} the {size_text(limits.max_bytes)} limit; send a smaller file "
+        "(e.g. the synopsis alone, or the text without images)",
     )
 
 
+async def _bounded_body(request: Request, limit: int, limits: DocumentLimits) -> bytes:
+    """The body, counted as it arrives: 413 as soon as it passes `limit` bytes (so at
+    most one chunk more is ever held, whatever Content-Length said, if anything)."""
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise _too_large(None, limits)
+    return bytes(received)
+
+
 async def _from_form(request: Request, limits: DocumentLimits, charge: Charge) -> Submission:
-    form = await request.form(max_files=1, max_fields=4)
+    body = await _bounded_body(request, limits.max_bytes + MULTIPART_OVERHEAD, limits)
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, replay).form(max_files=1, max_fields=4)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise ApiError(422, "missing_file", "the form has no 'file' field; attach the story "
@@ -95,9 +114,7 @@ async def _from_form(request: Request, limits: DocumentLimits, charge: Charge) -
 
 
 async def _from_json(request: Request, limits: DocumentLimits, charge: Charge) -> Submission:
-    body = await request.body()
-    if len(body) > limits.max_bytes:
-        raise _too_large(len(body), limits)
+    body = await _bounded_body(request, limits.max_bytes, limits)
     payload = _json_object(body.decode("utf-8", errors="replace"), "the request body")
     unknown = set(payload) - JSON_FIELDS
     if unknown:
