@@ -13,6 +13,7 @@ import pytest
 from ingest_samples import docx_with_lying_body, pdf_bytes, pdf_sharing_one_stream, raw_docx
 from pypdf import PageObject
 from reelforge_ingest.documents import DocumentError, DocumentLimits, extract_document
+from reelforge_ingest.isolation import extract_isolated
 
 MB = 1024 * 1024
 STORY = "The keeper climbs the stairs every night and lights the lamp."
@@ -42,18 +43,22 @@ def test_docx_part_that_inflates_past_its_declared_size_is_damaged_in_small_memo
     assert peak < 4 * MB, f"inflating the lying part peaked at {peak / MB:.0f} MB"
 
 
+# The next three run under the isolation's limits (10 s, 256 MB): the readers they cover
+# used to take tens of seconds, or unbounded time and memory, on these files.
+
+
 def test_docx_long_vertical_merge_is_read_once() -> None:
     rows = ['<w:tr><w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr>'
             f"{para('Maya, the keeper of the northern light')}</w:tc></w:tr>"]
     rows += ["<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc></w:tr>"] * 3_000
-    doc = extract_document(raw_docx(para(STORY) + f"<w:tbl>{''.join(rows)}</w:tbl>"))
+    doc = extract_isolated(raw_docx(para(STORY) + f"<w:tbl>{''.join(rows)}</w:tbl>"))
     assert doc.text == f"{STORY}\n\nMaya, the keeper of the northern light"
 
 
 def test_docx_huge_grid_span_costs_one_cell() -> None:
     cell = f'<w:tc><w:tcPr><w:gridSpan w:val="2000000000"/></w:tcPr>{para("Maya")}</w:tc>'
     row = f"<w:tr>{cell}<w:tc>{para('the keeper')}</w:tc></w:tr>"
-    doc = extract_document(raw_docx(para(STORY) + f"<w:tbl>{row * 50}</w:tbl>"))
+    doc = extract_isolated(raw_docx(para(STORY) + f"<w:tbl>{row * 50}</w:tbl>"))
     assert doc.text.split("\n\n")[1:] == ["Maya: the keeper"] * 50
 
 
@@ -63,7 +68,7 @@ def test_docx_many_styles_and_paragraphs() -> None:
     styles += style("h", "heading 1", based_on="s2999")
     body = para("Chapter One", "h") + "".join(para(STORY, f"s{i % 3_000}")
                                                for i in range(3_000))
-    doc = extract_document(raw_docx(body, styles))
+    doc = extract_isolated(raw_docx(body, styles))
     assert [s.heading for s in doc.sections] == ["Chapter One"]
     assert doc.text.count(STORY) == 3_000
 
