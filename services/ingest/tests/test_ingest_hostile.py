@@ -131,3 +131,13 @@ def test_pypdf_warnings_are_one_summary_line(root_records: list[logging.LogRecor
     assert [r.name for r in root_records] == ["reelforge_ingest.pdf_reader"]
     count = re.search(r"worked around (\d+) problem", root_records[0].getMessage())
     assert count is not None and int(count[1]) >= 300
+
+
+def test_an_isolated_parse_passes_its_warning_summary_back(
+    root_records: list[logging.LogRecord],
+) -> None:
+    """The child's log output is not configured: its summary is logged by the parent."""
+    data = pdf_bytes([[STORY]]).replace(b"/Type /Font", b"/Type /Font" + b" /Dup 1" * 300)
+    assert extract_isolated(data).text == STORY
+    assert [r.name for r in root_records] == ["reelforge_ingest.isolation"]
+    assert re.match(r"pypdf worked around \d{3} problem", root_records[0].getMessage())

@@ -7,11 +7,13 @@ one-line answer. Children are forked from a forkserver that has the readers impo
 parse starts in milliseconds; at most `PARALLEL_PARSES` run at once per process.
 
 The child returns JSON (validated here, with a size cap), never a pickle: a child that a
-hostile file took over cannot make the parent run anything.
+hostile file took over cannot make the parent run anything. Its warnings (e.g. the summary of
+pypdf's repairs) come back with it and are logged here, where logging is configured.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import resource
@@ -30,6 +32,8 @@ from .errors import DocumentError, DocumentLimits, ErrorCode, size_text
 PARALLEL_PARSES = max(1, min(4, os.cpu_count() or 1))
 """Children parsing at once in one process; more wait for a free slot (so a burst of
 uploads cannot multiply the memory bound past what the host has)."""
+MAX_WARNINGS = 20
+"""Warnings a child may pass back (each cut to 300 characters)."""
 RESULT_BYTES_PER_CHAR = 16
 """A Document's JSON holds its text about twice (text and sections), escaped: it cannot be
 bigger than this many bytes a character of max_chars (plus room for the rest)."""
@@ -39,6 +43,7 @@ _RESAVE = ("it is probably damaged or far more complex than a story needs; re-sa
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(["__main__", "reelforge_ingest.isolation"])
 _slots = threading.BoundedSemaphore(PARALLEL_PARSES)
+log = logging.getLogger(__name__)
 
 
 class ParseOutcome(BaseModel):
@@ -48,6 +53,7 @@ class ParseOutcome(BaseModel):
     document: Document | None = None
     message: str = ""
     code: ErrorCode = "corrupt"
+    warnings: list[str] = []
 
 
 def extract_isolated(
@@ -69,6 +75,8 @@ def extract_isolated(
             child.kill()
             child.join()
             child.close()
+    for warning in outcome.warnings[:MAX_WARNINGS]:
+        log.warning("%s", warning[:300])
     if outcome.status == "ok" and outcome.document is not None:
         return outcome.document
     if outcome.status == "out_of_memory":
@@ -93,9 +101,21 @@ def _receive(receiver: Connection, child: BaseProcess, limits: DocumentLimits) -
         raise _over_memory(limits) from None
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.messages) < MAX_WARNINGS:
+            self.messages.append(record.getMessage()[:300])
+
+
 def _parse_in_child(sender: Connection, data: bytes, filename: str | None,
                     limits: DocumentLimits) -> None:
     _limit_resources(limits)
+    warnings = _Collect()
+    logging.getLogger().addHandler(warnings)
     try:
         outcome = ParseOutcome(status="ok", document=extract_document(data, filename, limits))
     except DocumentError as exc:
@@ -103,17 +123,23 @@ def _parse_in_child(sender: Connection, data: bytes, filename: str | None,
     except MemoryError:
         outcome = ParseOutcome(status="out_of_memory")
     del data
+    outcome.warnings = warnings.messages
     sender.send_bytes(outcome.model_dump_json().encode())
     sender.close()
 
 
 def _limit_resources(limits: DocumentLimits) -> None:
     """Bound this (child) process: its address space may grow by parse_memory_bytes over
-    what the forkserver gave it, its CPU time is parse_seconds, and it dumps no core."""
-    with open("/proc/self/statm") as statm:
-        mapped = int(statm.read().split()[0]) * resource.getpagesize()
-    memory = mapped + limits.parse_memory_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    what the forkserver gave it (where /proc tells its size: Linux, as deployed), its CPU
+    time is parse_seconds, and it dumps no core."""
+    try:
+        with open("/proc/self/statm") as statm:
+            mapped = int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        mapped = None
+    if mapped is not None:
+        memory = mapped + limits.parse_memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     seconds = max(1, round(limits.parse_seconds))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
