@@ -3,8 +3,10 @@
 The readers bound their own work, but they sit on parsers (pypdf, lxml, zlib, markdown-it)
 that a crafted file may still drive into a corner; the limits make sure such a file costs at
 most `parse_memory_bytes` and `parse_seconds`, in a process that is thrown away, and gets a
-one-line answer. Children are forked from a forkserver that has the readers imported, so a
-parse starts in milliseconds; at most `PARALLEL_PARSES` run at once per process.
+one-line answer. A single-threaded process (the command line) forks the child directly; a
+threaded one (the API) has it forked by a forkserver that has the readers imported, since a
+fork copies locks other threads may hold. Either way a parse starts in milliseconds; at most
+`PARALLEL_PARSES` run at once per process.
 
 The child returns JSON (validated here, with a size cap), never a pickle: a child that a
 hostile file took over cannot make the parent run anything. Its warnings (e.g. the summary of
@@ -40,8 +42,9 @@ bigger than this many bytes a character of max_chars (plus room for the rest).""
 _RESAVE = ("it is probably damaged or far more complex than a story needs; re-save it (or "
            "export a PDF or plain text) and try again")
 
-_context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["__main__", "reelforge_ingest.isolation"])
+_forkserver = multiprocessing.get_context("forkserver")
+_forkserver.set_forkserver_preload(["__main__", "reelforge_ingest.isolation"])
+_fork = multiprocessing.get_context("fork")
 _slots = threading.BoundedSemaphore(PARALLEL_PARSES)
 log = logging.getLogger(__name__)
 
@@ -62,9 +65,10 @@ def extract_isolated(
     """`extract_document` run in a child process under the limits' memory, CPU and
     wall-clock bounds. Raises DocumentError (one line) for every failure, including a
     parse that went over a bound or a child that died."""
+    context = _fork if threading.active_count() == 1 else _forkserver
     with _slots:
-        receiver, sender = _context.Pipe(duplex=False)
-        child = _context.Process(target=_parse_in_child, args=(sender, data, filename, limits),
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_parse_in_child, args=(sender, data, filename, limits),
                                  name="reelforge-parse", daemon=True)
         child.start()
         sender.close()
@@ -115,7 +119,7 @@ def _parse_in_child(sender: Connection, data: bytes, filename: str | None,
                     limits: DocumentLimits) -> None:
     _limit_resources(limits)
     warnings = _Collect()
-    logging.getLogger().addHandler(warnings)
+    logging.getLogger().handlers = [warnings]  # a forked child inherits the parent's
     try:
         outcome = ParseOutcome(status="ok", document=extract_document(data, filename, limits))
     except DocumentError as exc:
