@@ -8,6 +8,7 @@ import re
 import struct
 import textwrap
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 
 import docx
@@ -18,6 +19,7 @@ from pypdf.generic import (
     DictionaryObject,
     NameObject,
     NumberObject,
+    StreamObject,
 )
 
 LINE_HEIGHT = 14
@@ -52,21 +54,10 @@ def pdf_bytes(
 ) -> bytes:
     """A PDF with one text line per list item, Helvetica, top to bottom."""
     writer = PdfWriter()
-    font = writer._add_object(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject("/Helvetica"),
-                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            }
-        )
-    )
+    resources = _helvetica(writer)
     for lines in pages:
         page = writer.add_blank_page(612, 792)
-        page[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
-        )
+        page[NameObject("/Resources")] = resources
         stream = DecodedStreamObject()
         stream.set_data(_text_stream(lines))
         page[NameObject("/Contents")] = writer._add_object(stream)
@@ -77,6 +68,21 @@ def pdf_bytes(
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _helvetica(writer: PdfWriter) -> DictionaryObject:
+    """Page resources naming Helvetica as /F1."""
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
+    return DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
 
 
 def image_pdf(pages: int = 2) -> bytes:
@@ -202,4 +208,78 @@ def docx_with_xml(*body_xml: str) -> bytes:
         body.insert(len(body) - 1, parse_xml(f"{root} {W}>{rest}"))
     out = io.BytesIO()
     document.save(out)
+    return out.getvalue()
+
+
+CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.wordprocessingml.document.main+xml"/>'
+    '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.wordprocessingml.styles+xml"/></Types>'
+)
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELS = (
+    f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+    f'Type="{_OFFICE}/officeDocument" Target="word/document.xml"/></Relationships>'
+)
+BODY_RELS = (
+    f'<Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+    f'Type="{_OFFICE}/styles" Target="styles.xml"/></Relationships>'
+)
+
+
+def raw_docx(body: str, styles: str = "", parts: dict[str, bytes] | None = None) -> bytes:
+    """A DOCX built from WordprocessingML strings (the body's children, the styles' w:style
+    elements), without python-docx: for files python-docx would not write."""
+    return zip_bytes({
+        "[Content_Types].xml": CONTENT_TYPES.encode(),
+        "_rels/.rels": PACKAGE_RELS.encode(),
+        "word/_rels/document.xml.rels": BODY_RELS.encode(),
+        "word/document.xml": f"<w:document {W}><w:body>{body}</w:body></w:document>".encode(),
+        "word/styles.xml": f"<w:styles {W}>{styles}</w:styles>".encode(),
+        **(parts or {}),
+    })
+
+
+def docx_with_lying_body(inflated: int, declared: int) -> bytes:
+    """A DOCX whose body part inflates to `inflated` bytes (of spaces after a valid start)
+    while the central directory says `declared`: it is built by streaming, so the test
+    itself never holds the inflated bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", PACKAGE_RELS)
+        with archive.open("word/document.xml", "w") as body:
+            body.write(f"<w:document {W}><w:body>".encode())
+            block = b" " * (1024 * 1024)
+            for _ in range(inflated // len(block)):
+                body.write(block)
+    data = bytearray(out.getvalue())
+    at = data.rfind(b"PK\x01\x02")  # the last central directory header: the body
+    struct.pack_into("<I", data, at + 24, declared)
+    return bytes(data)
+
+
+def pdf_sharing_one_stream(pages: int, inflated: int) -> bytes:
+    """A PDF whose pages all draw the same Flate content stream, which inflates to
+    `inflated` bytes of operators that draw nothing (compressed in pieces, never held
+    whole)."""
+    deflate = zlib.compressobj(9)
+    piece = b"q 1 0 0 1 0 0 cm Q\n" * (1024 * 1024 // 19)
+    compressed = b"".join(deflate.compress(piece) for _ in range(inflated // len(piece)))
+    stream = StreamObject()
+    stream.set_data(compressed + deflate.flush())
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    writer = PdfWriter()
+    content = writer._add_object(stream)
+    resources = _helvetica(writer)
+    for _ in range(pages):
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Resources")] = resources
+        page[NameObject("/Contents")] = content
+    out = io.BytesIO()
+    writer.write(out)
     return out.getvalue()

@@ -3,7 +3,8 @@
 `extract_document` decides the type from the bytes (never trusting the name), applies the
 limits before and after parsing, and raises `DocumentError` with one line a person can act
 on. `idea_document` wraps a typed one-line idea the same way. Both are synchronous and
-CPU-bound; an async caller should run them in a thread.
+CPU-bound. Untrusted uploads go through `isolation.extract_isolated`, which runs
+`extract_document` in a child process with memory and time limits.
 """
 
 from __future__ import annotations
@@ -42,17 +43,29 @@ def extract_document(
     """Read an uploaded story (PDF, DOCX, Fountain, Markdown or plain text) into a
     Document. `filename` only breaks ties between text formats. Raises DocumentError."""
     _check_size(data, limits)
-    kind = detect_binary(data)
-    if kind == "pdf":
-        document = read_pdf(data, limits)
-    elif kind == "zip":
-        document = read_docx(data, limits)
-    else:
-        text = decode_text(data)
-        _check_raw_length(text, limits)
-        document = TEXT_READERS[classify_text(text, filename)](text)
+    try:
+        document = _read(data, filename, limits)
+    except (DocumentError, MemoryError):
+        raise
+    except Exception as exc:  # a reader bug met by a strange file: still one line
+        raise DocumentError(
+            "this file could not be read (it looks damaged); re-save or re-export it (e.g. as "
+            "PDF or plain text) and try again",
+            "corrupt",
+        ) from exc
     check_length(document.text, limits)
     return document
+
+
+def _read(data: bytes, filename: str | None, limits: DocumentLimits) -> Document:
+    kind = detect_binary(data)
+    if kind == "pdf":
+        return read_pdf(data, limits)
+    if kind == "zip":
+        return read_docx(data, limits)
+    text = decode_text(data)
+    _check_raw_length(text, limits)
+    return TEXT_READERS[classify_text(text, filename)](text)
 
 
 def idea_document(idea: str, limits: DocumentLimits = DocumentLimits()) -> Document:

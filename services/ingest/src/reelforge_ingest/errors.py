@@ -21,6 +21,7 @@ ErrorCode = Literal[
     "too_long",
     "too_many_pages",
     "unsafe_archive",
+    "too_complex",
 ]
 
 MB = 1024 * 1024
@@ -55,6 +56,12 @@ class DocumentLimits(BaseModel):
     )
     max_compression_ratio: float = Field(
         default=100.0, gt=1.0, description="DOCX: uncompressed/compressed size of any large part"
+    )
+    parse_memory_bytes: int = Field(
+        default=256 * MB, gt=0, description="memory one isolated parse may add to its process"
+    )
+    parse_seconds: float = Field(
+        default=10.0, gt=0, description="CPU and wall-clock seconds of one isolated parse"
     )
 
 

@@ -2,6 +2,12 @@
 lines reflowed into paragraphs (de-hyphenated), headings detected from short title-like
 lines.
 
+A hostile PDF costs bounded work: pypdf decompresses no stream past a size tied to the text
+limit, the drawing instructions of all pages together have a budget (pages may share one
+content stream, so counting the file's size is not enough), and reading stops at the first
+page over either. pypdf's warnings (one per oddity it repairs: thousands for some files)
+become one summary line.
+
 pypdf's plain extraction keeps the content's reading order (safe with columns) but does not
 mark paragraph gaps, so paragraphs are rebuilt from line shapes: a line that ends a
 sentence and is clearly shorter than the text width ends its paragraph.
@@ -10,10 +16,16 @@ sentence and is clearly shorter than the text width ends its paragraph.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
-from pypdf import PasswordType, PdfReader
+from pypdf import PageObject, PasswordType, PdfReader, apply_configuration, get_configuration
+from pypdf.errors import LimitReachedError
 from reelforge.models import Document
 
 from .errors import DocumentError, DocumentLimits
@@ -36,16 +48,41 @@ RAW_BUDGET = 10
 """Stop extracting once the raw text passes this many times max_chars: the document is
 far over the limit whatever clean-up would remove, and a hostile PDF cannot make us work
 on and on."""
+CONTENT_BYTES_PER_CHAR = 100
+"""Budget of page drawing instructions (decompressed content streams, all pages together)
+and largest stream pypdf may decompress, per character of max_chars: text-drawing operators
+take a few bytes a character, so a story within the limit is far under it."""
 FURNITURE_ZONE = 2
 """Lines at each end of a page where running headers, footers and page numbers live."""
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?[-–—(\[]?\s*(\d{1,4})\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
 _RETRY = "re-export it (e.g. print it to PDF) and try again"
+_DECOMPRESSION_LIMITS = (
+    "maximum_declared_stream_length", "array_based_stream_maximum_output_length",
+    "jbig2_maximum_output_length", "lzw_maximum_output_length",
+    "run_length_maximum_output_length", "zlib_maximum_output_length",
+    "brotli_maximum_output_length",
+)
+log = logging.getLogger(__name__)
 
 
 def read_pdf(data: bytes, limits: DocumentLimits) -> Document:
-    """Read a PDF into a Document (pages = the PDF's page count)."""
+    """Read a PDF into a Document (pages = the PDF's page count). Any failure is a
+    one-line DocumentError."""
+    bounded = get_configuration().with_overwrites(
+        **dict.fromkeys(_DECOMPRESSION_LIMITS, CONTENT_BYTES_PER_CHAR * limits.max_chars))
+    with pypdf_warnings_summarised(), apply_configuration(bounded):
+        try:
+            return _read(data, limits)
+        except DocumentError:
+            raise
+        except Exception as exc:  # pypdf raises many types on hostile files
+            raise DocumentError(f"this PDF is damaged or incomplete; {_RETRY}",
+                                "corrupt") from exc
+
+
+def _read(data: bytes, limits: DocumentLimits) -> Document:
     reader = _open(data)
     _unlock(reader)
     count = _page_count(reader)
@@ -104,20 +141,29 @@ def _page_count(reader: PdfReader) -> int:
 
 def _extract(reader: PdfReader, limits: DocumentLimits) -> list[Page]:
     """Clean lines of every page ("" where the page had a blank line). Pages that fail to
-    extract are skipped; if all fail, the file is damaged."""
-    budget = RAW_BUDGET * limits.max_chars
+    extract are skipped; if all fail, the file is damaged. Reading stops at the first page
+    over the text or drawing-instruction budget."""
+    text_budget = RAW_BUDGET * limits.max_chars
+    content_budget = CONTENT_BYTES_PER_CHAR * limits.max_chars
     pages: list[Page] = []
-    used = failed = 0
-    for page in reader.pages:
+    text_used = content_used = failed = 0
+    for number, page in enumerate(reader.pages, 1):
         try:
+            content_used += content_size(page)
+            if content_used > content_budget:
+                raise _too_complex(number)
             raw = page.extract_text() or ""
+        except LimitReachedError as exc:
+            raise _too_complex(number) from exc
+        except DocumentError:
+            raise
         except Exception:  # one broken content stream should not lose the others
             failed += 1
             raw = ""
-        used += len(raw)
-        if used > budget:
+        text_used += len(raw)
+        if text_used > text_budget:
             raise DocumentError(
-                f"this PDF has more than {budget:,} characters of text, over the "
+                f"this PDF has more than {text_budget:,} characters of text, over the "
                 f"{limits.max_chars:,}-character limit; send a shorter document (e.g. a "
                 "synopsis) and try again",
                 "too_long",
@@ -126,6 +172,21 @@ def _extract(reader: PdfReader, limits: DocumentLimits) -> list[Page]:
     if pages and failed == len(pages):
         raise DocumentError(f"this PDF is damaged (no page could be read); {_RETRY}", "corrupt")
     return pages
+
+
+def content_size(page: PageObject) -> int:
+    """Bytes of the page's decompressed drawing instructions (pypdf keeps a decompressed
+    stream, so a stream shared by many pages is decompressed once)."""
+    contents = page.get_contents()
+    return len(contents.get_data()) if contents is not None else 0
+
+
+def _too_complex(page: int) -> DocumentError:
+    return DocumentError(
+        f"this PDF is damaged or far too complex for its text (reading stopped at page "
+        f"{page}); {_RETRY}, or send the story as DOCX or plain text",
+        "corrupt",
+    )
 
 
 def _metadata_title(reader: PdfReader) -> str | None:
@@ -208,3 +269,47 @@ def _first_line_title(blocks: list[Block]) -> str | None:
     """The first line, when it stands alone and reads like a title (short, Title Case or
     ALL CAPS, not a sentence)."""
     return blocks[0][1] if blocks and blocks[0][0] else None
+
+
+# --------------------------------------------------------------------------- pypdf's warnings
+
+@dataclass
+class _Tally:
+    count: int = 0
+    first: str = ""
+
+
+_tally: ContextVar[_Tally | None] = ContextVar("pypdf_warnings", default=None)
+
+
+class _WarningCounter(logging.Handler):
+    """On the `pypdf` logger, which no longer propagates: while a PDF is read, its records
+    are counted for one summary; otherwise they go on to the root logger unchanged."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tally = _tally.get()
+        if tally is None:
+            logging.getLogger().handle(record)
+            return
+        tally.count += 1
+        tally.first = tally.first or record.getMessage()[:200]
+
+
+_PYPDF_LOGGER = logging.getLogger("pypdf")
+if not any(isinstance(h, _WarningCounter) for h in _PYPDF_LOGGER.handlers):
+    _PYPDF_LOGGER.addHandler(_WarningCounter())
+    _PYPDF_LOGGER.propagate = False
+
+
+@contextmanager
+def pypdf_warnings_summarised() -> Iterator[None]:
+    """pypdf's warnings while the block runs become one log line with their count."""
+    tally = _Tally()
+    token = _tally.set(tally)
+    try:
+        yield
+    finally:
+        _tally.reset(token)
+        if tally.count:
+            log.warning("pypdf worked around %d problem(s) while reading a PDF (first: %s)",
+                        tally.count, tally.first)

@@ -30,8 +30,11 @@ class ApiDeps:
     """s between job-store polls of the event stream"""
     keepalive: float = 15.0
     """s of silence after which the event stream sends a comment (proxies drop idle ones)"""
+    document_limits: DocumentLimits = field(default_factory=DocumentLimits)
+    """the parser's limits; max_bytes is replaced by the configured upload size"""
 
     @property
     def limits(self) -> DocumentLimits:
         """The parser's limits, with the upload size the operator configured."""
-        return DocumentLimits(max_bytes=self.settings.api_max_upload_bytes)
+        return self.document_limits.model_copy(
+            update={"max_bytes": self.settings.api_max_upload_bytes})

@@ -6,13 +6,17 @@ Two request shapes:
 - application/json `{"idea": "..."}` or `{"synopsis": "..."}`, plus optional `settings`.
 
 Everything is checked here, before anything is stored: size (from Content-Length before the
-body is read, and again on the bytes), type, text length, settings.
+body is read, and by counting the bytes received, so a chunked body cannot pass it), type,
+text length, settings. Documents are parsed in a child process with memory, CPU and time
+limits (`isolation`), and each parse is charged to the caller's rate limit first: a hostile
+file costs its sender, not the API.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +26,16 @@ from reelforge.models import Document, JobSettings
 from starlette.datastructures import UploadFile
 
 from reelforge_ingest.api.errors import ApiError, describe_validation, from_document_error
-from reelforge_ingest.documents import extract_document, idea_document
+from reelforge_ingest.documents import idea_document
 from reelforge_ingest.errors import DocumentError, DocumentLimits, size_text
+from reelforge_ingest.isolation import extract_isolated
 
 MULTIPART_OVERHEAD = 64 * 1024
 """Room for the form's boundaries and the settings field on top of the file itself."""
 JSON_FIELDS = {"idea", "synopsis", "settings"}
+
+Charge = Callable[[], Awaitable[None]]
+"""Counts one parse against the caller's rate limit (raises 429 when it is used up)."""
 
 
 @dataclass(frozen=True)
@@ -37,13 +45,16 @@ class Submission:
     filename: str | None = None
 
 
-async def read_submission(request: Request, limits: DocumentLimits) -> Submission:
+async def read_submission(request: Request, limits: DocumentLimits,
+                          charge: Charge) -> Submission:
+    """The request's document and settings. `charge` is awaited once per request that
+    gets that far: before a document is parsed, or once an idea is found valid."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     _check_declared_size(request, limits)
     if ctype == "multipart/form-data":
-        return await _from_form(request, limits)
+        return await _from_form(request, limits, charge)
     if ctype == "application/json":
-        return await _from_json(request, limits)
+        return await _from_json(request, limits, charge)
     raise ApiError(
         415, "unsupported",
         f"unsupported request type {ctype or '(none)'!r}; upload the story as multipart/"
@@ -58,16 +69,34 @@ def _check_declared_size(request: Request, limits: DocumentLimits) -> None:
         raise _too_large(int(declared), limits)
 
 
-def _too_large(size: int, limits: DocumentLimits) -> ApiError:
+def _too_large(size: int | None, limits: DocumentLimits) -> ApiError:
+    """413; `size` None when the body was cut off as soon as it passed the limit."""
+    how_big = f"{size_text(size)}, over" if size is not None else "over"
     return ApiError(
         413, "too_large",
-        f"the upload is {size_text(size)}, over the {size_text(limits.max_bytes)} limit; send a "
-        "smaller file (e.g. the synopsis alone, or the text without images)",
+        f"the upload is {how_big} the {size_text(limits.max_bytes)} limit; send a smaller file "
+        "(e.g. the synopsis alone, or the text without images)",
     )
 
 
-async def _from_form(request: Request, limits: DocumentLimits) -> Submission:
-    form = await request.form(max_files=1, max_fields=4)
+async def _bounded_body(request: Request, limit: int, limits: DocumentLimits) -> bytes:
+    """The body, counted as it arrives: 413 as soon as it passes `limit` bytes (so at
+    most one chunk more is ever held, whatever Content-Length said, if anything)."""
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise _too_large(None, limits)
+    return bytes(received)
+
+
+async def _from_form(request: Request, limits: DocumentLimits, charge: Charge) -> Submission:
+    body = await _bounded_body(request, limits.max_bytes + MULTIPART_OVERHEAD, limits)
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, replay).form(max_files=1, max_fields=4)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise ApiError(422, "missing_file", "the form has no 'file' field; attach the story "
@@ -79,14 +108,13 @@ async def _from_form(request: Request, limits: DocumentLimits) -> Submission:
     if raw_settings is not None and not isinstance(raw_settings, str):
         raise ApiError(422, "invalid_settings", "'settings' must be a JSON text field, not a file")
     settings = parse_settings(_json_object(raw_settings, "settings") if raw_settings else None)
-    document = await _parse(lambda: extract_document(data, upload.filename, limits))
+    await charge()
+    document = await _parse(lambda: extract_isolated(data, upload.filename, limits))
     return Submission(document, settings, upload.filename)
 
 
-async def _from_json(request: Request, limits: DocumentLimits) -> Submission:
-    body = await request.body()
-    if len(body) > limits.max_bytes:
-        raise _too_large(len(body), limits)
+async def _from_json(request: Request, limits: DocumentLimits, charge: Charge) -> Submission:
+    body = await _bounded_body(request, limits.max_bytes, limits)
     payload = _json_object(body.decode("utf-8", errors="replace"), "the request body")
     unknown = set(payload) - JSON_FIELDS
     if unknown:
@@ -102,8 +130,10 @@ async def _from_json(request: Request, limits: DocumentLimits) -> Submission:
     settings = parse_settings(payload.get("settings"))
     if idea is not None:
         document = await _parse(lambda: idea_document(text, limits))
+        await charge()
     else:
-        document = await _parse(lambda: extract_document(text.encode("utf-8"), None, limits))
+        await charge()
+        document = await _parse(lambda: extract_isolated(text.encode("utf-8"), None, limits))
     return Submission(document, settings)
 
 
@@ -131,8 +161,8 @@ def parse_settings(raw: Any) -> JobSettings:
                        describe_validation(list(exc.errors()), "settings.")) from None
 
 
-async def _parse(parse: Any) -> Document:
-    """Parsing is CPU-bound: run it off the event loop."""
+async def _parse(parse: Callable[[], Document]) -> Document:
+    """Off the event loop: waiting for the child (or checking an idea) blocks."""
     try:
         document: Document = await asyncio.to_thread(parse)
     except DocumentError as exc:

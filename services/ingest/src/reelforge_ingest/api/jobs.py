@@ -73,8 +73,8 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
     async def create_job(request: Request) -> JSONResponse:
         """Submit a story (file upload, idea or synopsis); the job runs asynchronously."""
         caller = await authenticate(request, deps.jobs)
-        submission = await read_submission(request, deps.limits)
-        await limiter.take(caller.key_hash)  # only valid requests count against the limit
+        submission = await read_submission(request, deps.limits,
+                                           charge=lambda: limiter.take(caller.key_hash))
         job = await submit(deps, caller.tenant, submission)
         body = JobCreated(id=job.id, links=links(job.id))
         return JSONResponse(body.model_dump(), 202, headers={"Location": body.links.self})
