@@ -524,10 +524,10 @@ def main() -> None:
     parser.add_argument("--n-ctx", type=int, default=8192, help="the server's context")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--start-timeout", type=float, default=120.0)
-    parser.add_argument("--run-timeout", type=float, default=1800.0)
+    parser.add_argument("--run-timeout", type=float, default=3600.0)
     parser.add_argument("--read-timeout", type=float, default=600.0,
                         help="REELFORGE_HTTP_READ_TIMEOUT for the run")
-    parser.add_argument("--total-timeout", type=float, default=2700.0,
+    parser.add_argument("--total-timeout", type=float, default=4500.0,
                         help="s for the whole bench (server, probe and run)")
     parser.add_argument("--keep", type=Path, help="copy the run's folder (logs, package) here")
     args = parser.parse_args()
