@@ -221,9 +221,11 @@ def mode_of(body: dict[str, Any]) -> str:
 
 
 def task_of(body: dict[str, Any]) -> str:
+    """The LLM task, told by the role its system prompt gives first."""
     messages = body.get("messages") or [{}]
-    system = str(messages[0].get("content", ""))[:300].lower()
-    return next((task for role, task in TASK_OF_ROLE.items() if role in system), "other")
+    system = str(messages[0].get("content", "")).lower()
+    found = [(system.find(role), task) for role, task in TASK_OF_ROLE.items() if role in system]
+    return min(found)[1] if found else "other"
 
 
 def answer_of(reply: bytes) -> str | None:
@@ -332,7 +334,7 @@ def probe(base: str) -> list[str]:
     """Each response_format variant once, without the schema in the prompt."""
     findings = []
     for label, fmt in PROBE_FORMATS.items():
-        body = {"model": MODEL_ALIAS, "max_tokens": 200, "temperature": 0,
+        body = {"model": MODEL_ALIAS, "max_tokens": 400, "temperature": 0,
                 "messages": [{"role": "user", "content": PROBE_PROMPT}], "response_format": fmt}
         started = time.perf_counter()
         reply = httpx.post(f"{base}/chat/completions", json=body, timeout=300.0)
@@ -347,7 +349,8 @@ def probe(base: str) -> list[str]:
             except ValidationError as exc:
                 kind = "JSON, not the schema" if is_json(answer) else "not JSON"
                 verdict = f"{kind} ({exc.error_count()} errors)"
-            verdict += f"; answer {one_line(answer, 160)}"
+            finish = (reply.json().get("choices") or [{}])[0].get("finish_reason")
+            verdict += f"; finish_reason {finish}; answer {one_line(answer, 160)}"
         findings.append(f"{label}: HTTP {reply.status_code} in {took:.1f} s; {verdict}")
         print("  probe " + findings[-1], flush=True)
     return findings
