@@ -326,6 +326,7 @@ PROBE_FORMATS: dict[str, dict[str, Any]] = {
     "json_object + schema": {"type": "json_object", "schema": PROBE_SCHEMA},
     "json_object": {"type": "json_object"},
 }
+PROBE_TIMEOUT = 300.0
 PROBE_PROMPT = ("Write a title and three short voiceover lines for a film trailer about a "
                 "lighthouse keeper in a storm. Answer with JSON only.")
 
@@ -334,10 +335,16 @@ def probe(base: str) -> list[str]:
     """Each response_format variant once, without the schema in the prompt."""
     findings = []
     for label, fmt in PROBE_FORMATS.items():
-        body = {"model": MODEL_ALIAS, "max_tokens": 400, "temperature": 0,
+        body = {"model": MODEL_ALIAS, "max_tokens": 200, "temperature": 0,
                 "messages": [{"role": "user", "content": PROBE_PROMPT}], "response_format": fmt}
         started = time.perf_counter()
-        reply = httpx.post(f"{base}/chat/completions", json=body, timeout=300.0)
+        try:
+            reply = httpx.post(f"{base}/chat/completions", json=body, timeout=PROBE_TIMEOUT)
+        except httpx.HTTPError as exc:
+            findings.append(f"{label}: no answer ({type(exc).__name__} after "
+                            f"{time.perf_counter() - started:.0f} s)")
+            print("  probe " + findings[-1], flush=True)
+            continue
         took = time.perf_counter() - started
         if reply.status_code != 200:
             verdict = f"error body {one_line(reply.text, 240)}"
