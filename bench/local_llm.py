@@ -431,16 +431,17 @@ def run_pipeline(base: str, document: Path, outdir: Path, duration: float, timeo
     return RunResult(code, time.perf_counter() - started, ANSI.sub("", log_path.read_text()))
 
 
-def adapter_events(log: str) -> tuple[Counter[str], list[str]]:
+def adapter_events(log: str, per_event: int = 3) -> tuple[Counter[str], list[str]]:
     """structlog lines of the LLM adapter and the script stage: counts by event, and the
-    lines themselves."""
+    first `per_event` lines of each event."""
     counts: Counter[str] = Counter()
     lines = []
     for line in log.splitlines():
         match = re.search(r"\[\s*(\w+)\s*\]\s+(\S+)", line)
         if match and ADAPTER_EVENTS.search(line):
             counts[match.group(2)] += 1
-            lines.append(one_line(line, 300))
+            if counts[match.group(2)] <= per_event:
+                lines.append(one_line(line, 300))
     return counts, lines
 
 
@@ -487,11 +488,10 @@ def report(run: RunResult, calls: list[Call], outdir: Path, run_timeout: float) 
               f"{len(answered)}")
 
     counts, lines = adapter_events(run.log)
-    print(f"\nadapter and script-stage log events: {dict(counts) or 'none'}")
-    for line in lines[:40]:
+    print(f"\nadapter and script-stage log events (the first 3 of each): "
+          f"{dict(counts) or 'none'}")
+    for line in lines:
         print(f"  {line}")
-    if len(lines) > 40:
-        print(f"  … {len(lines) - 40} more in the run's log")
 
     script = script_of(outdir)
     if script:
