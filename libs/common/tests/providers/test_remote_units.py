@@ -21,6 +21,7 @@ from reelforge.providers import costs
 from reelforge.providers.base import BudgetExceeded
 from reelforge.providers.calls import Budget, charge, check_budget, track_calls
 from reelforge.providers.prompts import load_prompt
+from reelforge.providers.remote.http import ApiClient, HttpPolicy
 from reelforge.providers.remote.policy import soften
 from reelforge.providers.remote.schema import strict_schema
 from reelforge.providers.remote.speech import (
@@ -151,3 +152,13 @@ def test_settings_read_conventional_names_and_a_secrets_file(
     monkeypatch.setenv("REELFORGE_SECRETS_FILE", str(tmp_path / "missing.env"))
     with pytest.raises(ValueError, match="is not a file"):
         Settings()
+
+
+def test_a_servers_traceback_never_reaches_an_error_message() -> None:
+    api = ApiClient("openai", "http://127.0.0.1:1/v1", policy=HttpPolicy())
+    body = ("1 validation error: Input should be 'text' or 'json_object'\n\n"
+            '  File "/srv/venv/llama_cpp/server/app.py", line 376, in create_chat_completion\n'
+            "POST /v1/chat/completions")
+    message = str(api.error(body, permanent=True))
+    assert message == ("openai: 1 validation error: Input should be 'text' or 'json_object' "
+                       "POST /v1/chat/completions")

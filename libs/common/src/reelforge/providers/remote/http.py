@@ -20,6 +20,7 @@ import base64
 import email.utils
 import json
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -48,6 +49,10 @@ T = TypeVar("T")
 
 USER_AGENT = "reelforge/0.1 (+https://github.com/reelforge)"
 MAX_MESSAGE = 400
+_TRACEBACK_LINE = re.compile(r'(?:\\n|\s)*(?:Traceback \(most recent call last\):|'
+                             r'File "[^"]*", line \d+(?:, in \S+)?)')
+"""A server's own traceback in its error text (llama-cpp-python sends one) is no message for
+a person: its lines are dropped, the rest kept."""
 SAFE_RETRY_STATUSES = frozenset({408, 409, 429, 502, 503, 504})
 Outcome = Literal["retry", "permanent", "transient", "content_policy", "default"]
 
@@ -229,7 +234,7 @@ class ApiClient:
         return ContentPolicyError(self.provider, self._clip(message))
 
     def _clip(self, message: str) -> str:
-        message = self.redact(message)
+        message = " ".join(_TRACEBACK_LINE.sub(" ", self.redact(message)).split())
         return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
     def is_ours(self, url: str) -> bool:
