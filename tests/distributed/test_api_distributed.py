@@ -427,3 +427,81 @@ def parse_sse(text: str) -> list[dict[str, Any]]:
             fields["data"] = json.loads(fields.get("data", "{}"))
             events.append(fields)
     return events
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+@pytest.fixture(scope="module")
+def tight_api(system: SystemConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
+    """An API with two event streams per key, each open two seconds at most."""
+    cluster = Cluster(system, tmp_path_factory.mktemp("tight-api"))
+    yield cluster.start_api(REELFORGE_API_STREAMS_PER_KEY="2",
+                            REELFORGE_API_STREAM_SECONDS="2")
+    cluster.stop_all()
+
+
+@pytest.mark.parametrize(("query", "headers"), [
+    ("?offset=99999999999999999999999", {}),
+    ("?offset=-1", {}),
+], ids=["huge-offset", "negative-offset"])
+async def test_numbers_out_of_range_are_a_4xx_not_a_500(
+    api: Proc, backends: Backends, unique: str, query: str, headers: dict[str, str],
+) -> None:
+    auth = await new_key(backends, f"bounds-{unique}")
+    resp = await request("GET", api.url + "/v1/jobs" + query, headers={**auth, **headers})
+    assert resp.status_code == 422, resp.text
+    assert "offset" in error_of(resp)["message"]
+
+
+@pytest.mark.parametrize(("query", "last_event_id"), [
+    ("?after=99999999999999999999999", None),
+    ("", "99999999999999999999999"),
+    ("", "not-a-number"),
+], ids=["huge-after", "huge-last-event-id", "text-last-event-id"])
+async def test_event_positions_out_of_range_are_a_422(
+    api: Proc, backends: Backends, unique: str, query: str, last_event_id: str | None,
+) -> None:
+    auth = await new_key(backends, f"after-{unique}")
+    job_id = (await request("POST", api.url + "/v1/jobs", headers=auth, json=IDEA)).json()["id"]
+    headers = {**auth, **({"Last-Event-ID": last_event_id} if last_event_id else {})}
+    resp = await request("GET", api.url + f"/v1/jobs/{job_id}/events{query}", headers=headers)
+    assert resp.status_code == 422, resp.text
+
+
+async def test_a_key_holds_a_bounded_number_of_streams_each_for_a_bounded_time(
+    tight_api: Proc, backends: Backends, unique: str,
+) -> None:
+    auth = await new_key(backends, f"streams-{unique}")
+    job_id = (await request("POST", tight_api.url + "/v1/jobs", headers=auth,
+                            json=IDEA)).json()["id"]
+    url = tight_api.url + f"/v1/jobs/{job_id}/events"
+    async with httpx.AsyncClient(timeout=30) as client:
+        async with client.stream("GET", url, headers=auth) as first, \
+                client.stream("GET", url, headers=auth) as second:
+            assert first.status_code == second.status_code == 200
+            third = await client.get(url, headers=auth)
+            assert third.status_code == 429
+            assert "2 event streams open" in error_of(third)["message"]
+            started = asyncio.get_running_loop().time()
+            body = "".join([chunk async for chunk in first.aiter_text()])
+            assert asyncio.get_running_loop().time() - started < 10  # it ended by itself
+            assert "id: 1" in body and "retry:" in body and "event: end" not in body
+        # both closed: their slots are free again
+        async with client.stream("GET", url, headers={**auth, "Last-Event-ID": "1"}) as again:
+            assert again.status_code == 200
+
+
+async def test_retries_count_against_the_keys_rate_limit(
+    api: Proc, backends: Backends, unique: str,
+) -> None:
+    """A retry may call paid providers again: it takes a creation slot like a new job."""
+    auth = await new_key(backends, f"retries-{unique}")
+    job_id = (await request("POST", api.url + "/v1/jobs", headers=auth, json=IDEA)).json()["id"]
+    answers = []
+    for _ in range(RATE_LIMIT):
+        await backends.jobs.set_job_status(job_id, Status.failed, "script: the provider broke")
+        answers.append(await request("POST", api.url + f"/v1/jobs/{job_id}/retry", headers=auth))
+    assert [a.status_code for a in answers] == [202] * (RATE_LIMIT - 1) + [429]
+    assert "Retry-After" in answers[-1].headers
+    assert (await backends.jobs.get_job(job_id)).status == Status.failed  # nothing restarted

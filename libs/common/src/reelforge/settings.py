@@ -130,6 +130,13 @@ class Settings(BaseSettings):
     api_rate_window: float = Field(60.0, gt=0, description="s, the rate limit's window")
     api_max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
     api_url_expiry: int = Field(3600, gt=0, description="s a presigned download URL lives")
+    api_streams_per_key: int = Field(
+        5, ge=1, description="event streams (GET /v1/jobs/{id}/events) one key may hold open"
+    )
+    api_stream_seconds: float = Field(
+        3600.0, gt=0, description="s an event stream stays open; clients reconnect with "
+        "Last-Event-ID"
+    )
 
     # remote providers: keys and endpoints under their conventional names (see PROVIDERS.md)
     secrets_file: Path | None = Field(None, description="dotenv file with the keys below")

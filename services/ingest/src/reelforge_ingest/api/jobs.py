@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -42,6 +43,13 @@ CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "empty, too short/long, unreadable document, or bad settings"},
     429: {"description": "too many jobs created with this key; see Retry-After"},
 }
+
+
+MAX_OFFSET = 1_000_000
+"""Pages past this are no listing anyone reads (and a bigger integer overflows the store)."""
+MAX_EVENT = 2**53
+STREAM_SLOT_TTL = 60.0
+"""s an open stream's slot outlives its last renewal (a replica that died frees it then)."""
 
 
 def jobs_router(deps: ApiDeps) -> APIRouter:
@@ -83,7 +91,7 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
     async def list_jobs(
         request: Request,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> JobPage:
         """The caller's jobs, newest first."""
         caller = await authenticate(request, deps.jobs)
@@ -116,11 +124,14 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
     @router.post("/{job_id}/retry", status_code=202, response_model=JobView, responses={
         **ERRORS, 409: {"description": "the job is not failed or cancelled"}})
     async def retry_job(request: Request, job_id: str) -> JobView:
-        """Resume a failed or cancelled job from where it stopped (finished work is reused)."""
-        _, job = await caller_job(request, job_id)
+        """Resume a failed or cancelled job from where it stopped (finished work is reused).
+        A retry may call paid providers again, so it counts against the key's rate limit like
+        a new job."""
+        caller, job = await caller_job(request, job_id)
         if job.status not in (Status.failed, Status.cancelled):
             raise ApiError(409, "conflict", f"the job is {job.status.value}; only a failed or "
                            "cancelled job can be retried")
+        await limiter.take(caller.key_hash)
         await restart(deps, job)
         job = await deps.jobs.get_job(job.id)
         return await job_view(job, deps.jobs, deps.blobs, deps.settings.api_url_expiry)
@@ -131,16 +142,23 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
     async def job_events(
         request: Request,
         job_id: str,
-        after: Annotated[int, Query(ge=0, description="resume after this event number")] = 0,
+        after: Annotated[int, Query(ge=0, le=MAX_EVENT,
+                                    description="resume after this event number")] = 0,
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> StreamingResponse:
         """Progress as server-sent events (`progress`, then one `end` when the job is final).
-        Reconnecting clients resume with Last-Event-ID (or ?after=N)."""
-        _, job = await caller_job(request, job_id)
-        if last_event_id and last_event_id.isdigit():
+        Reconnecting clients resume with Last-Event-ID (or ?after=N). A key holds at most
+        `api_streams_per_key` streams at once (429 past that), each open at most
+        `api_stream_seconds`, after which the client reconnects where it left off."""
+        caller, job = await caller_job(request, job_id)
+        if last_event_id:
+            if not last_event_id.isdigit() or int(last_event_id) > MAX_EVENT:
+                raise ApiError(422, "invalid_request", "Last-Event-ID must be the number of an "
+                               "event this stream sent (the `id:` of its last event)")
             after = max(after, int(last_event_id))
+        stream = await open_stream(deps, caller.key_hash)
         return StreamingResponse(
-            stream_events(deps, job.id, after, request), media_type="text/event-stream",
+            stream_events(deps, job.id, after, request, stream), media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
@@ -187,26 +205,67 @@ async def restart(deps: ApiDeps, job: Job) -> None:
                                  artifacts={"document": job.source_key}))
 
 
-async def stream_events(deps: ApiDeps, job_id: str, after: int,
-                        request: Request) -> AsyncIterator[str]:
-    """Poll the job store's progress events; end once the job is final and drained."""
+@dataclass
+class StreamSlot:
+    """One of a key's open event streams: a limiter slot in the job store (so the cap holds
+    across API replicas), renewed while the stream runs, released when it ends."""
+
+    deps: ApiDeps
+    pool: str
+    holder: str
+    opened: float = field(default_factory=time.monotonic)
+    renewed: float = field(default_factory=time.monotonic)
+
+    async def renew(self) -> None:
+        if time.monotonic() - self.renewed > STREAM_SLOT_TTL / 3:
+            await self.deps.jobs.acquire_slot(self.pool, self.holder,
+                                              self.deps.settings.api_streams_per_key,
+                                              STREAM_SLOT_TTL)
+            self.renewed = time.monotonic()
+
+    async def release(self) -> None:
+        await self.deps.jobs.release_slot(self.pool, self.holder)
+
+
+async def open_stream(deps: ApiDeps, key_hash: str) -> StreamSlot:
+    limit = deps.settings.api_streams_per_key
+    slot = StreamSlot(deps, f"api-streams:{key_hash[:32]}", uuid.uuid4().hex)
+    if not await deps.jobs.acquire_slot(slot.pool, slot.holder, limit, STREAM_SLOT_TTL):
+        raise ApiError(429, "too_many_streams",
+                       f"this API key already has {limit} event streams open; close one "
+                       "(or follow several jobs from one client) and try again",
+                       {"Retry-After": str(int(STREAM_SLOT_TTL))})
+    return slot
+
+
+async def stream_events(deps: ApiDeps, job_id: str, after: int, request: Request,
+                        slot: StreamSlot) -> AsyncIterator[str]:
+    """Poll the job store's progress events; end once the job is final and drained, or when
+    the stream has been open `api_stream_seconds` (the client reconnects from its last id)."""
     last_sent = time.monotonic()
-    while True:
-        events = await deps.jobs.list_events(job_id, after)
-        for event in events:
-            after = event.seq
-            yield f"id: {event.seq}\nevent: progress\ndata: {event_data(event)}\n\n"
-            last_sent = time.monotonic()
-        job = await deps.jobs.get_job(job_id)
-        if job.status in FINAL:
-            if not await deps.jobs.list_events(job_id, after):
-                end = json.dumps({"status": job.status.value, "error": job.error})
-                yield f"event: end\ndata: {end}\n\n"
+    try:
+        while True:
+            events = await deps.jobs.list_events(job_id, after)
+            for event in events:
+                after = event.seq
+                yield f"id: {event.seq}\nevent: progress\ndata: {event_data(event)}\n\n"
+                last_sent = time.monotonic()
+            job = await deps.jobs.get_job(job_id)
+            if job.status in FINAL:
+                if not await deps.jobs.list_events(job_id, after):
+                    end = json.dumps({"status": job.status.value, "error": job.error})
+                    yield f"event: end\ndata: {end}\n\n"
+                    return
+                continue
+            if await request.is_disconnected():
                 return
-            continue
-        if await request.is_disconnected():
-            return
-        if time.monotonic() - last_sent > deps.keepalive:
-            yield ": keepalive\n\n"
-            last_sent = time.monotonic()
-        await asyncio.sleep(deps.poll_interval)
+            if time.monotonic() - slot.opened > deps.settings.api_stream_seconds:
+                yield "retry: 1000\n\n"  # lived its time: reconnect with Last-Event-ID
+                return
+            if time.monotonic() - last_sent > deps.keepalive:
+                yield ": keepalive\n\n"
+                last_sent = time.monotonic()
+            await slot.renew()
+            await asyncio.sleep(deps.poll_interval)
+    finally:
+        await slot.release()
