@@ -10,7 +10,12 @@ from reelforge.models import Document, JobSettings, Score, StoryPatterns
 from reelforge_script.local import LocalStoryAnalyst
 from reelforge_script.local.lexicons import FUNCTION_WORDS
 from reelforge_script.local.titles import tagline_of
-from reelforge_script.local.trailer_grammar import is_complete, is_resolution, shorter_forms
+from reelforge_script.local.trailer_grammar import (
+    cleaned,
+    is_complete,
+    is_resolution,
+    shorter_forms,
+)
 from reelforge_script.stage import write_script
 
 CONTEST_STORY = """\
@@ -139,3 +144,11 @@ def test_a_comedy_never_gets_a_grim_tagline_and_taglines_vary_by_seed() -> None:
         "Some doors should stay closed.",
         "No one hears you here.",
     }
+
+
+def test_a_clause_inside_the_subject_is_not_taken_for_the_subject() -> None:
+    """'Every answer he finds opens …' has its verb after a reduced relative clause; cutting
+    at 'he finds' gave 'He finds opens a stranger question.'."""
+    sentence = "Every answer he finds opens a stranger question."
+    assert all("finds opens" not in form for form in shorter_forms(sentence))
+    assert cleaned("On the cliff edge she finds men waiting.") == "She finds men waiting."

@@ -166,7 +166,10 @@ def without_fronted_phrase(sentence: str) -> str:
         return sentence
     for i in range(1, min(11, len(tokens) - 2)):
         subject, verb = tokens[i], tokens[i + 1]
-        if (subject in SUBJECTS or subject[:1].isupper()) and VERB_FORM.match(verb):
+        relative = VERB_FORM.match(tokens[i + 2])  # 'Every answer he finds opens…': the
+        # subject and verb belong to a clause inside the phrase, not after it
+        if (subject in SUBJECTS or subject[:1].isupper()) and VERB_FORM.match(verb) \
+                and not relative:
             rest = " ".join(tokens[i:])
             return rest[:1].upper() + rest[1:]
     return sentence
