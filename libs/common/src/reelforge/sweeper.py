@@ -22,17 +22,10 @@ from dataclasses import dataclass, field
 import structlog
 
 from reelforge.bus import Bus
-from reelforge.events import (
-    ASSEMBLY_READY,
-    AUDIO_COMPLETED,
-    JOB_SUBMITTED,
-    SCRIPT_COMPLETED,
-    STORYBOARD_COMPLETED,
-    VIDEO_COMPLETED,
-    Event,
-)
+from reelforge.events import JOB_SUBMITTED, Event
 from reelforge.jobstore import JobStore
 from reelforge.models import STAGES, Job, ProgressEvent, Status
+from reelforge.pipeline import PIPELINE, finishing_step, upstream
 from reelforge.runtime import fail_job
 
 log = structlog.get_logger(__name__)
@@ -41,33 +34,34 @@ LOCK = "sweeper"
 
 
 async def current_events(job: Job, jobs: JobStore) -> list[str]:
-    """The event types that drive `job` from where its stage states say it is.
+    """The event types that drive `job` from where its stage states say it is: for every
+    stage not done whose upstream stages all are, the events that start it (re-published,
+    a stage that finished finds its outputs again; a fan-out stage re-registers its group and
+    finds the finished items). A join whose group already counted every part gets its
+    joined event instead. A job whose stages are all done gets the event of the step that
+    finishes it.
 
     - script not done → `job.submitted`
-    - audio or storyboard not done → `script.completed` (both consume it; the finished one
-      only finds its outputs again)
-    - storyboard done, video not done → `storyboard.completed` (the video stage re-registers
-      its group and re-publishes the shots; finished clips are found, not regenerated)
+    - audio or storyboard not done → `script.completed`
+    - storyboard done, video not done → `storyboard.completed`
     - audio and video done, assembly not done → `assembly.ready` when the fan-in already
       counted both, else `audio.completed` + `video.completed`
-    - everything done but the job still running → `assembly.ready` (re-publishes the end)
+    - everything done but the job still running → `assembly.ready`
     """
     done = {name for name, st in job.stages.items() if st.status == Status.completed}
-    if "script" not in done:
-        return [JOB_SUBMITTED]
     wanted: list[str] = []
-    if "audio" not in done or "storyboard" not in done:
-        wanted.append(SCRIPT_COMPLETED)
-    if "storyboard" in done and "video" not in done:
-        wanted.append(STORYBOARD_COMPLETED)
-    if wanted:
-        return wanted
-    if "assembly" not in done:
-        counted, total = await jobs.item_counts(job.id, job.group("assembly"))
-        if total and counted == total:
-            return [ASSEMBLY_READY]
-        return [AUDIO_COMPLETED, VIDEO_COMPLETED]
-    return [ASSEMBLY_READY]
+    for stage in PIPELINE:
+        if not stage.steps or stage.name in done:
+            continue
+        if any(s.name not in done for s in upstream(stage)):
+            continue
+        events: tuple[str, ...] = stage.entry_events
+        if stage.joined_event is not None:
+            counted, total = await jobs.item_counts(job.id, job.group(stage.name))
+            if total and counted == total:
+                events = (stage.joined_event,)
+        wanted.extend(e for e in events if e not in wanted)
+    return wanted or [finishing_step().consumes]
 
 
 @dataclass
