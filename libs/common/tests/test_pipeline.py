@@ -83,6 +83,7 @@ def test_derived_stage_lists() -> None:
     assert pipeline.STAGES == ("ingest", "script", "audio", "storyboard", "video", "assembly")
     assert pipeline.STAGES[1:] == pipeline.WORKER_STAGES
     assert pipeline.FAN_OUT_STAGES == ("storyboard", "video")
+    assert pipeline.SCENE_FOLDERS == ("storyboard", "shots", "clips")
     assert pipeline.ASSEMBLY_STAGE.join_parts == ("audio", "video")
     assert [s.name for s in pipeline.upstream(pipeline.VIDEO_STAGE)] == ["script", "storyboard"]
 

@@ -212,6 +212,9 @@ WORKER_STAGES: Final = tuple(stage.name for stage in PIPELINE if stage.steps)
 """The stages a worker runs (every one but ingest): `reelforge worker NAME`, `--force NAME`."""
 FAN_OUT_STAGES: Final = tuple(stage.name for stage in PIPELINE if stage.fans_out)
 STEPS: Final = tuple(step for stage in PIPELINE for step in stage.steps)
+SCENE_FOLDERS: Final[tuple[str, ...]] = tuple(
+    a.path.split("/")[0] for a in ARTIFACTS if a.per_scene and a.path)
+"""The package folders that hold one file per scene."""
 
 
 def stage(name: str) -> Stage:
