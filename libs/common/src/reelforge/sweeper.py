@@ -24,8 +24,8 @@ import structlog
 from reelforge.bus import Bus
 from reelforge.events import JOB_SUBMITTED, Event
 from reelforge.jobstore import JobStore
-from reelforge.models import STAGES, Job, ProgressEvent, Status
-from reelforge.pipeline import PIPELINE, finishing_step, upstream
+from reelforge.models import Job, ProgressEvent, Status
+from reelforge.pipeline import PIPELINE, WORKER_STAGES, finishing_step, upstream
 from reelforge.runtime import fail_job
 
 log = structlog.get_logger(__name__)
@@ -34,12 +34,13 @@ LOCK = "sweeper"
 
 
 async def current_events(job: Job, jobs: JobStore) -> list[str]:
-    """The event types that drive `job` from where its stage states say it is: for every
-    stage not done whose upstream stages all are, the events that start it (re-published,
-    a stage that finished finds its outputs again; a fan-out stage re-registers its group and
-    finds the finished items). A join whose group already counted every part gets its
-    joined event instead. A job whose stages are all done gets the event of the step that
-    finishes it.
+    """The event types that drive `job` from where its stage states say it is.
+
+    Each stage that is not done while every stage upstream of it is gets the events that
+    start it. Re-publishing is safe because consumers are idempotent: a finished stage finds
+    its outputs, a fan-out stage re-registers its group and finds its finished items. A join
+    whose group has counted every part gets its joined event instead; a job whose stages
+    are all done gets the event of the step that finishes it. With today's pipeline:
 
     - script not done → `job.submitted`
     - audio or storyboard not done → `script.completed`
@@ -89,8 +90,8 @@ class Sweeper:
 
     async def give_up(self, job: Job, sweeps: int) -> None:
         """Fail a job that `sweeps` re-publishes did not move, in the stage it is stuck in."""
-        stage = next((name for name in STAGES[1:]  # after ingest, which made the job
-                      if job.stages[name].status != Status.completed), STAGES[-1])
+        stage = next((name for name in WORKER_STAGES
+                      if job.stages[name].status != Status.completed), WORKER_STAGES[-1])
         reason = (f"no progress in {self.deadline * (sweeps + 1):.0f}s despite {sweeps} "
                   f"re-publishes; the job was stopped: look for errors in the {stage} "
                   f"workers' logs, then retry it")
