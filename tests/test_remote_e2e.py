@@ -15,7 +15,8 @@ import pytest
 from package_checks import check_package
 from pydantic import SecretStr
 from reelforge.embedded import JobFailed, make_trailer
-from reelforge.models import Document, JobSettings, Manifest
+from reelforge.models import Document, JobSettings, Manifest, Script
+from reelforge.providers.remote.openai import OUTPUT_MODE_MEMORY
 from reelforge.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "libs/common/tests/providers"))
@@ -109,3 +110,29 @@ def test_the_budget_a_user_sets_stops_the_job_before_a_paid_call_passes_it(
     with pytest.raises(JobFailed, match=r"budget of \$0\.02"):
         asyncio.run(make_trailer(STORY, job, tmp_path / "pkg", settings))
     assert len(fakes.fakes["ark"].calls("images")) == before
+
+
+def test_a_small_local_model_s_adversarial_answers_still_make_a_package(
+    fakes: FakeSuite, tmp_path: Path,
+) -> None:
+    """The LLM served like llama-cpp-python (no `json_schema`) by a model whose answers fit the
+    schema but number, reference and count things wrong."""
+    fakes.reset()
+    OUTPUT_MODE_MEMORY.forget()
+    openai = fakes.fakes["openai"]
+    openai.structured, openai.adversarial = "json_object_schema", True
+    try:
+        manifest = make(fakes, tmp_path / "pkg", llm="openai", tts="elevenlabs",
+                        aligner="openai", music="elevenlabs", image="seedream", video="seedance")
+        check_package(tmp_path / "pkg")
+        assert providers_by_path(manifest)["script.json"].startswith("openai")
+        script = Script.model_validate_json((tmp_path / "pkg" / "script.json").read_text())
+        assert [line.scene for line in script.narration if line.card is None] == list(
+            range(len(script.scenes)))
+        rejected = [c for c in openai.calls("chat")
+                    if c.body["response_format"]["type"] == "json_schema"]
+        assert len(rejected) == 1  # asked once for the whole job, never retried
+        assert fakes.violations() == {}, fakes.violations()
+    finally:
+        fakes.reset()
+        OUTPUT_MODE_MEMORY.forget()

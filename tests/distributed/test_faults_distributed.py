@@ -200,12 +200,20 @@ async def test_a_stage_that_always_fails_dead_letters_and_fails_the_job(
 
     view = client.wait([job_id], timeout=120, logs=system.cluster.logs)[job_id]
     assert view["status"] == "failed"
-    assert view["error"].startswith("script: ") and "json" in view["error"].lower()
+    # the tenant reads that an internal error happened, with a reference; the operator finds
+    # the parser's own words under that reference in the worker's log
+    assert view["error"].startswith("script: InternalStageError: an internal error stopped "
+                                    "the script stage (reference ")
+    assert "json" not in view["error"].lower()
+    reference = view["error"].split("(reference ")[1][:8]
+    logged = [line for line in system.cluster.procs["script"].log.read_text().splitlines()
+              if reference in line and "delivery_failed_internally" in line]
+    assert logged and "json" in logged[0].lower()
     assert view["stages"]["script"]["status"] == "failed"
     assert await backends.bus.queue_depth("script.dlq") == 1
     letters = await backends.rabbit.dead_letters(f"{system.config.namespace}.script")
     assert [e.job_id for e, _ in letters] == [job_id]
-    assert "json" in letters[0][1].lower()
+    assert f"(reference {reference})" in letters[0][1]
     samples = metric_samples(system.cluster.procs["script"].url)
     assert metric(samples, "reelforge_dead_letters_total", queue="script") == 1
     assert metric(samples, "reelforge_jobs_finished_total", status="failed") == 1

@@ -133,6 +133,15 @@ async def test_update_job_cost_and_bump_run(jobs: JobStore, unique: str) -> None
         await jobs.bump_run("nope")
 
 
+async def test_update_job_sets_and_clears_a_supplied_script(jobs: JobStore, unique: str) -> None:
+    job = new_job(unique)
+    await jobs.create_job(job)
+    await jobs.update_job(job.model_copy(update={"script_key": "jobs/x/script/edited.json"}))
+    assert (await jobs.get_job(job.id)).script_key == "jobs/x/script/edited.json"
+    await jobs.update_job(job.model_copy(update={"script_key": None}))
+    assert (await jobs.get_job(job.id)).script_key is None
+
+
 # --------------------------------------------------------------------------- fan-in
 
 

@@ -15,6 +15,7 @@ from reelforge.events import JOB_SUBMITTED, Event
 from reelforge.jobstore.sqlite import SQLiteJobStore
 from reelforge.models import Job
 from reelforge.providers import Providers
+from reelforge.providers.base import ProviderError
 from reelforge.runtime import Consumer, Service, StageContext, start_service
 from reelforge.settings import Settings
 
@@ -69,7 +70,8 @@ async def test_a_timeout_the_handler_raises_itself_is_not_ours(tmp_path: Path) -
         raise TimeoutError("the provider did not answer")
 
     _, letters = await run_one(tmp_path, provider_timed_out, Settings(), timeout=60)
-    assert letters[0][1] == "TimeoutError: the provider did not answer"
+    assert "HandlerTimeout" not in letters[0][1]  # an unexplained error of the handler's own
+    assert letters[0][1].startswith("InternalStageError: an internal error stopped the hangs")
 
 
 def test_malformed_timeouts_are_refused_with_the_variable_named() -> None:
@@ -77,3 +79,26 @@ def test_malformed_timeouts_are_refused_with_the_variable_named() -> None:
         Settings(handler_timeouts="video.shots=soon").handler_timeout_map()
     assert Settings(handler_timeouts="video.shots=900, assembly.render=0").handler_timeout_map() \
         == {"video.shots": 900.0, "assembly.render": 0.0}
+
+
+async def test_an_unexpected_error_reaches_the_job_as_a_reference_not_its_text(
+    tmp_path: Path,
+) -> None:
+    """A driver's exception text (a column name, a path, an address) is for the logs; the
+    job's owner reads that an internal error happened, with a reference to report."""
+    async def breaks() -> None:
+        raise KeyError("pg_catalog.secret_column at 10.0.3.7")
+
+    _, letters = await run_one(tmp_path, breaks, Settings())
+    [(event, reason)] = letters
+    assert reason == (f"InternalStageError: an internal error stopped the hangs stage "
+                      f"(reference {event.id[:8]}); retry the job, and report the reference "
+                      f"if it happens again")
+
+
+async def test_an_explained_error_reaches_the_job_as_written(tmp_path: Path) -> None:
+    async def refused() -> None:
+        raise ProviderError("seedance", "the prompt was rejected on content grounds")
+
+    _, letters = await run_one(tmp_path, refused, Settings())
+    assert letters[0][1] == "ProviderError: seedance: the prompt was rejected on content grounds"

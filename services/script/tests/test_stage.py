@@ -5,28 +5,18 @@ from __future__ import annotations
 import json
 import re
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from pydantic import BaseModel
 from reelforge.models import (
     END_CARD_SECONDS,
-    Act,
     ActPlan,
-    Character,
     Document,
     JobSettings,
-    Location,
-    Narration,
-    NarrationLine,
-    Scene,
     SceneList,
-    Score,
     Script,
-    StoryPatterns,
-    VisualBible,
 )
-from reelforge.providers.base import LLMTask
 from reelforge_script.contexts import (
     TITLE_CARD_SECONDS,
     WORDS_PER_SECOND,
@@ -202,117 +192,3 @@ def test_every_context_is_plain_json(example_scripts: dict[float, Script]) -> No
     ]
     for context in contexts:
         assert json.loads(json.dumps(context)) == context
-
-
-# --------------------------------------------------------------------------- a fake LLM
-
-
-class ScriptedLLM:
-    """Answers each task with a canned model, so the stage's checks can be tested alone."""
-
-    name = "fake"
-
-    def __init__(self, answers: dict[str, BaseModel]) -> None:
-        self.answers = answers
-        self.tasks: list[str] = []
-
-    async def complete(self, task: LLMTask, context: dict[str, Any], schema: type[M]) -> M:
-        json.dumps(context)  # contexts must survive a trip into a prompt template
-        self.tasks.append(task)
-        return schema.model_validate(self.answers[task].model_dump())
-
-
-def consistent_answers() -> dict[str, BaseModel]:
-    scenes = [
-        Scene(
-            index=i,
-            summary=f"Shot {i}.",
-            text=f"Passage {i}.",
-            characters=["ana"],
-            location="harbour",
-        )
-        for i in range(4)
-    ]
-    lines = [
-        NarrationLine(index=0, act="setup", scene=0, text="In a world of salt.", marked="x"),
-        NarrationLine(index=1, act="escalation", scene=1, text="A storm comes.", marked="x"),
-        NarrationLine(index=2, act="climax", scene=2, text="Hold the light.", marked="x"),
-        NarrationLine(index=3, act="title", card="title", text="Salt", marked="*Salt*"),
-        NarrationLine(index=4, act="tag", scene=3, text="Dawn.", marked="x"),
-    ]
-    return {
-        "patterns": StoryPatterns(
-            genres=[Score(label="drama", score=1.0)],
-            tones=[Score(label="dark", score=1.0)],
-            logline="Ana holds the light.",
-        ),
-        "scenes": SceneList(
-            characters=[Character(id="ana", name="Ana", mentions=3, role="protagonist")],
-            locations=[Location(id="harbour", name="the harbour", kind="village")],
-            scenes=scenes,
-        ),
-        "acts": ActPlan(
-            acts=[
-                Act(name="setup", scenes=[0]),
-                Act(name="escalation", scenes=[1]),
-                Act(name="climax", scenes=[2]),
-                Act(name="title"),
-                Act(name="tag", scenes=[3]),
-            ]
-        ),
-        "narration": Narration(title="Salt", tagline="Hold on.", lines=lines),
-        "bible": VisualBible(
-            style="noir", characters={"ana": "Ana: a woman"}, locations={"harbour": "a harbour"}
-        ),
-    }
-
-
-async def test_fake_llm_with_consistent_answers_assembles_a_script() -> None:
-    llm = ScriptedLLM(consistent_answers())
-    script = await write_script(Document(format="text", text="x"), JobSettings(), llm)
-    assert sorted(llm.tasks) == ["acts", "bible", "narration", "patterns", "scenes"]
-    assert [s.act for s in script.scenes] == ["setup", "escalation", "climax", "tag"]
-
-
-def _broken(task: str, **changes: Any) -> dict[str, BaseModel]:
-    answers = consistent_answers()
-    answers[task] = answers[task].model_copy(update=changes)
-    return answers
-
-
-def _scenes_with(**changes: Any) -> list[Scene]:
-    scenes = consistent_answers()["scenes"].scenes  # type: ignore[attr-defined]
-    return [scenes[0].model_copy(update=changes), *scenes[1:]]
-
-
-def _lines_without(index: int) -> list[NarrationLine]:
-    lines = consistent_answers()["narration"].lines  # type: ignore[attr-defined]
-    kept = [line for line in lines if line.index != index]
-    return [line.model_copy(update={"index": i}) for i, line in enumerate(kept)]
-
-
-@pytest.mark.parametrize(
-    ("answers", "message"),
-    [
-        (
-            _broken("scenes", scenes=_scenes_with(location="lighthouse")),
-            "scene 0: location 'lighthouse' is not among the locations",
-        ),
-        (
-            _broken("scenes", scenes=_scenes_with(characters=["ana", "bo"])),
-            r"scene 0: characters \['bo'\] are not among the characters",
-        ),
-        (
-            _broken("acts", acts=[Act(name="setup", scenes=[0, 1, 2])]),
-            r"acts: scenes \[3\] belong to no act",
-        ),
-        (_broken("narration", lines=_lines_without(1)), r"narration: scenes \[1\] have no line"),
-        (_broken("narration", lines=_lines_without(3)), "expected exactly one title line, got 0"),
-        (_broken("bible", characters={"cleo": "Cleo"}), r"bible: entries for unknown characters"),
-    ],
-)
-async def test_inconsistent_answers_fail_with_a_clear_error(
-    answers: dict[str, BaseModel], message: str
-) -> None:
-    with pytest.raises(ValueError, match=message):
-        await write_script(Document(format="text", text="x"), JobSettings(), ScriptedLLM(answers))

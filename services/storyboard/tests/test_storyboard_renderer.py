@@ -4,14 +4,16 @@ faithful to a location across scenes, lit by the hour, and peopled by the scene'
 from __future__ import annotations
 
 import asyncio
+import itertools
 import typing
 
 import cv2
 import numpy as np
 import pytest
+from reelforge.media.stills import read_nearness
 from reelforge.models import LocationKind, Script
 from reelforge.providers import FrameRequest
-from reelforge_storyboard.render import LocalImageGen, layout_for, read_nearness, render_frame
+from reelforge_storyboard.render import LocalImageGen, layout_for, render_frame
 from reelforge_storyboard.render.figures import look_of
 from storyboard_samples import SceneSpec, build_script
 
@@ -137,3 +139,15 @@ def test_every_location_kind_renders(kind: LocationKind) -> None:
     assert frame.rgb.shape == (96, 96, 3) and frame.rgb.dtype == np.uint8
     assert frame.rgb.std() > 6
     assert frame.nearness.min() >= 0.0 and frame.nearness.max() <= 1.0
+
+
+def test_consecutive_frames_change_their_framing_and_an_edit_wins() -> None:
+    """The storyboard must not look like one shot eight times: the renderer follows the
+    script's framing, which alternates by default and which a person may edit."""
+    script = build_script([SceneSpec(f"s{i}", "city", characters=("mara",)) for i in range(6)])
+    sizes = [layout_for(request(script, i)).shot for i in range(6)]
+    assert all(a != b for a, b in itertools.pairwise(sizes)), sizes
+    assert set(sizes) == {"wide", "medium", "close"}
+    edited = script.model_copy(update={"scenes": [
+        s.model_copy(update={"framing": "close"}) for s in script.scenes]})
+    assert {layout_for(request(edited, i)).shot for i in range(6)} == {"close"}

@@ -12,12 +12,13 @@ import cv2
 import numpy as np
 import pytest
 from reelforge.events import SCRIPT_COMPLETED, STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
+from reelforge.media.stills import read_nearness
 from reelforge.models import JobSettings, Script, Shot, Status
 from reelforge.providers import FrameRequest, Providers
 from reelforge.providers.chain import build_chain
 from reelforge.settings import Settings
 from reelforge_storyboard import service as storyboard
-from reelforge_storyboard.render import LocalImageGen, read_nearness
+from reelforge_storyboard.render import LocalImageGen
 from reelforge_storyboard.shots import shot_duration
 from storyboard_samples import FakeShotLLM, Harness, SceneSpec, build_script, running
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from reelforge.media.stills import read_nearness
 from reelforge.models import CameraMove
 from reelforge.providers import ClipRequest
 from reelforge_video.camera import affine, ease, trajectory
 from reelforge_video.clips import render_clip
-from reelforge_video.depth import embedded_nearness, estimate_nearness
+from reelforge_video.depth import estimate_nearness
 from reelforge_video.generator import LocalVideoGen, frame_count
 from video_samples import (
     decode_clip,
@@ -126,9 +127,9 @@ def test_parallax_slides_the_near_layer_past_the_far_one(still_png: bytes) -> No
 
 def test_depth_comes_from_the_png_when_present_else_is_estimated() -> None:
     rgb = textured_still(SIDE)
-    stored = embedded_nearness(png_with_depth(rgb, still_nearness(SIDE)))
+    stored = read_nearness(png_with_depth(rgb, still_nearness(SIDE)))
     assert stored is not None and np.abs(stored - still_nearness(SIDE)).max() < 1 / 255 + 1e-6
-    assert embedded_nearness(png_with_depth(rgb, None)) is None
+    assert read_nearness(png_with_depth(rgb, None)) is None
     guess = estimate_nearness(rgb)
     assert guess.shape == (SIDE, SIDE)
     assert guess[-10:].mean() > guess[:10].mean()  # the ground is nearer than the sky

@@ -9,7 +9,8 @@ import av
 import cv2
 import numpy as np
 import pytest
-from reelforge_video.encode import ENCODE, decode_pictures, encode_clip, probe
+from reelforge.media.x264 import CLIP_X264
+from reelforge_video.encode import decode_pictures, encode_clip, probe
 from reelforge_video.grade import black_and_white, filmic_colour, grader_for
 from reelforge_video.planes import Form, still_planes
 from video_samples import decode_clip, synthetic_mp4, textured_still
@@ -54,7 +55,7 @@ def test_quality_sets_preset_and_crf(tmp_path: Path) -> None:
     frames = [textured_still(SIDE, i) for i in range(6)]
     # ultrafast (both qualities: cheap to encode and to decode) writes no CABAC, no deblocking
     in_band = {"ultrafast": (b"cabac=0", b"deblock=0"), "veryfast": (b"cabac=1", b"deblock=1")}
-    for quality, settings in ENCODE.items():
+    for quality, settings in CLIP_X264.items():
         path = tmp_path / f"{quality}.mp4"
         info = encode_clip(iter(frames), path, 12, quality)
         assert (info.frames, info.width, info.height) == (6, SIDE, SIDE)
@@ -64,7 +65,7 @@ def test_quality_sets_preset_and_crf(tmp_path: Path) -> None:
         with av.open(str(path), mode="r") as container:
             context = container.streams.video[0].codec_context
             assert context.colorspace == 1 and context.color_primaries == 1  # BT.709
-    assert ENCODE["final"].crf < ENCODE["draft"].crf
+    assert CLIP_X264["final"].crf < CLIP_X264["draft"].crf
 
 
 def test_a_remote_clip_is_conformed_to_our_size_and_rate(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from reelforge_video.grade import (
     filmic_colour,
     filmic_colour_planes,
 )
-from reelforge_video.planes import matrix_for_scale, rgb_to_yuv420, yuv420_to_rgb
+from reelforge_video.planes import matrix_for_scale, still_planes, to_rgb
 from video_samples import decode_clip, png_with_depth, shot, still_nearness, textured_still
 
 SIDE = 96
@@ -41,7 +41,8 @@ def test_grey_planes_are_the_rgb_grade_in_limited_range() -> None:
 def test_colour_planes_match_the_rgb_grade() -> None:
     rgb = textured_still(SIDE, 2)
     expected = filmic_colour()(rgb).astype(np.float32)
-    graded = yuv420_to_rgb(filmic_colour_planes()(rgb_to_yuv420(rgb))).astype(np.float32)
+    graded = to_rgb(filmic_colour_planes()(still_planes(rgb, "yuv420")), "yuv420")
+    graded = graded.astype(np.float32)
     # 4:2:0 chroma and rounding only
     assert np.abs(graded - expected).mean() < 3.0
 

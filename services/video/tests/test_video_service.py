@@ -256,9 +256,9 @@ async def test_finishing_a_clip_frees_its_provider_call_slot(
     remote = GatedRemoteVideoGen(tmp_path)
     decode = clips.decode_pictures
 
-    def decode_after_the_next_call(*args: Any) -> Iterator[tuple[np.ndarray, ...]]:
+    def decode_after_the_next_call(*args: Any, **kwargs: Any) -> Iterator[tuple[np.ndarray, ...]]:
         assert remote.second_call.wait(timeout=20), "the provider sat idle while a clip finished"
-        return decode(*args)
+        return decode(*args, **kwargs)
 
     monkeypatch.setattr(clips, "decode_pictures", decode_after_the_next_call)
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]

@@ -20,10 +20,13 @@ from reelforge.cli_providers import register as register_providers
 from reelforge.doctor import run_checks
 from reelforge.embedded import PIPELINE_STAGES, JobFailed, make_trailer
 from reelforge.logs import stderr_logger
-from reelforge.models import STAGES, Document, Job, JobSettings, Manifest, Status
+from reelforge.models import STAGES, Document, Job, JobSettings, Manifest, Script, Status
 from reelforge.pipeline import SCENE_FOLDERS
 from reelforge.plugins import PluginMissing, load_plugin
+from reelforge.providers.base import ProviderError
 from reelforge.providers.remote.redact import install_log_redaction
+from reelforge.script_file import ScriptFileError, load_script_file
+from reelforge.script_view import script_view
 from reelforge.settings import Settings
 
 app = typer.Typer(
@@ -186,10 +189,14 @@ def make(
     force: Annotated[
         list[str] | None, typer.Option(help="redo a stage, ignoring its cache")
     ] = None,
+    script: Annotated[
+        Path | None, typer.Option(help="render this script.json (from `reelforge script`)")
+    ] = None,
     verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
 ) -> None:
     """Make a trailer package from a synopsis (or an idea), fully offline by default."""
     configure_logging(verbose)
+    supplied = read_script_file(script) if script is not None else None
     for stage in force or []:
         if stage not in PIPELINE_STAGES:
             raise fail(f"--force {stage}: unknown stage; use one of {', '.join(PIPELINE_STAGES)}",
@@ -206,7 +213,7 @@ def make(
     started = time.perf_counter()
     try:
         manifest = asyncio.run(_make(document, job_settings, settings, output, force or [],
-                                     started))
+                                     started, supplied))
     except JobFailed as exc:
         raise fail(f"the job failed: {exc}") from None
     out.print(artifact_table(manifest, output.resolve()))
@@ -233,7 +240,8 @@ def _option(field: str) -> str:
 
 
 async def _make(document: Document, job_settings: JobSettings, settings: Settings,
-                output: Path, force: list[str], started: float) -> Manifest:
+                output: Path, force: list[str], started: float,
+                script: Script | None) -> Manifest:
     interactive = console.is_terminal
     with Live(console=console, auto_refresh=False, transient=False) as live:
         async def on_tick(job: Job, items: dict[str, tuple[int, int]]) -> None:
@@ -241,8 +249,51 @@ async def _make(document: Document, job_settings: JobSettings, settings: Setting
                 live.update(progress_table(job, items, started), refresh=True)
 
         manifest, _ = await make_trailer(document, job_settings, output, settings,
-                                         force, on_tick)
+                                         force, on_tick, script)
     return manifest
+
+
+def read_script_file(path: Path) -> Script:
+    try:
+        return load_script_file(path)
+    except ScriptFileError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+
+
+@app.command("script")
+def write_script_only(
+    synopsis: Annotated[
+        Path | None, typer.Argument(help="PDF, DOCX, Markdown, text or Fountain")
+    ] = None,
+    idea: Annotated[str | None, typer.Option(help="a one-line idea instead of a file")] = None,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="where to write the script")
+    ] = Path("script.json"),
+    duration: Annotated[float, typer.Option(help="target length in seconds")] = 60.0,
+    seed: Annotated[int, typer.Option(help="same input + seed → same script")] = 0,
+    title: Annotated[str | None, typer.Option(help="override the title")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
+) -> None:
+    """Write the script only (seconds, offline), to read and edit before `make --script`."""
+    configure_logging(verbose)
+    try:
+        job_settings = JobSettings(duration=duration, seed=seed, title=title)
+    except ValidationError as exc:
+        problems = "; ".join(f"--{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        raise fail(problems, EXIT_BAD_INPUT) from None
+    document = read_input(synopsis, idea)
+    try:
+        write = load_plugin("reelforge.script", "write")
+        script: Script = asyncio.run(write(document, job_settings, Settings()))
+    except PluginMissing as exc:
+        raise fail(str(exc)) from None
+    except (ProviderError, ValueError) as exc:
+        raise fail(f"the script stage failed: {exc}") from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(script.model_dump_json(indent=2))
+    out.print(script_view(script))
+    out.print(f"[bold green]✔[/] {output}: edit it, then render it with "
+              f"`reelforge make ... --script {output}`")
 
 
 @app.command()

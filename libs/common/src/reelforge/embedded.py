@@ -23,7 +23,7 @@ from reelforge.blobs import LocalBlobStore, job_key
 from reelforge.bus import InMemoryBus
 from reelforge.events import JOB_COMPLETED, JOB_FAILED, JOB_SUBMITTED, Event
 from reelforge.jobstore import JobNotFound, SQLiteJobStore
-from reelforge.models import STAGES, Document, Job, JobSettings, Manifest, Status
+from reelforge.models import STAGES, Document, Job, JobSettings, Manifest, Script, Status
 from reelforge.pipeline import FAN_OUT_STAGES, WORKER_STAGES
 from reelforge.providers import load_providers
 from reelforge.runtime import (
@@ -83,21 +83,28 @@ async def open_workspace(outdir: Path, settings: Settings) -> AsyncIterator[Work
 
 
 async def submit(
-    ws: Workspace, document: Document, settings: JobSettings, force: Sequence[str]
+    ws: Workspace, document: Document, settings: JobSettings, force: Sequence[str],
+    script: Script | None = None,
 ) -> Job:
-    """Create the folder's job, or start a new run of it with the new inputs."""
+    """Create the folder's job, or start a new run of it with the new inputs. A `script`
+    (one the user edited) is stored under its own fingerprint and replaces the script stage's
+    passes; the stages after it redo only what its changes touch."""
     job_id = ws.job_id()
     source_key = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
     await ws.blobs.put(source_key, document.model_dump_json(indent=2).encode())
+    script_key = None
+    if script is not None:
+        script_key = job_key(job_id, "script", f"script-supplied-{fingerprint(script)}.json")
+        await ws.blobs.put(script_key, script.model_dump_json(indent=2).encode())
     try:
         job = await ws.jobs.get_job(job_id)
     except JobNotFound:
         job = Job(id=job_id, settings=settings, source_key=source_key, force=list(force),
-                  budget_usd=settings.budget_usd)
+                  budget_usd=settings.budget_usd, script_key=script_key)
         await ws.jobs.create_job(job)
     else:
         job.settings, job.source_key, job.force = settings, source_key, list(force)
-        job.budget_usd = settings.budget_usd
+        job.budget_usd, job.script_key = settings.budget_usd, script_key
         job.run = await ws.jobs.bump_run(job_id)
         await ws.jobs.update_job(job)
         for stage in STAGES:
@@ -196,11 +203,13 @@ async def make_trailer(
     settings: Settings,
     force: Sequence[str] = (),
     on_tick: Callable[[Job, dict[str, tuple[int, int]]], Awaitable[None]] | None = None,
+    script: Script | None = None,
 ) -> tuple[Manifest, Job]:
-    """The whole embedded pipeline: document in, package exported to `outdir`."""
+    """The whole embedded pipeline: document in (and an edited script, if given), package
+    exported to `outdir`."""
     started = time.perf_counter()
     async with open_workspace(outdir, settings) as ws:
-        job = await submit(ws, document, job_settings, force)
+        job = await submit(ws, document, job_settings, force, script)
         manifest = await run_job(ws, job, on_tick)
         await asyncio.to_thread(export_package, ws, manifest)
         job = await ws.jobs.get_job(job.id)

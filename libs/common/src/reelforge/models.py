@@ -29,6 +29,7 @@ ASPECT_SIZES: dict[str, tuple[int, int]] = {
 }
 
 ActName = Literal["setup", "escalation", "climax", "title", "tag"]
+Framing = Literal["wide", "medium", "close"]
 TimeOfDay = Literal["dawn", "day", "dusk", "night"]
 Role = Literal["protagonist", "antagonist", "supporting", "minor"]
 LocationKind = Literal[
@@ -94,6 +95,20 @@ class Document(Model):
 # --------------------------------------------------------------------------- script
 
 
+class IdeaStory(Model):
+    """A one-line idea told as a short synopsis (the `idea` task), written before the passes
+    that read any synopsis."""
+
+    title: str = Field(min_length=1, max_length=120)
+    protagonist: str = Field(min_length=1, description="the lead's name")
+    setting: str = Field(min_length=1, description="where the story happens")
+    paragraphs: list[str] = Field(
+        min_length=1, max_length=4,
+        description="6 to 12 sentences in all, present tense: who, where, the goal, the "
+                    "obstacle, the stakes; no ending",
+    )
+
+
 class Score(Model):
     label: str
     score: float = Field(ge=0.0)
@@ -137,6 +152,24 @@ class Scene(Model):
     time_of_day: TimeOfDay = "day"
     mood: str = "tense"
     act: ActName = "setup"
+    framing: Framing | None = Field(
+        None, description="shot size; none: alternated by position (see alternating_framing)"
+    )
+
+    @property
+    def shot_size(self) -> Framing:
+        """The scene's framing, or the alternation when the script names none."""
+        return self.framing or alternating_framing(self.index, bool(self.characters))
+
+
+def alternating_framing(index: int, has_people: bool) -> Framing:
+    """Wide, medium or close, never the same as the scene before or after: odd scenes
+    medium, even ones wide (every other one, and always when nobody is in them) or close."""
+    if index % 2:
+        return "medium"
+    if not has_people or index % 4 == 0:
+        return "wide"
+    return "close"
 
 
 class Act(Model):
@@ -328,6 +361,9 @@ class Job(Model):
     force: list[str] = Field(default_factory=list, description="stages to redo, ignoring cache")
     budget_usd: float | None = Field(None, description="JobSettings.budget_usd of the run")
     cost_usd: float = 0.0
+    script_key: str | None = Field(
+        None, description="a script the user supplied (edited): the script stage uses it"
+    )
 
     def group(self, name: str) -> str:
         """The fan-in group `name` of the current run."""

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from reelforge import pipeline
 from reelforge.blobs import BlobStore, job_key
 from reelforge.bus import Bus, Permanent
+from reelforge.errors import Explained
 from reelforge.events import JOB_FAILED, Event
 from reelforge.jobstore import JobStore
 from reelforge.limited import CALL_OWNER, CallOwner
@@ -49,7 +50,11 @@ class JobCancelled(Permanent):
     """The job was cancelled: drop the delivery, never retry it."""
 
 
-class HandlerTimeout(Exception):
+class InternalStageError(Explained):
+    """What the job's owner reads when a stage failed on something not meant for them."""
+
+
+class HandlerTimeout(Explained):
     """A delivery's handler ran past its queue's timeout: retried like any failure, then
     dead-lettered, so a hung provider or a wedged render cannot hold a delivery forever."""
 
@@ -269,11 +274,21 @@ def _wrap(consumer: Consumer, ctx: StageContext) -> Callable[[Event], Awaitable[
         except JobCancelled:
             log.info("cancelled", queue=consumer.queue, job=event.job_id)
             return
-        except Exception as exc:
+        except Explained as exc:
             m.failures.labels(consumer.queue, failure_reason(exc)).inc()
             log.warning("delivery_failed", queue=consumer.queue, job=event.job_id,
                         attempt=event.attempt, error=str(exc))
             raise
+        except Exception as exc:
+            m.failures.labels(consumer.queue, failure_reason(exc)).inc()
+            reference = event.id[:8]
+            log.error("delivery_failed_internally", queue=consumer.queue, job=event.job_id,
+                      attempt=event.attempt, reference=reference, error=repr(exc))
+            log.debug("delivery_failed_internally_trace", reference=reference, exc_info=exc)
+            raise InternalStageError(
+                f"an internal error stopped the {stage_of(consumer.queue)} stage (reference "
+                f"{reference}); retry the job, and report the reference if it happens again"
+            ) from exc
         finally:
             CALL_OWNER.reset(owner)
             m.in_flight.labels(consumer.queue).dec()

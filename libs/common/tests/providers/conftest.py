@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from provider_fakes import FakeSuite, start_suite
 from provider_fakes.requests import FAST
+from reelforge.providers.remote.openai import OUTPUT_MODE_MEMORY
 from reelforge.settings import Settings
 
 
@@ -29,6 +30,7 @@ def fresh(suite: FakeSuite) -> Iterator[None]:
     """Clean fakes per test; afterwards, no request may have broken a provider contract
     (tests that send bad requests on purpose clear `violations` themselves)."""
     suite.reset()
+    OUTPUT_MODE_MEMORY.forget()  # every test meets the fake OpenAI endpoint for the first time
     for fake in suite.fakes.values():
         fake.video_scale = 0.2
     yield

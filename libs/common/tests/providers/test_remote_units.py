@@ -127,7 +127,7 @@ def test_budget_check_and_charges() -> None:
 
 
 def test_prompts_have_both_parts_and_embed_the_context() -> None:
-    for task in ("patterns", "scenes", "acts", "narration", "bible", "shot"):
+    for task in ("idea", "patterns", "scenes", "acts", "narration", "bible", "shot"):
         prompt = load_prompt(task)
         system, user = prompt.render({"k": "välue"}, {"type": "object"})
         assert system and '"k": "välue"' in user and '{"type":"object"}' in user

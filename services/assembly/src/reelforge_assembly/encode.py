@@ -11,7 +11,6 @@ unless the audio falls `MAX_PENDING_SECONDS` behind.
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import threading
 import time
@@ -23,11 +22,10 @@ from pathlib import Path
 import av
 import numpy as np
 import soundfile
+from reelforge.media.system import available_cores
+from reelforge.media.x264 import TRAILER_X264, X264Settings, tag_bt709
 from reelforge.models import Quality
 
-BT709 = 1
-"""ISO/IEC 23091-4 code point for BT.709 primaries, transfer and matrix (as clips are tagged)."""
-LIMITED_RANGE = 1
 AAC_FRAME = 1024
 AAC_CODER = "fast"
 """FFmpeg's fast AAC quantiser search rather than its default two-loop search: a third of
@@ -43,19 +41,6 @@ MAX_ENCODER_THREADS = 4
 """x264 frame threads add latency and memory (each holds frames) for little gain past this."""
 
 
-def available_cores() -> int:
-    """Cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota (a
-    container limited to 2 CPUs on a 64-core host should plan for 2)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            cores = min(cores or 1, max(1, round(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, cores or 1)
-
-
 def encoder_threads(variants: int = 3) -> int:
     """x264 threads per encoder. The variants encode in parallel, one encoder per thread of
     ours, so each gets its share of the cores: on 2 cores that is 1, which measured faster
@@ -65,20 +50,17 @@ def encoder_threads(variants: int = 3) -> int:
 
 
 @dataclass(frozen=True)
-class Encoding:
+class Encoding(X264Settings):
     """x264 preset and CRF, threads per encoder (and how x264 uses them: whole frames in
     parallel, or slices of each frame), AAC bit rate."""
 
-    preset: str
-    crf: int
     threads: int = field(default_factory=encoder_threads)
     audio_bitrate: int = 192_000
     thread_type: str = "FRAME"
 
 
 ENCODINGS: dict[Quality, Encoding] = {
-    "final": Encoding("veryfast", 20),
-    "draft": Encoding("ultrafast", 26),
+    quality: Encoding(x264.preset, x264.crf) for quality, x264 in TRAILER_X264.items()
 }
 
 
@@ -230,9 +212,8 @@ class VideoWriter:
         context = stream.codec_context
         context.thread_count = encoding.threads
         context.thread_type = encoding.thread_type
-        context.colorspace = context.color_primaries = context.color_trc = BT709
-        context.color_range = LIMITED_RANGE
-        stream.options = {"preset": encoding.preset, "crf": str(encoding.crf)}
+        tag_bt709(context)
+        stream.options = encoding.options()
         self._video = stream
         self._soundtrack = audio
         self._attached = audio is None

@@ -15,9 +15,6 @@ job store.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import os
 import queue
 import tempfile
 import threading
@@ -28,6 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 import av
+from reelforge.media.system import release_memory
 from reelforge.models import (
     ASPECT_SIZES,
     MASTER_SIDE,
@@ -460,17 +458,6 @@ def _consume(worker: VariantWorker, q: queue.Queue[FrameJob | None], stop: threa
         worker.abort()
         while q.get() is not None:  # keep draining so the producer never blocks
             pass
-
-
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
-
-
-def release_memory() -> None:
-    """Hand the render's freed buffers back to the OS (glibc otherwise keeps them in its
-    per-thread arenas for the rest of a long-lived process)."""
-    trim = getattr(_LIBC, "malloc_trim", None)
-    if trim is not None:
-        trim(0)
 
 
 # --------------------------------------------------------------------------- entry points

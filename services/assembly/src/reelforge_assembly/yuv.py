@@ -3,7 +3,8 @@
 Staying in YUV end to end means no colour conversion per frame: a crop is a slice of three
 planes, a dissolve is a weighted sum, and overlays (text) are converted once, when rendered,
 and alpha-blended only on their bounding box. Conversions use BT.709 limited range, the
-matrix the video stage encodes clips with and the one the trailers are tagged with.
+matrix the video stage encodes clips with and the one the trailers are tagged with
+(`reelforge.media.yuv`, with this stage's own chroma averaging and rounding).
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ from dataclasses import dataclass
 import av
 import cv2
 import numpy as np
-
-BLACK_Y = 16
-NEUTRAL_C = 128
+from reelforge.media.yuv import (
+    BLACK_Y,
+    NEUTRAL_CHROMA,
+    halve,
+    plane_views,
+    rgb_to_yuv,
+    rgb_to_yuv420,
+)
 
 
 @dataclass(frozen=True)
@@ -57,17 +63,13 @@ def allocate(width: int, height: int) -> Planes:
 
 def frame_planes(frame: av.VideoFrame) -> Planes:
     """Views into a yuv420p frame's own buffers (writable for frames we allocate)."""
-    views = []
-    for plane in frame.planes[:3]:
-        flat = np.frombuffer(memoryview(plane), np.uint8)
-        views.append(flat.reshape(plane.height, plane.line_size)[:, : plane.width])
-    return Planes(*views)
+    return Planes(*plane_views(frame))
 
 
 def fill_black(out: Planes) -> None:
     out.y.fill(BLACK_Y)
-    out.u.fill(NEUTRAL_C)
-    out.v.fill(NEUTRAL_C)
+    out.u.fill(NEUTRAL_CHROMA)
+    out.v.fill(NEUTRAL_CHROMA)
 
 
 def copy_into(src: Planes, out: Planes) -> None:
@@ -97,31 +99,7 @@ def blend(a: Planes, b: Planes, weight_b: float) -> Planes:
 
 def rgb_to_planes(rgb: np.ndarray) -> Planes:
     """An RGB uint8 image (even width and height) as BT.709 limited-range 4:2:0 planes."""
-    y, u, v = _rgb_to_yuv(rgb.astype(np.float32))
-    return Planes(
-        _to_u8(y),
-        _to_u8(_half(u)),
-        _to_u8(_half(v)),
-    )
-
-
-def _rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 16.0 + 0.182586 * r + 0.614231 * g + 0.062007 * b
-    u = 128.0 - 0.100644 * r - 0.338572 * g + 0.439216 * b
-    v = 128.0 + 0.439216 * r - 0.398942 * g - 0.040274 * b
-    return y, u, v
-
-
-def _half(plane: np.ndarray) -> np.ndarray:
-    """Average each 2x2 block (4:2:0 chroma siting is close enough to centred for text)."""
-    h, w = plane.shape[0] // 2 * 2, plane.shape[1] // 2 * 2
-    p = plane[:h, :w]
-    return (p[0::2, 0::2] + p[1::2, 0::2] + p[0::2, 1::2] + p[1::2, 1::2]) * 0.25
-
-
-def _to_u8(plane: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(plane), 0, 255).astype(np.uint8)
+    return Planes(*rgb_to_yuv420(rgb, chroma="blocks", rounding="half_even"))
 
 
 class Overlay:
@@ -133,10 +111,10 @@ class Overlay:
         self.x, self.y = x - x % 2, y - y % 2
         self.width, self.height = rgba.shape[1], rgba.shape[0]
         alpha = rgba[..., 3].astype(np.float32) / 255.0
-        yy, uu, vv = _rgb_to_yuv(rgba[..., :3].astype(np.float32))
-        half_alpha = _half(alpha)
+        yy, uu, vv = rgb_to_yuv(rgba[..., :3])
+        half_alpha = halve(alpha)
         covered = np.maximum(half_alpha, 1e-6)
-        colours = (yy, _half(uu * alpha) / covered, _half(vv * alpha) / covered)
+        colours = (yy, halve(uu * alpha) / covered, halve(vv * alpha) / covered)
         self._alpha = tuple(_fixed_alpha(a) for a in (alpha, half_alpha, half_alpha))
         self._colour = tuple(np.clip(np.rint(c), 0, 255).astype(np.uint16) for c in colours)
 

@@ -98,6 +98,12 @@ def narration_word_target(duration: float, scene_count: int) -> int:
     return max(scene_count * 3, round(speaking * WORDS_PER_SECOND))
 
 
+def scene_range(target: int) -> tuple[int, int]:
+    """How many scenes a `scenes` answer may have around `target`: fewer are split into more
+    beats, more are merged (see `validation.scene_list_from`)."""
+    return max(1, (target + 1) // 2), min(MAX_SCENES, max(target, target + target // 2))
+
+
 # --------------------------------------------------------------------------- task contexts
 
 

@@ -17,8 +17,8 @@ async def on_job_submitted(event: Event, ctx: StageContext) -> None:
     document = await ctx.load(job.source_key, Document)
     s = job.settings
     fp = fingerprint(SCRIPT_VERSION, document, s.duration, s.title, s.seed, ctx.providers.llm.name)
-    key = output_key(job.id, STAGE, "script.json", fp)
-    if not await ctx.reuse(job, STAGE, key):
+    key = job.script_key or output_key(job.id, STAGE, "script.json", fp)
+    if job.script_key is None and not await ctx.reuse(job, STAGE, key):
         await ctx.check_cancelled(job.id)
         script = await write_script(document, s, ctx.providers.llm)
         await ctx.store(key, script)

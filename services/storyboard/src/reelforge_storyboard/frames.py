@@ -11,35 +11,21 @@ import base64
 
 import cv2
 import numpy as np
+from reelforge.media.stills import PNG_SIGNATURE, decode_rgb, encode_png
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NOT_AN_IMAGE = "the image provider returned bytes that are not an image"
 LLM_PREVIEW_SIDE = 512
 """The frame the LLM sees: enough for a vision model to plan a camera move, small enough
 to send (a 1920 PNG would be megabytes of base64)."""
 
 
-def decode_rgb(data: bytes) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError("the image provider returned bytes that are not an image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-def encode_rgb_png(rgb: np.ndarray) -> bytes:
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_PNG_COMPRESSION, 3])
-    if not ok:
-        raise ValueError("PNG encoding failed")
-    return encoded.tobytes()
-
-
 def normalise_frame(data: bytes, side: int) -> bytes:
     """`data` as a side x side PNG; a conforming PNG passes through untouched (keeping any
     ancillary chunks, such as the local renderer's depth)."""
-    rgb = decode_rgb(data)
+    rgb = decode_rgb(data, error=NOT_AN_IMAGE)
     if data.startswith(PNG_SIGNATURE) and rgb.shape[:2] == (side, side):
         return data
-    return encode_rgb_png(cover_square(rgb, side))
+    return encode_png(cover_square(rgb, side))
 
 
 def cover_square(rgb: np.ndarray, side: int) -> np.ndarray:
@@ -54,7 +40,7 @@ def cover_square(rgb: np.ndarray, side: int) -> np.ndarray:
 
 def preview_b64(png: bytes, side: int = LLM_PREVIEW_SIDE) -> str:
     """A small PNG of the frame, base64-encoded for the shot planner's context."""
-    rgb = decode_rgb(png)
+    rgb = decode_rgb(png, error=NOT_AN_IMAGE)
     small = cv2.resize(rgb, (side, side), interpolation=cv2.INTER_AREA) if rgb.shape[0] > side \
         else rgb
-    return base64.b64encode(encode_rgb_png(small)).decode("ascii")
+    return base64.b64encode(encode_png(small)).decode("ascii")

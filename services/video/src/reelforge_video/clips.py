@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import inspect
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -30,12 +27,12 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from reelforge.media.system import available_cores, release_memory
 from reelforge.models import Grade, Quality
 from reelforge.providers import ClipRequest, VideoGen
 
 from reelforge_video.encode import (
     ClipInfo,
-    available_cores,
     decode_pictures,
     encode_clip,
     encode_planes,
@@ -66,17 +63,6 @@ async def run_on_cores(work: Callable[[], T]) -> T:
             release_memory()
 
     return await asyncio.get_running_loop().run_in_executor(render_pool(), run)
-
-
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
-
-
-def release_memory() -> None:
-    """Hand freed buffers back to the OS once a clip is done (glibc otherwise keeps them in
-    its per-thread arenas, and a long embedded run would carry every stage's peak)."""
-    trim = getattr(_LIBC, "malloc_trim", None)
-    if trim is not None:
-        trim(0)
 
 
 def encoder_threads(concurrent_clips: int) -> int:

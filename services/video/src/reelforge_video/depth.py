@@ -1,10 +1,9 @@
 """Depth for parallax: the renderer's own map when the frame carries it, an estimate when not.
 
 The local storyboard renderer embeds its nearness map (255 = at the lens, 0 = the sky) in a
-private PNG chunk `dpTh` holding a grayscale PNG (see reelforge_storyboard.render.depthmap;
-this reader is duplicated on purpose so the video image does not depend on the storyboard
-package). Frames from other image models carry no depth; for those a monocular guess from
-position and local detail is good enough to separate foreground from background.
+private PNG chunk (`reelforge.media.stills`). Frames from other image models carry no depth;
+for those a monocular guess from position and local detail is good enough to separate
+foreground from background.
 
 `Layers` splits a frame into far/mid/near cut-outs whose hidden parts are filled by push-pull
 interpolation, so when the near layer slides it reveals plausible background, not a smear of
@@ -13,35 +12,17 @@ itself.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from reelforge.media.stills import read_nearness
+from reelforge.media.yuv import to_u8
 
-DEPTH_CHUNK = b"dpTh"
 LAYER_EDGES = (0.08, 0.25, 0.5)
 """Nearness thresholds between the layers, far to near. Four layers keep the slip at each
 seam small where a continuous ground plane crosses from one layer to the next."""
 EDGE_SOFTNESS = 0.06
-
-
-def embedded_nearness(png: bytes) -> np.ndarray | None:
-    """The nearness map stored in the PNG (float32 0..1), or None."""
-    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
-        return None
-    offset = 8
-    while offset + 8 <= len(png):
-        (length,) = struct.unpack(">I", png[offset:offset + 4])
-        kind = png[offset + 4:offset + 8]
-        if kind == DEPTH_CHUNK:
-            data = np.frombuffer(png[offset + 8:offset + 8 + length], np.uint8)
-            depth = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
-            return None if depth is None else depth.astype(np.float32) / 255
-        if kind == b"IEND":
-            return None
-        offset += 12 + length
-    return None
 
 
 def estimate_nearness(rgb: np.ndarray) -> np.ndarray:
@@ -66,7 +47,7 @@ def estimate_nearness(rgb: np.ndarray) -> np.ndarray:
 def nearness_for(png: bytes, rgb: np.ndarray) -> np.ndarray:
     """Nearness at the frame's size: embedded when available, else estimated."""
     h, w = rgb.shape[:2]
-    stored = embedded_nearness(png)
+    stored = read_nearness(png)
     if stored is None:
         return estimate_nearness(rgb)
     return cv2.resize(stored, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -113,7 +94,7 @@ class Layers:
                 colours.append(rgb)
             else:  # whatever the nearer layers touch is refilled from what lies behind it
                 filled = fill_holes(image, nearer < 0.02)
-                colours.append(np.clip(filled + 0.5, 0, 255).astype(np.uint8))
+                colours.append(to_u8(filled, "half_up"))
             own = coverage[k] * (1 - nearer) if nearer is not None else coverage[k]
             speeds.append(_typical(nearness, own, default=_band_middle(k)))
         return cls(tuple(colours), tuple(coverage), tuple(speeds))

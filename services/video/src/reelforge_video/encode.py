@@ -1,9 +1,9 @@
 """H.264 in and out through PyAV, one frame at a time.
 
 Clips are intermediates that the assembly stage decodes, retimes and re-encodes, so they are
-encoded for quality per second of CPU, encoding and decoding: x264 ultrafast, at CRF 20 for
-`final` and CRF 23 for `draft`. A keyframe every second keeps trimming cheap. Frames are
-tagged BT.709 limited range, as players assume for HD.
+encoded for quality per second of CPU, encoding and decoding (`reelforge.media.x264.CLIP_X264`).
+A keyframe every second keeps trimming cheap. Frames are tagged BT.709 limited range, as
+players assume for HD.
 """
 
 from __future__ import annotations
@@ -12,44 +12,22 @@ import contextlib
 import io
 import itertools
 import math
-import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 import av
-import cv2
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
+from reelforge.media.x264 import CLIP_X264, X264Settings, tag_bt709
+from reelforge.media.yuv import NEUTRAL_CHROMA, plane_views
 from reelforge.models import Quality
 
 from reelforge_video.planes import Form, Picture
 
-BT709 = 1  # ISO/IEC 23091-4 code point for primaries, transfer and matrix
-LIMITED_RANGE = 1
-NEUTRAL_CHROMA = 128
-
-
-@dataclass(frozen=True)
-class EncodeSettings:
-    preset: str
-    crf: int
-
-
-ENCODE: dict[Quality, EncodeSettings] = {
-    "final": EncodeSettings("ultrafast", 20),
-    "draft": EncodeSettings("ultrafast", 23),
-}
-"""Both ultrafast: on the 1920x1920 master, ultrafast keeps the graded frames as faithfully as
-veryfast at the same CRF (44.2 vs 44.5 dB PSNR at CRF 18) for a third of the encode CPU
-(18.5 vs 54 ms a frame), a quarter of the encoder's memory, and cheaper decoding in assembly
-(no CABAC, no deblocking). CRF 20 rather than 18: what matters is the trailer made from the
-clip: the final trailer (veryfast CRF 20) measured 42.2 dB PSNR against the uncompressed
-graded frames through a CRF 20 clip and 42.7 dB through a CRF 18 one (43.4 dB with no
-intermediate at all), while the clip is 41 % smaller, 13 % cheaper to encode and 29 %
-cheaper to decode (5.3 vs 7.5 ms a frame): decoding is the assembly render's largest cost
-after x264 itself."""
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -64,38 +42,18 @@ class ClipInfo:
         return self.frames / self.fps
 
 
-def available_cores() -> int:
-    """Cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            cores = min(cores or 1, max(1, round(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, cores or 1)
-
-
 def encode_clip(frames: Iterable[np.ndarray], path: Path, fps: int, quality: Quality,
                 threads: int = 1) -> ClipInfo:
     """Encode RGB uint8 frames (all the same size, even dimensions) to an MP4 at `path`."""
-    writer: ClipWriter | None = None
     reformatter = VideoReformatter()
-    try:
-        for rgb in frames:
-            if writer is None:
-                height, width = rgb.shape[:2]
-                writer = ClipWriter(path, width, height, fps, quality, threads)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            writer.write(reformatter.reformat(frame, format="yuv420p",
-                                              dst_colorspace=Colorspace.ITU709,
-                                              dst_color_range=ColorRange.MPEG))
-        if writer is None:
-            raise ValueError("a clip needs at least one frame")
-        return writer.close()
-    finally:
-        if writer is not None:
-            writer.abort()
+    yuv_frames = (
+        reformatter.reformat(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24"),
+                             format="yuv420p", dst_colorspace=Colorspace.ITU709,
+                             dst_color_range=ColorRange.MPEG)
+        for rgb in frames
+    )
+    return _encode_each(yuv_frames, lambda frame: (frame.width, frame.height), ClipWriter.write,
+                        path, fps, quality, threads)
 
 
 def encode_planes(frames: Iterable[Sequence[np.ndarray]], path: Path, fps: int,
@@ -103,13 +61,20 @@ def encode_planes(frames: Iterable[Sequence[np.ndarray]], path: Path, fps: int,
     """Encode pictures given as planes: (y, u, v) in BT.709 limited range, or (y,) alone for
     a grey picture (neutral chroma). No colour conversion: the planes are copied into one
     reused frame, which x264 copies in turn."""
+    return _encode_each(frames, lambda planes: (planes[0].shape[1], planes[0].shape[0]),
+                        ClipWriter.write_planes, path, fps, quality, threads)
+
+
+def _encode_each(pictures: Iterable[P], size: Callable[[P], tuple[int, int]],
+                 write: Callable[[ClipWriter, P], None], path: Path, fps: int,
+                 quality: Quality, threads: int) -> ClipInfo:
+    """One clip of `pictures`, sized by the first (`size` gives width and height)."""
     writer: ClipWriter | None = None
     try:
-        for planes in frames:
+        for picture in pictures:
             if writer is None:
-                height, width = planes[0].shape[:2]
-                writer = ClipWriter(path, width, height, fps, quality, threads)
-            writer.write_planes(planes)
+                writer = ClipWriter(path, *size(picture), fps, quality, threads)
+            write(writer, picture)
         if writer is None:
             raise ValueError("a clip needs at least one frame")
         return writer.close()
@@ -124,7 +89,7 @@ class ClipWriter:
     def __init__(self, path: Path, width: int, height: int, fps: int, quality: Quality,
                  threads: int = 1) -> None:
         self._container = av.open(str(path), "w", format="mp4")
-        self._stream = _open_stream(self._container, width, height, fps, ENCODE[quality],
+        self._stream = _open_stream(self._container, width, height, fps, CLIP_X264[quality],
                                     threads)
         self._fps = fps
         self._size = (width, height)
@@ -144,7 +109,7 @@ class ClipWriter:
         # x264 copies its input, so the frame is ours again once `encode` returns (and
         # make_writable copies it should anything still hold a reference)
         frame.make_writable()
-        views = _plane_views(frame)
+        views = plane_views(frame)
         np.copyto(views[0], planes[0])
         if len(planes) == 3:
             np.copyto(views[1], planes[1])
@@ -170,40 +135,20 @@ class ClipWriter:
                 self._container.close()
 
 
-def _plane_views(frame: av.VideoFrame) -> list[np.ndarray]:
-    """Writable views of a yuv420p frame's three planes (without their row padding)."""
-    views = []
-    for plane in frame.planes[:3]:
-        flat = np.frombuffer(memoryview(plane), np.uint8)
-        views.append(flat.reshape(plane.height, plane.line_size)[:, : plane.width])
-    return views
-
-
 def _open_stream(container: av.container.OutputContainer, width: int, height: int, fps: int,
-                 settings: EncodeSettings, threads: int = 1) -> av.video.stream.VideoStream:
+                 settings: X264Settings, threads: int = 1) -> av.video.stream.VideoStream:
     stream = container.add_stream("libx264", rate=fps)
     stream.width, stream.height = width, height
     stream.pix_fmt = "yuv420p"
     stream.time_base = Fraction(1, fps)
-    stream.options = {"preset": settings.preset, "crf": str(settings.crf)}
+    stream.options = settings.options()
     context = stream.codec_context
     # one x264 thread per clip by default: the stage renders as many clips at once as there
     # are cores (frame threads would each hold master-sized frames, and cost more CPU)
     context.thread_count = max(1, threads)
     context.gop_size = fps
-    context.colorspace = BT709
-    context.color_primaries = BT709
-    context.color_trc = BT709
-    context.color_range = LIMITED_RANGE
+    tag_bt709(context)
     return stream
-
-
-def decode_rgb(png: bytes) -> np.ndarray:
-    """A still (PNG/JPEG bytes) as RGB uint8."""
-    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError("the frame is not a decodable image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def decode_pictures(mp4: bytes, fps: int, width: int, height: int, form: Form = "rgb",
@@ -261,7 +206,7 @@ def _covered(reformatter: VideoReformatter, frame: av.VideoFrame, width: int, he
                                       dst_colorspace=Colorspace.ITU709,
                                       dst_color_range=ColorRange.MPEG,
                                       interpolation=interpolation)
-        y, u, v = _plane_views(scaled)
+        y, u, v = plane_views(scaled)
         return (y[top:top + height, left:left + width].copy(),
                 u[top // 2:(top + height) // 2, left // 2:(left + width) // 2].copy(),
                 v[top // 2:(top + height) // 2, left // 2:(left + width) // 2].copy())

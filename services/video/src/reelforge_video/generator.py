@@ -22,13 +22,14 @@ from typing import Any, Literal, overload
 
 import cv2
 import numpy as np
+from reelforge.media.stills import decode_rgb
 from reelforge.models import Quality
 from reelforge.providers import ClipRequest
 from reelforge.settings import Settings
 
 from reelforge_video.camera import PARALLAX_ZOOM, Pose, affine, ease, lerp, trajectory
 from reelforge_video.depth import Layers, nearness_for
-from reelforge_video.encode import decode_rgb, encode_planes
+from reelforge_video.encode import encode_planes
 from reelforge_video.planes import Form, Picture, matrix_for_scale, plane_scales, still_planes
 
 PictureGrade = Callable[[Picture], Picture]
@@ -66,7 +67,8 @@ class LocalVideoGen:
         move only warps it."""
         if grade is not None and form == "rgb":
             raise ValueError("a grade applies to planes: ask for form 'luma' or 'yuv420'")
-        rgb = _fit_source(decode_rgb(request.frame_png), request.width, request.height)
+        still = decode_rgb(request.frame_png, error="the frame is not a decodable image")
+        rgb = _fit_source(still, request.width, request.height)
         count = frame_count(duration, request.fps)
         shots = _shoot(request, rgb, still_planes(rgb, form), form, count, grade)
         if form == "rgb":

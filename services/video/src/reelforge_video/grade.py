@@ -13,9 +13,10 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
+from reelforge.media.yuv import NEUTRAL_CHROMA, to_u8
 from reelforge.models import Grade
 
-from reelforge_video.planes import NEUTRAL_CHROMA, Form, Picture
+from reelforge_video.planes import Form, Picture
 
 Grader = Callable[[np.ndarray], np.ndarray]
 PlaneGrader = Callable[[Picture], Picture]
@@ -126,12 +127,12 @@ def filmic_colour_planes() -> PlaneGrader:
     tint = (np.outer((1 - toned) ** 2, np.asarray(SHADOWS, np.float32))
             + np.outer(toned**2, np.asarray(HIGHLIGHTS, np.float32)))  # (256, 3) RGB
     tint_luma = tint @ LUMA
-    y_table = _u8(16 + 219 * (FILM_LIFT + FILM_GAIN * (toned + tint_luma)))
+    y_table = to_u8(16 + 219 * (FILM_LIFT + FILM_GAIN * (toned + tint_luma)), "half_even")
     chroma_bias = 64  # the tables hold offset + 64 so negative offsets fit in uint8
     u_offset = 224 * FILM_GAIN * (tint[:, 2] - tint_luma) / 1.8556
     v_offset = 224 * FILM_GAIN * (tint[:, 0] - tint_luma) / 1.5748
-    u_table = _u8(u_offset + NEUTRAL_CHROMA * (1 - FILM_GAIN) + chroma_bias)
-    v_table = _u8(v_offset + NEUTRAL_CHROMA * (1 - FILM_GAIN) + chroma_bias)
+    u_table = to_u8(u_offset + NEUTRAL_CHROMA * (1 - FILM_GAIN) + chroma_bias, "half_even")
+    v_table = to_u8(v_offset + NEUTRAL_CHROMA * (1 - FILM_GAIN) + chroma_bias, "half_even")
 
     def grade(picture: Picture) -> Picture:
         y, u, v = picture
@@ -147,8 +148,5 @@ def filmic_colour_planes() -> PlaneGrader:
 
 def _limited(full: np.ndarray) -> np.ndarray:
     """A full-range table composed with the full → limited-range (16..235) mapping."""
-    return _u8(16 + full * (219 / 255))
+    return to_u8(16 + full * (219 / 255), "half_even")
 
-
-def _u8(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(x), 0, 255).astype(np.uint8)

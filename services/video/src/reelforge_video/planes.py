@@ -7,7 +7,8 @@ luminance is warped at all: the chroma of a grey picture is constant.
 
 `Form` names what a picture holds: `rgb` (one H x W x 3 array), `luma` (one grey plane, the
 same weights as the black-and-white grade's `COLOR_RGB2GRAY`), `yuv420` (BT.709 limited-range
-Y, U, V, as the clips are tagged).
+Y, U, V, as the clips are tagged; converted by `reelforge.media.yuv` with this stage's own
+chroma averaging and rounding).
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from typing import Literal
 
 import cv2
 import numpy as np
+from reelforge.media.yuv import rgb_to_yuv420, yuv420_to_rgb
 
 Form = Literal["rgb", "luma", "yuv420"]
 Picture = tuple[np.ndarray, ...]
 """One frame in some `Form`: (rgb,), (luma,) or (y, u, v)."""
-
-NEUTRAL_CHROMA = 128
 
 
 def still_planes(rgb: np.ndarray, form: Form) -> Picture:
@@ -30,43 +30,12 @@ def still_planes(rgb: np.ndarray, form: Form) -> Picture:
         return (rgb,)
     if form == "luma":
         return (cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY),)
-    return rgb_to_yuv420(rgb)
+    return rgb_to_yuv420(rgb, chroma="area", rounding="half_up")
 
 
 def plane_scales(form: Form) -> tuple[int, ...]:
     """How many times smaller than the picture each plane of `form` is."""
     return (1, 2, 2) if form == "yuv420" else (1,)
-
-
-def rgb_to_yuv420(rgb: np.ndarray) -> Picture:
-    """BT.709 limited-range 4:2:0 planes (chroma averaged over each 2x2 block)."""
-    x = rgb.astype(np.float32)
-    r, g, b = x[..., 0], x[..., 1], x[..., 2]
-    y = 16.0 + 0.182586 * r + 0.614231 * g + 0.062007 * b
-    u = 128.0 - 0.100644 * r - 0.338572 * g + 0.439216 * b
-    v = 128.0 + 0.439216 * r - 0.398942 * g - 0.040274 * b
-    h, w = rgb.shape[0] // 2, rgb.shape[1] // 2
-    half = (w, h)
-    return (
-        _u8(y),
-        _u8(cv2.resize(u, half, interpolation=cv2.INTER_AREA)),
-        _u8(cv2.resize(v, half, interpolation=cv2.INTER_AREA)),
-    )
-
-
-def yuv420_to_rgb(picture: Picture) -> np.ndarray:
-    """The inverse of `rgb_to_yuv420` (chroma upsampled bilinearly)."""
-    y, u, v = picture
-    size = (y.shape[1], y.shape[0])
-    yf = (y.astype(np.float32) - 16.0) * (255.0 / 219.0)
-    uf = cv2.resize(u, size, interpolation=cv2.INTER_LINEAR).astype(np.float32) - 128.0
-    vf = cv2.resize(v, size, interpolation=cv2.INTER_LINEAR).astype(np.float32) - 128.0
-    uf *= 255.0 / 224.0
-    vf *= 255.0 / 224.0
-    r = yf + 1.5748 * vf
-    g = yf - 0.187324 * uf - 0.468124 * vf
-    b = yf + 1.8556 * uf
-    return _u8(np.dstack([r, g, b]))
 
 
 def to_rgb(picture: Picture, form: Form) -> np.ndarray:
@@ -88,6 +57,3 @@ def matrix_for_scale(matrix: np.ndarray, scale: int) -> np.ndarray:
     shifted = a @ np.array([offset, offset]) + t - offset
     return np.hstack([a, (shifted / scale)[:, None]])
 
-
-def _u8(x: np.ndarray) -> np.ndarray:
-    return np.clip(x + 0.5, 0, 255).astype(np.uint8)

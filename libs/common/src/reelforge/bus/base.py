@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from reelforge.errors import Explained
 from reelforge.events import Event
 
 Handler = Callable[[Event], Awaitable[None]]
 
 
-class Permanent(Exception):
+class Permanent(Explained):
     """A failure that retrying cannot fix (bad input, cancelled job): dead-letter at once."""
 
 

@@ -31,7 +31,7 @@ log = structlog.get_logger(__name__)
 FINAL = [Status.completed.value, Status.failed.value, Status.cancelled.value]
 _COLUMNS = {"id", "tenant", "status", "error", "run", "cost_usd", "created_at", "updated_at",
             "stages"}
-_UPDATABLE = {"settings", "force", "title", "source_key", "budget_usd"}
+_UPDATABLE = {"settings", "force", "title", "source_key", "budget_usd", "script_key"}
 
 _SELECT_JOB = """
 SELECT j.id, j.tenant, j.status, j.error, j.run, j.cost_usd, j.created_at, j.updated_at, j.doc,

@@ -221,6 +221,7 @@ class SQLiteJobStore:
         def change(j: Job) -> None:
             j.settings, j.force, j.title = job.settings, job.force, job.title
             j.source_key, j.budget_usd, j.run = job.source_key, job.budget_usd, job.run
+            j.script_key = job.script_key
 
         await self._mutate(job.id, change)
 

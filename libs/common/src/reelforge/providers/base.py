@@ -6,14 +6,15 @@ from typing import Any, Literal, Protocol, TypeVar
 import numpy as np
 from pydantic import BaseModel, Field
 
+from reelforge.errors import Explained
 from reelforge.models import ActName, Model, Scene, Script, Shot, Word
 
 M = TypeVar("M", bound=BaseModel)
 
-LLMTask = Literal["patterns", "scenes", "acts", "narration", "bible", "shot"]
+LLMTask = Literal["idea", "patterns", "scenes", "acts", "narration", "bible", "shot"]
 
 
-class ProviderError(Exception):
+class ProviderError(Explained):
     """A provider call failed. `permanent` failures move to the next provider in the chain
     instead of being retried."""
 

@@ -1,14 +1,22 @@
 """Answers for the fake chat model: coherent, schema-shaped JSON for each reelforge task
 (so a pipeline run on the fakes produces a usable script), a generic schema instance for
-anything else, and the strict-mode checks OpenAI applies to `json_schema` requests."""
+anything else, and the strict-mode checks OpenAI applies to `json_schema` requests.
+
+The task is known by the `json_schema` name, or, in the JSON modes that send no name, by the
+schema's properties (taken from `response_format.schema` or from the prompt). Both the
+domain shapes (`SceneList`, `Narration`, ...) and the script stage's answer shapes
+(`SceneListAnswer`, `NarrationAnswer`, ...) are answered. `adversarial` answers keep to the
+answer shapes' types but number, reference and count things wrong."""
 
 from __future__ import annotations
 
 import json
+import random
 import re
 from typing import Any
 
 CONTEXT = re.compile(r"task context, as JSON:\s*(\{.*\})\s*Answer with JSON", re.DOTALL)
+PROMPT_SCHEMA = re.compile(r"Answer with JSON matching this schema:\s*(\{.*\})\s*$", re.DOTALL)
 SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
@@ -61,8 +69,62 @@ def context_of(messages: list[dict[str, Any]]) -> dict[str, Any]:
     return {}
 
 
-def answer(schema_name: str, schema: dict[str, Any], context: dict[str, Any]) -> str:
-    builder = TASKS.get(schema_name)
+def schema_of(fmt: Any, messages: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """(name, schema) of a chat request: from `json_schema`, from `json_object`'s `schema`,
+    or, for plain JSON mode, from the prompt (name "")."""
+    fmt = fmt if isinstance(fmt, dict) else {}
+    spec = fmt.get("json_schema")
+    if isinstance(spec, dict):
+        return str(spec.get("name", "")), spec.get("schema") or {}
+    if isinstance(fmt.get("schema"), dict):
+        return "", fmt["schema"]
+    for message in messages:
+        content = message.get("content")
+        texts = [content] if isinstance(content, str) else [
+            p.get("text", "") for p in content or [] if isinstance(p, dict)]
+        for text in texts:
+            found = PROMPT_SCHEMA.search(text or "")
+            if found:
+                try:
+                    return "", json.loads(found.group(1))
+                except ValueError:
+                    return "", {}
+    return "", {}
+
+
+def task_of(schema: dict[str, Any]) -> str:
+    """The reelforge task a schema answers, by its properties."""
+    props = set(schema.get("properties", {}))
+    answer_shape = "Answer" if _is_answer_shape(schema) else ""
+    for needed, task in ((("genres", "tones"), "StoryPatterns"),
+                         (("characters", "locations", "scenes"), "SceneList"),
+                         (("acts",), "ActPlan"), (("title", "lines"), "Narration"),
+                         (("style",), "VisualBible"), (("camera",), "ShotPlan")):
+        if set(needed) <= props:
+            return task + (answer_shape if task != "ShotPlan" else "")
+    return ""
+
+
+def _is_answer_shape(schema: dict[str, Any]) -> bool:
+    props = schema.get("properties", {})
+    scenes = props.get("scenes", {}).get("items", {}).get("properties", {})
+    bible = props.get("characters", {}).get("items", {}).get("properties", {})
+    return ("title_drop" in props or (bool(scenes) and "index" not in scenes)
+            or set(bible) == {"id", "description"} or _act_names(schema) is not None
+            or "minLength" in json.dumps(props.get("logline", {})))
+
+
+def _act_names(schema: dict[str, Any]) -> list[str] | None:
+    """The act names an ActPlanAnswer schema offers (None for the domain ActPlan)."""
+    act = schema.get("properties", {}).get("acts", {}).get("items", {})
+    names = act.get("properties", {}).get("name", {}).get("enum")
+    return names if names and "title" not in names else None
+
+
+def answer(schema_name: str, schema: dict[str, Any], context: dict[str, Any],
+           adversarial: bool = False) -> str:
+    task = schema_name if schema_name in TASKS else task_of(schema)
+    builder = (ADVERSARIAL.get(task) if adversarial else None) or TASKS.get(task)
     value = builder(context) if builder else instance(schema)
     return json.dumps(to_wire(value, schema))
 
@@ -213,5 +275,103 @@ def _shot(ctx: dict[str, Any]) -> dict[str, Any]:
             "focus": [0.5, 0.45]}
 
 
+# --------------------------------------------------------------------------- answer shapes
+
+
+def _acts_answer(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"acts": [act for act in _acts(ctx)["acts"] if act["name"] != "title"]}
+
+
+def _narration_answer(ctx: dict[str, Any]) -> dict[str, Any]:
+    domain = _narration(ctx)
+    *lines, drop = domain["lines"]
+    return {"title": domain["title"], "tagline": domain["tagline"], "lines": lines,
+            "title_drop": drop}
+
+
+def _bible_answer(ctx: dict[str, Any]) -> dict[str, Any]:
+    domain = _bible(ctx)
+    return {"style": domain["style"],
+            "characters": [{"id": k, "description": v} for k, v in domain["characters"].items()],
+            "locations": [{"id": k, "description": v} for k, v in domain["locations"].items()]}
+
+
+# --------------------------------------------------------------------------- adversarial
+
+
+def _adversarial_patterns(ctx: dict[str, Any]) -> dict[str, Any]:
+    answer = _patterns(ctx)
+    first, *rest = answer["genres"]
+    answer["genres"] = [{"label": first["label"], "score": 0.2}, *rest,
+                        {"label": first["label"], "score": 0.9}]  # repeated, out of order
+    return answer
+
+
+def _adversarial_scenes(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Twice too many scenes; a repeated character id and location id; scenes that name a
+    character and a location by name, an unknown character and an unknown location; one
+    scene with a blank summary."""
+    answer = _scenes({**ctx, "target_scenes": 2 * int(ctx.get("target_scenes") or 8) + 1})
+    answer["characters"].append({"id": "keeper", "name": "Ada's twin", "mentions": 1,
+                                 "role": "minor", "description": "a double"})
+    answer["locations"].append({"id": "square", "name": "Another Square", "kind": "city",
+                                "description": "again"})
+    places = ["square", "The Tower", "lighthouse", "tower"]
+    people = [["keeper"], ["Ada", "ghost"], ["stranger", "stranger"], []]
+    for n, scene in enumerate(answer["scenes"]):
+        scene["location"] = places[n % len(places)]
+        scene["characters"] = people[n % len(people)]
+    answer["scenes"][1]["summary"] = "  "
+    return answer
+
+
+def _adversarial_acts(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Scene numbers shuffled, repeated and unknown; the climax before the escalation; one
+    scene in no act."""
+    idx = _indices(ctx)
+    n = len(idx)
+    middle = idx[4:n - 2]
+    random.Random(n).shuffle(middle)
+    return {"acts": [
+        {"name": "setup", "scenes": [2, 0, 0, 99]},
+        {"name": "climax", "scenes": [1, 3]},
+        {"name": "escalation", "scenes": middle},
+        {"name": "tag", "scenes": [idx[-1], 1]},
+    ]}
+
+
+def _adversarial_narration(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Lines shuffled; two lines for scene 1; a line for a scene that does not exist; the
+    last scene without a line; blank text for scene 2 and a blank title drop."""
+    answer = _narration_answer(ctx)
+    lines = answer["lines"]
+    lines[2] = {**lines[2], "text": " ", "marked": ""}
+    extra = {**lines[1], "text": "And the water keeps rising.", "marked": "And the water..."}
+    ghost = {**lines[0], "scene": 99}
+    lines = [*lines[:-1], extra, ghost]
+    random.Random(len(lines)).shuffle(lines)
+    answer["lines"] = lines
+    answer["title_drop"] = {"text": "", "marked": "", "pause_after": 9.0}
+    return answer
+
+
+def _adversarial_bible(ctx: dict[str, Any]) -> dict[str, Any]:
+    """An entry for an unknown character, one repeated, the others missing; a blank location
+    description."""
+    answer = _bible_answer(ctx)
+    characters = answer["characters"][:1]
+    answer["characters"] = [*characters, {"id": "ghost", "description": "a pale shape"},
+                            *characters]
+    answer["locations"] = [{**entry, "description": ""} for entry in answer["locations"][:1]]
+    return answer
+
+
 TASKS = {"StoryPatterns": _patterns, "SceneList": _scenes, "ActPlan": _acts,
-         "Narration": _narration, "VisualBible": _bible, "ShotPlan": _shot}
+         "Narration": _narration, "VisualBible": _bible, "ShotPlan": _shot,
+         "StoryPatternsAnswer": _patterns, "SceneListAnswer": _scenes,
+         "ActPlanAnswer": _acts_answer, "NarrationAnswer": _narration_answer,
+         "VisualBibleAnswer": _bible_answer}
+ADVERSARIAL = {"StoryPatternsAnswer": _adversarial_patterns,
+               "SceneListAnswer": _adversarial_scenes, "ActPlanAnswer": _adversarial_acts,
+               "NarrationAnswer": _adversarial_narration,
+               "VisualBibleAnswer": _adversarial_bible}

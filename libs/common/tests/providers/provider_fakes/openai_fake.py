@@ -1,6 +1,12 @@
 """Fake OpenAI API (/v1): models, chat completions with strict json_schema, audio speech,
 audio transcriptions (whisper-1 verbose_json words) and gpt-image-1 generations.
 
+Chat completions can play other OpenAI-compatible servers (`structured`): one that takes
+`json_object` with a `schema` but rejects `json_schema` the way llama-cpp-python's server
+does (HTTP 500, its pydantic message), and one that takes plain `json_object` only (HTTP
+400 naming `response_format`). And the model can answer `adversarially`: schema-valid JSON
+that numbers, references and counts things wrong, as small local models do.
+
 Errors use OpenAI's envelope {"error": {"message", "type", "param", "code"}}. Like the real
 API, a bad key is echoed back in the 401 message (here in full, the worst case for
 redaction).
@@ -11,7 +17,7 @@ from __future__ import annotations
 import base64
 import time
 from collections import deque
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,7 +25,7 @@ from starlette.routing import Route
 
 from . import media
 from .base import FakeProvider, json_body, triggered
-from .llm_answers import SCHEMA_NAME, answer, context_of, strict_problems
+from .llm_answers import SCHEMA_NAME, answer, context_of, schema_of, strict_problems
 from .recognise import hear, remember
 
 KEY = "sk-fake-openai-0123456789abcdefABCDEF"
@@ -42,6 +48,14 @@ SERVER_ERROR: dict[str, Any] = {"error": {
     "message": "The server had an error while processing your request.",
     "type": "server_error", "param": None, "code": None}}
 
+Structured = Literal["json_schema", "json_object_schema", "json_object"]
+LLAMA_CPP_REJECTION = (
+    "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input "
+    "should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': "
+    "\"'text' or 'json_object'\"}}]")
+"""What llama-cpp-python's server says (HTTP 500, type internal_server_error) to
+`response_format: {type: json_schema}`: its request model's validation error, as text."""
+
 
 class FakeOpenAI(FakeProvider):
     name = "openai"
@@ -51,6 +65,10 @@ class FakeOpenAI(FakeProvider):
     def __init__(self) -> None:
         super().__init__()
         self.chat_answers: deque[Any] = deque()
+        self.structured: Structured = "json_schema"
+        """The most constrained response_format this server takes."""
+        self.adversarial = False
+        """Whether the model answers schema-valid but wrong (see llm_answers.adversarial)."""
 
     @property
     def base_url(self) -> str:
@@ -63,6 +81,8 @@ class FakeOpenAI(FakeProvider):
     def reset(self) -> None:
         super().reset()
         self.chat_answers.clear()
+        self.structured = "json_schema"
+        self.adversarial = False
 
     def routes(self) -> list[Route]:
         return [
@@ -113,6 +133,8 @@ class FakeOpenAI(FakeProvider):
         problem = self._check_format(body.get("response_format"))
         if problem:
             return self._bad(problem, "response_format")
+        if (refusal := self._unsupported(body.get("response_format"))) is not None:
+            return refusal
         if not self._images_ok(messages):
             return self._bad("image_url parts must be base64 data URLs of images",
                              "messages")
@@ -133,6 +155,20 @@ class FakeOpenAI(FakeProvider):
             problems = strict_problems(spec.get("schema"))
             if problems:
                 return f"Invalid schema for response_format '{spec['name']}': {problems[0]}"
+        return None
+
+    def _unsupported(self, fmt: Any) -> Response | None:
+        """How a less capable server refuses a response_format it does not take (not a
+        contract violation: the client is expected to fall back)."""
+        kind = fmt.get("type") if isinstance(fmt, dict) else None
+        if kind == "json_schema" and self.structured == "json_object_schema":
+            return error(500, LLAMA_CPP_REJECTION, kind="internal_server_error")
+        if kind == "json_schema" and self.structured == "json_object":
+            return error(400, "response_format type 'json_schema' is not supported by this "
+                         "server", param="response_format")
+        if kind == "json_object" and "schema" in fmt and self.structured == "json_object":
+            return error(400, "response_format: extra field 'schema' is not permitted",
+                         param="response_format")
         return None
 
     def _images_ok(self, messages: list[dict[str, Any]]) -> bool:
@@ -162,9 +198,9 @@ class FakeOpenAI(FakeProvider):
             else:
                 message["content"] = queued
         else:
-            spec = (body.get("response_format") or {}).get("json_schema") or {}
-            message["content"] = answer(str(spec.get("name", "")), spec.get("schema") or {},
-                                        context_of(messages))
+            name, schema = schema_of(body.get("response_format"), messages)
+            message["content"] = answer(name, schema, context_of(messages),
+                                        adversarial=self.adversarial)
         prompt_chars = sum(len(str(m.get("content"))) for m in messages)
         completion = len(message.get("content") or "")
         return JSONResponse({

@@ -1,8 +1,10 @@
 """The offline `LLM`: answers every script task with rules instead of a model.
 
 It reads the same context keys a remote model's prompt templates do (see `contexts.py`),
-and validates its answer against the schema the caller asked for, exactly as a remote
-adapter validates a model's JSON. Deterministic: the same context gives the same answer.
+and answers whatever schema the caller asks for: its rules write domain models, which an
+answer schema turns into its own shape (`from_domain`, see `answers.py`); any other schema
+validates the domain model's JSON, exactly as a remote adapter validates a model's JSON.
+Deterministic: the same context gives the same answer.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from reelforge_script.contexts import target_scene_count
 from reelforge_script.local.acts import plan_acts
 from reelforge_script.local.bible import write_bible
 from reelforge_script.local.entities import analyse_cast
+from reelforge_script.local.idea import answer_idea
 from reelforge_script.local.narration import write_narration
 from reelforge_script.local.patterns import analyse_patterns
 from reelforge_script.local.scenes import build_scene_list
@@ -46,6 +49,7 @@ def answer_acts(context: dict[str, Any]) -> ActPlan:
 
 
 ANSWERS: dict[str, Callable[[dict[str, Any]], BaseModel]] = {
+    "idea": answer_idea,
     "patterns": answer_patterns,
     "scenes": answer_scenes,
     "acts": answer_acts,
@@ -73,7 +77,10 @@ class LocalStoryAnalyst:
             raise ProviderError(
                 self.name, f"{task}: cannot answer from this context: {exc}", permanent=True
             ) from exc
+        from_domain = getattr(schema, "from_domain", None)
         try:
+            if callable(from_domain):
+                return schema.model_validate(from_domain(result))
             return schema.model_validate(result.model_dump(mode="json"))
         except ValidationError as exc:
             raise ProviderError(

@@ -1,10 +1,14 @@
-"""Who and where: characters and named places found in the story's capitalised words.
+"""Who and where: the persons of a story and the named places it moves through.
 
-A name is a run of capitalised words that is not a sentence opener or a stop word, or that
-recurs. Runs are merged into people ("Mara", "Quinn" → "Mara Quinn"), then each is judged a
-person, a place or a thing (ships, boards, companies) from how it is used: place suffixes and
-prepositions for places, honorifics, possessives and verbs for people, a leading "the" for
-things. Roles come from prominence and from the conflict words around a name.
+A name is a run of capitalised words that is neither a sentence opener ('However', 'Since')
+nor a word the text also writes in lowercase, and that recurs or is seen acting. Runs are
+merged into people ("Alex Thomas", "Thomas", "Agent Thomas"), then each is judged a person,
+a place or neither from how it is used: place suffixes, prepositions and lists of countries
+and cities for places; honorifics, possessives, appositives ('Jason, a young projectionist')
+and verbs after the name for people; peoples, organisations and events ('Russian', 'Secret
+Service', 'Vietnam War') for neither. A screenplay's character cues name its speakers, so
+there they are the cast. The protagonist is the person the story follows: the subject of the
+most sentences, present from early to late.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Literal
 from reelforge.models import LocationKind, Role
 
 from reelforge_script.local.lexicons import (
+    BREAK_WORDS,
     CAPITALISED_STOPWORDS,
+    CITIES,
     FEMALE_HONORIFICS,
     FEMALE_NOUNS,
     FEMALE_PRONOUNS,
@@ -26,12 +32,17 @@ from reelforge_script.local.lexicons import (
     MALE_HONORIFICS,
     MALE_NOUNS,
     MALE_PRONOUNS,
+    NON_PERSON_WORDS,
+    PERSON_NOUNS,
     PLACE_NAME_ENDINGS,
     PLACE_PREFIXES,
     PLACE_PREPOSITIONS,
     PLACE_SUFFIX_KINDS,
+    SENTENCE_OPENERS,
     SETTING_NOUNS,
     VILLAIN_WORDS,
+    WORLD_PLACES,
+    word_set,
 )
 from reelforge_script.local.story import Story
 from reelforge_script.local.text import WORD, lower_words
@@ -49,9 +60,38 @@ PRONOUN_WEIGHTS = {
     "her": 0.3,
 }
 """'her' is often someone else's object, so it counts least."""
+GENDERED = FEMALE_PRONOUNS | MALE_PRONOUNS
+NOUN = 5.0
+"""A gendered noun said of a name ('Frances, a young woman'; 'her husband Pat')."""
+BOUND = 2.0
+NEARBY = 0.3
+"""A pronoun bound to a name (the first after it) counts BOUND; one merely near, NEARBY."""
 SPEECH_VERBS = {"says", "said", "asks", "asked", "tells", "told", "whispers", "shouts", "replies"}
+ACTING_WORDS = word_set(
+    """
+    is was has had does did can will would could must should may might cannot are were have
+    then also soon finally eventually now still never only again himself herself who took
+    got went ran met saw made came found left kept gave fell felt knew thought brought
+    bought fought caught sent spent built lost won began became broke chose drove ate hid
+    held led let put rode rose sold shot sat slept spoke stood stole struck swore threw woke
+    wore wrote flees goes
+    """
+)
+"""Words that, right after a name, show it acting: auxiliaries, adverbs, irregular pasts."""
+CONTRACTIONS = ("'re", "'ll", "'ve", "'d", "'m", "n't")
+SUBJECT_LEADS = {"", "and", "but", "then", "when", "while", "as", "until", "after", "before"}
+"""What may stand before a name that is a sentence's (or clause's) subject."""
+DETERMINERS = {"a", "an", "the", "his", "her", "their", "its"}
+QUANTIFIERS = DETERMINERS | {"other", "many", "some", "every", "each", "these", "those", "all"}
+"""Before a name, these make it a modifier ('many other Monicelli movies')."""
+APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
+SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
+SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 ROLE_ORDER: dict[str, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
-PEOPLE_OF = {"people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour"}
+PEOPLE_OF = {
+    "people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour", "battle",
+    "siege", "outskirts", "suburbs",
+}  # fmt: skip
 
 
 @dataclass
@@ -66,6 +106,11 @@ class Mention:
     article: bool
     possessive: bool
     after: str
+    appositive: bool = False
+    described_as: tuple[str, ...] = ()
+    clause_initial: bool = False
+    place_appositive: bool = False
+    modifies: bool = False
 
 
 @dataclass
@@ -80,16 +125,21 @@ class Persona:
     appositive: str | None = None
     conflict: int = 0
     role: Role = "minor"
+    last_sentence: int = 0
+    subject_of: int = 0
+    first_subject: int | None = None
 
 
 @dataclass
 class Place:
-    """A named place; `key` is the bare proper name, `name` how to say it ('the Merrow')."""
+    """A named place; `key` is the bare proper name, `name` how to say it ('the Merrow').
+    `region` marks a country, state or continent: too wide to stage a scene in."""
 
     name: str
     key: str
     mentions: int
     kind: LocationKind | None
+    region: bool = False
 
 
 @dataclass
@@ -114,60 +164,108 @@ class Cast:
 def analyse_cast(story: Story) -> Cast:
     """People (with roles, gender and any appositive) and named places of a story."""
     all_sentences = ([story.preface] if story.preface else []) + story.sentences
-    mentions = [m for i, s in enumerate(all_sentences) for m in capitalised_runs(s, i)]
     lowercase = Counter(lower_words_in_lowercase(story.all_text))
+    mentions = [m for i, s in enumerate(all_sentences) for m in capitalised_runs(s, i, lowercase)]
     names = plausible_names(mentions, lowercase)
+    screenplay_cast = set(story.speakers) | set(story.introduced)
+    if screenplay_cast:
+        names = {n for n in names if not _run_on(n, screenplay_cast)} | set(story.speakers)
     groups = merged_names(names, mentions)
     people, places = classify(groups, mentions)
+    if screenplay_cast:
+        people = [p for p in people if set(p.aliases) & screenplay_cast]
     for person in people:
-        person.gender = infer_gender(person, all_sentences)
         person.appositive = find_appositive(person, story.all_text)
+        person.gender = infer_gender(person, all_sentences, mentions, people)
         person.conflict = conflict_score(person, all_sentences)
+    count_subjects(people, mentions, all_sentences)
     assign_roles(people, len(all_sentences))
     people.sort(key=lambda p: (ROLE_ORDER[p.role], -p.mentions, p.first_sentence))
     places.sort(key=lambda p: -p.mentions)
     return Cast(people=people[:MAX_PEOPLE], places=places)
 
 
+def _run_on(name: str, cast_names: set[str]) -> bool:
+    """'Brick FILLS a glass' reads 'Brick Fills': a cast name run into a shouted word."""
+    tokens = set(core_tokens(name))
+    cores = [set(core_tokens(c)) for c in cast_names]
+    return any(tokens & core for core in cores) and not any(tokens <= core for core in cores)
+
+
 # --------------------------------------------------------------------------- capitalised runs
 
 
-def capitalised_runs(sentence: str, index: int) -> list[Mention]:
-    """Runs of capitalised words; punctuation between two words ends a run."""
+def capitalised_runs(
+    sentence: str, index: int, lowercase: Counter[str] | None = None
+) -> list[Mention]:
+    """Runs of capitalised words; punctuation between two words ends a run. A sentence's
+    first word joins no run when it is an opener or a word the text writes in lowercase."""
     matches = list(WORD.finditer(sentence))
     tokens = [m.group(0).replace("\u2019", "'") for m in matches]
     found: list[Mention] = []
     run: list[str] = []
     run_start = 0
+
+    def close(end: int, *, possessive: bool) -> None:
+        tail = sentence[matches[end - 1].end() :]
+        named, start = list(run), run_start
+        if len(named) > 1 and _people_word(named[0]) and _plain_name(named[1:]):
+            named, start = named[1:], start + 1  # 'English Peter Linton'
+        lead = sentence[: matches[start].start()].rstrip()
+        mention = _mention(named, start, tokens, index, tail, possessive=possessive)
+        mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
+        found.append(mention)
+
     for position, token in enumerate(tokens):
         if run and sentence[matches[position - 1].end() : matches[position].start()].strip():
-            found.append(_mention(run, run_start, tokens, index, possessive=False))
+            close(position, possessive=False)
             run = []
         bare, possessive = _bare(token)
-        if bare and bare[0].isupper() and bare.lower() not in CAPITALISED_STOPWORDS:
+        if _name_word(bare, opening=position == 0, lowercase=lowercase):
             if not run:
                 run_start = position
             run.append(bare)
             if possessive:
-                found.append(_mention(run, run_start, tokens, index, possessive=True))
+                close(position + 1, possessive=True)
                 run = []
             continue
         if run:
-            found.append(_mention(run, run_start, tokens, index, possessive=False))
+            close(position, possessive=False)
             run = []
     if run:
-        found.append(_mention(run, run_start, tokens, index, possessive=False))
+        close(len(tokens), possessive=False)
     return found
+
+
+def _people_word(word: str) -> bool:
+    """A word naming a people, faith or organisation rather than a place ('English')."""
+    lower = word.lower()
+    return lower in NON_PERSON_WORDS and lower not in WORLD_PLACES | CITIES
+
+
+def _plain_name(tokens: list[str]) -> bool:
+    """No word of a place or an organisation: 'Peter Linton', not 'City' or 'Church'."""
+    return not any(t.lower() in NON_PERSON_WORDS or t.lower() in PLACE_SUFFIX_KINDS for t in tokens)
+
+
+def _name_word(bare: str, *, opening: bool, lowercase: Counter[str] | None) -> bool:
+    if len(bare) < 2 or not bare[0].isupper() or bare.endswith(CONTRACTIONS):
+        return False
+    lower = bare.lower()
+    if lower in CAPITALISED_STOPWORDS or lower in SENTENCE_OPENERS:
+        return False
+    written_lowercase = lowercase is not None and lowercase[lower] > 0
+    return not (opening and (lower.endswith("ly") or written_lowercase))
 
 
 def _bare(token: str) -> tuple[str, bool]:
     if token.endswith(("'s", "'S")):
         return token[:-2], True
-    return token.rstrip("'"), False
+    return token.rstrip("'"), token.endswith("s'")
 
 
 def _mention(
-    run: list[str], start: int, tokens: list[str], index: int, *, possessive: bool
+    run: list[str], start: int, tokens: list[str], index: int, tail: str, *, possessive: bool
 ) -> Mention:
     before = tokens[start - 1].lower() if start > 0 else ""
     article = before == "the"
@@ -176,6 +274,9 @@ def _mention(
     offset = 2 if article else 1
     before_that = tokens[start - offset - 1].lower() if start - offset - 1 >= 0 else ""
     end = start + len(run)
+    appositive = APPOSITIVE.match(tail) if not possessive else None
+    head = appositive_head(tail) if tail.lstrip().startswith(",") else ""
+    place_like = appositive is not None and (head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS)
     return Mention(
         name=" ".join(run),
         sentence=index,
@@ -185,7 +286,30 @@ def _mention(
         article=article,
         possessive=possessive,
         after=tokens[end].lower() if end < len(tokens) else "",
+        appositive=appositive is not None and not place_like,
+        place_appositive=place_like,
+        described_as=tuple(described_words(tail)) if head else (),
+        modifies=not possessive and re.match(r" [a-z]", tail) is not None,
     )
+
+
+def appositive_head(tail: str) -> str:
+    """The noun an appositive is about: its last word before a preposition, a conjunction
+    or a comma (', a hard-working taxi driver and' → 'driver'; ', the pine forest on' →
+    'forest'; ", Semadar's sister," → 'sister')."""
+    head = ""
+    for word in described_words(tail):
+        if word in FUNCTION_WORDS:
+            break
+        head = word
+    return head
+
+
+def described_words(tail: str) -> list[str]:
+    """The words of a comma phrase after a name, without its determiner, at most eight."""
+    phrase = re.split(r"[,.;:!?]", tail.lstrip(" ,"), maxsplit=1)[0]
+    described = lower_words(phrase)[:9]
+    return described[1:] if described and described[0] in DETERMINERS else described[:8]
 
 
 def lower_words_in_lowercase(text: str) -> list[str]:
@@ -205,7 +329,8 @@ def plausible_names(mentions: list[Mention], lowercase: Counter[str]) -> set[str
         inside = sum(not m.initial for m in found)
         if len(tokens) == 1 and lowercase[name.lower()] > inside:
             continue
-        if inside or (len(found) >= 2 and _name_like(name, lowercase)):
+        described = any(m.appositive for m in found)
+        if inside or (_name_like(name, lowercase) and (len(found) >= 2 or described)):
             names.add(name)
     return names | _full_names_of(set(by_name) - names, names)
 
@@ -246,7 +371,7 @@ def merged_names(names: set[str], mentions: list[Mention]) -> dict[str, set[str]
     return groups
 
 
-# --------------------------------------------------------------------------- person, place or thing
+# ----------------------------------------------------------------------- person, place or neither
 
 
 def classify(
@@ -255,36 +380,76 @@ def classify(
     people: list[Persona] = []
     places: list[Place] = []
     for canonical, forms in groups.items():
-        found = [m for m in mentions if m.name in forms]
+        bare = " ".join(core_tokens(canonical))
+        found = [m for m in mentions if m.name in forms or m.name == bare]
+        if not found:
+            found = [m for m in mentions if set(core_tokens(m.name)) & set(core_tokens(canonical))]
+        if not found:
+            continue
         place, person = place_evidence(canonical, found), person_evidence(forms, found)
         with_article = sum(m.article for m in found) * 2 > len(found)
-        if place > person or (with_article and place > 0):
-            name = f"the {canonical}" if with_article else canonical
-            kind = suffix_kind(canonical) or noun_kind(found)
-            places.append(Place(name, canonical, len(found), kind))
-        elif not with_article:
+        if _known_place(canonical):
+            place += sum(m.before in ("to", "from") for m in found)
+        known = _known_place(canonical) if place >= person else None
+        structural = _shaped_like_place(canonical) and not _titled(forms)
+        if known or structural or place > person or (with_article and place > 0):
+            if known or not _non_person(canonical):
+                name = f"the {canonical}" if with_article else canonical
+                kind = suffix_kind(canonical) or noun_kind(found) or known
+                region = _region(canonical)
+                places.append(Place(name, canonical, len(found), kind, region))
+        elif not with_article and not _non_person(canonical) and person > _modifier_uses(found):
             people.append(
                 Persona(
                     name=display_name(canonical),
                     aliases=_aliases(canonical, forms),
                     mentions=len(found),
                     first_sentence=min(m.sentence for m in found),
+                    last_sentence=max(m.sentence for m in found),
                 )
             )
     return people, places
 
 
+def _non_person(name: str) -> bool:
+    """A people, organisation or event ('Russian', 'Secret Service', 'Vietnam War'); a lone
+    place name that is seen acting may be a person's ('Milan and Goran decide')."""
+    tokens = [t.lower() for t in name.split()]
+    if len(tokens) == 1 and tokens[0] in CITIES | WORLD_PLACES:
+        return False
+    return any(t in NON_PERSON_WORDS for t in tokens) or name.isupper()
+
+
+def _known_place(name: str) -> LocationKind | None:
+    tokens = [t.lower() for t in name.split()]
+    if tokens[-1] in CITIES:
+        return "city"
+    if tokens[-1] in WORLD_PLACES:
+        return "generic"
+    return None
+
+
+def _region(name: str) -> bool:
+    return name.split()[-1].lower() in WORLD_PLACES
+
+
+def _shaped_like_place(name: str) -> bool:
+    """'Skerry Rock', 'Port Ellen': a place by the shape of its name."""
+    tokens = name.lower().split()
+    return len(tokens) > 1 and (tokens[-1] in PLACE_SUFFIX_KINDS or tokens[0] in PLACE_PREFIXES)
+
+
+def _titled(forms: set[str]) -> bool:
+    return any(t.lower() in HONORIFICS for f in forms for t in f.split())
+
+
 def place_evidence(name: str, found: list[Mention]) -> float:
     tokens = name.split()
-    score = 0.0
-    if len(tokens) > 1 and tokens[-1].lower() in PLACE_SUFFIX_KINDS:
-        score += 3
-    if len(tokens) > 1 and tokens[0].lower() in PLACE_PREFIXES:
-        score += 3
+    score = 3.0 if _shaped_like_place(name) else 0.0
     if len(tokens) == 1 and len(name) > 5 and name.lower().endswith(PLACE_NAME_ENDINGS):
         score += 2
     score += sum(m.before in PLACE_PREPOSITIONS for m in found)
-    score += 2 * sum(m.before in SETTING_NOUNS for m in found)
+    score += 2 * sum(m.before in SETTING_NOUNS or m.place_appositive for m in found)
     score += sum(
         m.before == "of" and (m.before_that in SETTING_NOUNS or m.before_that in PEOPLE_OF)
         for m in found
@@ -293,14 +458,51 @@ def place_evidence(name: str, found: list[Mention]) -> float:
 
 
 def person_evidence(forms: set[str], found: list[Mention]) -> float:
-    score = 3.0 if any(t.lower() in HONORIFICS for f in forms for t in f.split()) else 0.0
+    """Honorifics, possessives, appositives, verbs after the name, a person noun before it
+    ('her husband Pat'), a name joined to another by 'and' or the agent after 'by'."""
+    score = 3.0 if _titled(forms) else 0.0
     score += sum(m.possessive for m in found)
-    score += sum(m.after in SPEECH_VERBS or _verb_like(m.after) for m in found)
+    score += 2 * sum(m.appositive for m in found)
+    score += sum(_acts(m) and m.before not in QUANTIFIERS for m in found)
+    score += 2 * sum(m.before in PERSON_NOUNS or m.before in HONORIFICS for m in found)
+    score += 0.5 * sum("and" in (m.before, m.after) or m.before == "by" for m in found)
+    score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
     return score
 
 
+def _acts(mention: Mention) -> bool:
+    """Followed by a verb, an auxiliary or an adverb; after 'and', by any word ('Milan and
+    Goran decide')."""
+    after = mention.after
+    return (
+        (mention.before == "and" and mention.modifies)
+        or after in SPEECH_VERBS
+        or after in ACTING_WORDS
+        or _verb_like(after)
+        or (len(after) > 4 and after.endswith("ly"))
+    )
+
+
+def _modifier_uses(found: list[Mention]) -> int:
+    """Uses as a modifier of the noun after it ('Catholic school', 'Colby fortune')."""
+    return sum(
+        m.modifies
+        and m.before not in SUBJECT_LEADS
+        and m.before not in PERSON_NOUNS
+        and len(m.after) > 2
+        and m.after not in FUNCTION_WORDS | BREAK_WORDS
+        and (not _acts(m) or m.before in QUANTIFIERS)
+        for m in found
+    )
+
+
 def _verb_like(word: str) -> bool:
-    return len(word) > 3 and word not in FUNCTION_WORDS and word.endswith(("s", "ed"))
+    return (
+        len(word) > 3
+        and word not in FUNCTION_WORDS
+        and word.endswith(("s", "ed"))
+        and "'" not in word
+    )
 
 
 def suffix_kind(name: str) -> LocationKind | None:
@@ -325,8 +527,12 @@ def noun_kind(found: list[Mention]) -> LocationKind | None:
 
 
 def _aliases(canonical: str, forms: set[str]) -> list[str]:
-    singles = set(core_tokens(canonical)) if len(core_tokens(canonical)) > 1 else set()
-    return sorted(forms | singles | {canonical}, key=lambda a: (-len(a), a))
+    """Every form, each word of a full name ('Alex', 'Thomas') and the name without its
+    title ('Reyes' for 'Captain Reyes')."""
+    core = core_tokens(canonical)
+    singles = set(core) if len(core) > 1 else set()
+    bare = {" ".join(core)} if core else set()
+    return sorted(forms | singles | bare | {canonical}, key=lambda a: (-len(a), a))
 
 
 # --------------------------------------------------------------------------- attributes
@@ -344,25 +550,48 @@ def name_pattern(aliases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z])(?:{forms})(?![A-Za-z])")
 
 
-def infer_gender(person: Persona, all_sentences: list[str]) -> Gender:
-    """From honorifics, gendered nouns in an appositive, then pronouns near the name."""
+def infer_gender(
+    person: Persona, all_sentences: list[str], mentions: list[Mention], people: list[Persona]
+) -> Gender:
+    """From honorifics, a gendered noun in the appositive or just before the name ('her
+    husband Pat'), then pronouns near the name."""
     honorifics = {t.lower() for a in person.aliases for t in a.split()}
     if honorifics & FEMALE_HONORIFICS:
         return "female"
     if honorifics & MALE_HONORIFICS:
         return "male"
-    female = male = 0.0
+    forms = set(person.aliases)
+    nouns = [m.before for m in mentions if m.name in forms]
+    nouns += [w for m in mentions if m.name in forms for w in m.described_as]
+    nouns += lower_words(person.appositive or "")
+    female = NOUN * sum(w in FEMALE_NOUNS for w in nouns)
+    male = NOUN * sum(w in MALE_NOUNS for w in nouns)
     for i in sentences_with(person, all_sentences):
+        bound = bound_pronouns(person, all_sentences[i], [p for p in people if p is not person])
+        female += BOUND * sum(w in FEMALE_PRONOUNS for w in bound)
+        male += BOUND * sum(w in MALE_PRONOUNS for w in bound)
         window = lower_words(" ".join(all_sentences[i : i + 2]))
-        female += sum(PRONOUN_WEIGHTS.get(w, 0.0) for w in window if w in FEMALE_PRONOUNS)
-        male += sum(PRONOUN_WEIGHTS.get(w, 0.0) for w in window if w in MALE_PRONOUNS)
-        female += 2 * sum(w in FEMALE_NOUNS for w in window[:8])
-        male += 2 * sum(w in MALE_NOUNS for w in window[:8])
+        female += NEARBY * sum(PRONOUN_WEIGHTS.get(w, 0.0) for w in window if w in FEMALE_PRONOUNS)
+        male += NEARBY * sum(PRONOUN_WEIGHTS.get(w, 0.0) for w in window if w in MALE_PRONOUNS)
     if female > 1.3 * male and female >= 1:
         return "female"
     if male > 1.3 * female and male >= 1:
         return "male"
     return "unknown"
+
+
+def bound_pronouns(person: Persona, sentence: str, others: list[Persona]) -> list[str]:
+    """The first pronoun after each (not possessive) mention of the person, unless another
+    person is named first: 'Lola attempts to gain her father's trust' → 'her'."""
+    found: list[str] = []
+    other_names = [m.start() for p in others for m in name_pattern(p.aliases).finditer(sentence)]
+    for match in name_pattern(person.aliases).finditer(sentence):
+        if sentence[match.end() :].startswith(("'s", "\u2019s", "s'")):
+            continue
+        stop = min((s for s in other_names if s > match.end()), default=len(sentence))
+        pronouns = [w for w in lower_words(sentence[match.end() : stop]) if w in GENDERED]
+        found += pronouns[:1]
+    return found
 
 
 def find_appositive(person: Persona, text: str) -> str | None:
@@ -389,17 +618,67 @@ def conflict_score(person: Persona, all_sentences: list[str]) -> int:
     )
 
 
+def count_subjects(
+    people: list[Persona], mentions: list[Mention], all_sentences: list[str]
+) -> None:
+    """How many sentences each person is the subject of: named at the head of a clause
+    before a verb, or meant by a 'he'/'she' (the person of that gender named last)."""
+    subject_in: dict[int, set[int]] = {id(p): set() for p in people}
+    for person in people:
+        forms = set(person.aliases)
+        subject_in[id(person)] |= {
+            m.sentence
+            for m in mentions
+            if m.name in forms
+            and _heads_clause(m)
+            and (_acts(m) or m.appositive or m.after == "and")
+        }
+    last_named: dict[str, Persona] = {}
+    for number, sentence in enumerate(all_sentences):
+        events: list[tuple[int, Persona | None, str]] = [
+            (match.start(), p, p.gender)
+            for p in people
+            for match in name_pattern(p.aliases).finditer(sentence)
+        ]
+        events += [
+            (m.start(), None, SUBJECT_PRONOUNS[m.group(0).lower()])
+            for m in SUBJECT_PRONOUN.finditer(sentence)
+        ]
+        for _, named, gender in sorted(events, key=lambda event: event[0]):
+            if named is not None:
+                last_named[gender] = named
+            elif gender in last_named:
+                subject_in[id(last_named[gender])].add(number)
+    for person in people:
+        person.subject_of = len(subject_in[id(person)])
+        person.first_subject = min(subject_in[id(person)], default=None)
+
+
+def _heads_clause(mention: Mention) -> bool:
+    return (
+        mention.clause_initial
+        or mention.before in SUBJECT_LEADS
+        or mention.before in SENTENCE_OPENERS
+    )
+
 
 def assign_roles(people: list[Persona], sentence_count: int) -> None:
-    """Protagonist: most present, early; antagonist: most tied to conflict words."""
+    """Protagonist: the person the story follows (subject of many sentences, named early and
+    still there late); antagonist: the one most tied to conflict words."""
     if not people:
         return
     early = max(1, round(sentence_count * 0.15))
+    span = max(1, sentence_count - 1)
+    acting = [p for p in people if p.first_subject is not None]
+    first_actor = min(acting, key=lambda p: p.first_subject or 0, default=None)
 
-    def prominence(p: Persona) -> tuple[float, int]:
-        return (p.mentions + (3 if p.first_sentence < early else 0), -p.first_sentence)
+    def centrality(p: Persona) -> tuple[float, int]:
+        presence = (p.last_sentence - p.first_sentence) / span
+        score = p.mentions + 2 * p.subject_of + 4 * presence
+        score += (3 if p.first_sentence < early else 0) + (2 if p is first_actor else 0)
+        return (score, -p.first_sentence)
 
-    protagonist = max(people, key=prominence)
+    protagonist = max(people, key=centrality)
     protagonist.role = "protagonist"
     rivals = [p for p in people if p is not protagonist and p.conflict >= 2 and p.mentions >= 2]
     if rivals:

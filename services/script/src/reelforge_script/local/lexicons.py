@@ -351,6 +351,101 @@ SETTING_NOUNS: dict[str, LocationKind] = {
     "tundra": "snow",
     "road": "road",
     "highway": "road",
+    "arena": "field",
+    "gas station": "road",
+    "petrol station": "road",
+    "police station": "interior",
+    "train station": "city",
+    "railway station": "city",
+    "fire station": "interior",
+    "estate": "interior",
+    "taxi": "road",
+    "patio": "city",
+    "garden": "village",
+    "backyard": "village",
+    "yard": "village",
+    "porch": "village",
+    "parking lot": "city",
+    "rooftop bar": "city",
+    "stadium": "city",
+    "training centre": "interior",
+    "training center": "interior",
+    "district": "city",
+    "neighbourhood": "city",
+    "neighborhood": "city",
+    "slum": "city",
+    "prison": "interior",
+    "jail": "interior",
+    "cell": "interior",
+    "hospital": "interior",
+    "school": "interior",
+    "classroom": "interior",
+    "courtroom": "interior",
+    "palace": "interior",
+    "castle": "interior",
+    "mansion": "interior",
+    "apartment": "interior",
+    "house": "interior",
+    "home": "interior",
+    "hotel": "interior",
+    "motel": "interior",
+    "bar": "interior",
+    "restaurant": "interior",
+    "club": "interior",
+    "nightclub": "interior",
+    "shop": "interior",
+    "store": "interior",
+    "warehouse": "interior",
+    "factory": "interior",
+    "bank": "interior",
+    "casino": "interior",
+    "theatre": "interior",
+    "theater": "interior",
+    "studio": "interior",
+    "temple": "interior",
+    "monastery": "interior",
+    "barracks": "interior",
+    "car": "road",
+    "truck": "road",
+    "bus": "road",
+    "camp": "field",
+    "ranch": "field",
+    "battlefield": "field",
+    "plains": "field",
+    "prairie": "field",
+    "valley": "field",
+    "river": "field",
+    "lake": "field",
+    "swamp": "forest",
+    "wilderness": "forest",
+    "trenches": "field",
+    "mine shaft": "underground",
+    "subway": "underground",
+    "metro": "underground",
+    "sewer": "underground",
+    "bunker": "underground",
+    "dungeon": "underground",
+    "underworld": "underground",
+    "port": "village",
+    "docks": "village",
+    "farmhouse": "interior",
+    "suburbs": "city",
+    "downtown": "city",
+    "mountains": "mountain",
+    "hills": "mountain",
+    "volcano": "mountain",
+    "snowfield": "snow",
+    "arctic": "snow",
+    "antarctic": "snow",
+    "spacecraft": "space",
+    "space station": "space",
+    "moon": "space",
+    "airport": "city",
+    "plane": "sky",
+    "aircraft": "sky",
+    "submarine": "sea",
+    "yacht": "sea",
+    "raft": "sea",
 }
 
 PLACE_SUFFIX_KINDS: dict[str, LocationKind] = {
@@ -425,6 +520,21 @@ PLACE_SUFFIX_KINDS: dict[str, LocationKind] = {
     "road": "road",
     "highway": "road",
     "station": "space",
+    "patio": "city",
+    "garden": "village",
+    "yard": "village",
+    "docks": "village",
+    "lot": "city",
+    "district": "city",
+    "centre": "interior",
+    "center": "interior",
+    "arena": "field",
+    "room": "interior",
+    "office": "interior",
+    "apartment": "interior",
+    "prison": "interior",
+    "school": "interior",
+    "palace": "interior",
 }
 PLACE_PREFIXES = {"port", "mount", "fort", "lake", "cape", "isle", "glen", "saint", "st", "new"}
 PLACE_NAME_ENDINGS = (
@@ -530,15 +640,99 @@ CAPITALISED_STOPWORDS = word_set(
     with from into onto of to up down out over under inside outside across through
     without within against between behind beyond above below near far its instead
     perhaps maybe years days nights weeks months ago tonight today tomorrow yesterday
+    nobody everybody everyone someone anyone somebody anybody nothing everything something
     """
 )
+SENTENCE_OPENERS = word_set(
+    """
+    however since despite although though because unless whereas eventually finally
+    suddenly meanwhile later afterwards afterward upon during following having being
+    together soon unfortunately fortunately luckily ultimately initially well back along
+    elsewhere nearby unable realizing realising hoping fearing knowing seeing desperate
+    angry determined worried frustrated furious believing upset shortly next first second
+    third last both neither either another other later thus hence therefore furthermore
+    moreover nevertheless nonetheless instead otherwise indeed also besides rather
+    following throughout among amongst amid beside toward towards like unlike save
+    according due whilst whenever wherever whatever whoever though yes no
+    """
+)
+"""Words that open a sentence in capitals without naming anyone ('However', 'Since')."""
+NON_PERSON_WORDS = word_set(
+    """
+    american americans british english french german germans italian italians spanish
+    russian russians chinese japanese korean indian indians african africans european
+    asian arab arabs mexican mexicans canadian australian irish scottish welsh dutch
+    swedish norwegian danish polish greek turkish persian egyptian israeli jewish jew
+    jews muslim muslims christian christians catholic catholics protestant hindu hindus
+    buddhist hispanic caucasian latino latina vietnamese thai filipino cuban brazilian
+    argentine nazi nazis soviet soviets communist communists confederate confederates
+    yankee yankees roman romans viking vikings zulu philistine philistines hebrew hebrews
+    gujarati bengali punjabi tamil malayali telugu nri nazirite manchurian western eastern
+    northern southern
+    america africa europe asia australia antarctica arctic england britain scotland wales
+    ireland france germany italy spain portugal russia china japan korea india pakistan
+    afghanistan iran iraq israel egypt turkey greece mexico canada brazil argentina
+    chile peru cuba vietnam cambodia thailand philippines indonesia malaysia nigeria
+    kenya poland ukraine sweden norway denmark finland netherlands holland belgium
+    switzerland austria hungary czechoslovakia yugoslavia manchuria korea tibet nepal
+    mongolia siberia alaska texas california florida nebraska oregon washington arizona
+    nevada colorado utah montana wyoming idaho ohio michigan illinois georgia virginia
+    carolina kentucky tennessee alabama louisiana mississippi missouri kansas oklahoma
+    iowa minnesota wisconsin indiana pennsylvania massachusetts maine vermont hawaii
+    london paris rome berlin moscow tokyo beijing shanghai delhi mumbai bombay calcutta
+    kolkata chennai madras bangalore hyderabad goa kerala punjab bengal kashmir sydney
+    melbourne toronto
+    vancouver chicago boston hollywood manhattan brooklyn vegas angeles francisco
+    saigon hanoi bangkok cairo baghdad kabul tehran istanbul athens vienna prague warsaw
+    budapest madrid barcelona lisbon amsterdam brussels dublin edinburgh glasgow
+    liverpool manchester venice florence milan naples jerusalem gaza bethlehem babylon
+    egypt johannesburg tobruk portland seattle detroit miami dallas houston atlanta
+    philadelphia baltimore denver phoenix orleans
+    war wars service services army navy police school schools university college show
+    games company corporation corp inc ltd party church council committee district
+    league team club academy festival olympics empire republic kingdom government
+    ministry agency bureau department force forces corps revolution battle states union
+    division regiment brigade squad unit hospital prison street road film films movie
+    series season episode bible lord god heaven hell christmas easter holi diwali
+    thanksgiving halloween ramadan eid new year internet tv radio nation nations
+    """
+)
+"""Capitalised words that name peoples, countries, cities, organisations or events."""
+WORLD_PLACES = word_set(
+    """
+    america africa europe asia australia antarctica arctic england britain scotland wales
+    ireland france germany italy spain portugal russia china japan korea india pakistan
+    afghanistan iran iraq israel egypt turkey greece mexico canada brazil argentina
+    chile peru cuba vietnam cambodia thailand philippines indonesia malaysia nigeria
+    kenya poland ukraine sweden norway denmark finland netherlands holland belgium
+    switzerland austria hungary czechoslovakia yugoslavia manchuria tibet nepal
+    mongolia siberia alaska texas california florida nebraska oregon washington arizona
+    nevada colorado utah montana wyoming idaho ohio michigan illinois georgia virginia
+    carolina kentucky tennessee alabama louisiana mississippi missouri kansas oklahoma
+    iowa minnesota wisconsin indiana pennsylvania massachusetts maine vermont hawaii goa
+    kerala punjab bengal kashmir
+    """
+)
+"""Countries, continents and states: too wide to stage a scene in ('in Canada')."""
+CITIES = word_set(
+    """
+    london paris rome berlin moscow tokyo beijing shanghai delhi mumbai bombay calcutta
+    kolkata chennai madras bangalore hyderabad sydney melbourne toronto vancouver chicago
+    boston hollywood manhattan brooklyn vegas angeles francisco saigon hanoi bangkok cairo
+    baghdad kabul tehran istanbul athens vienna prague warsaw budapest madrid barcelona
+    lisbon amsterdam brussels dublin edinburgh glasgow liverpool manchester venice
+    florence milan naples jerusalem johannesburg portland seattle detroit miami dallas
+    houston atlanta philadelphia baltimore denver phoenix orleans york
+    """
+)
+"""Cities a scene can be staged in as a city street."""
 HONORIFICS = word_set(
     """
     captain father mother sister brother doctor dr mr mrs ms miss lord lady sir dame
     professor sergeant detective inspector sheriff uncle aunt king queen prince princess
     commander colonel general agent officer reverend judge mayor old young saint
     lieutenant major admiral engineer pilot nurse constable chief deputy ensign corporal
-    private doc
+    private doc prof sgt lt capt cpl gunnery
     """
 )
 MALE_HONORIFICS = {"father", "brother", "mr", "sir", "lord", "king", "prince", "uncle"}
@@ -587,6 +781,19 @@ MALE_NOUNS = {
     "lord",
     "hero",
 }
+PERSON_NOUNS = (
+    FEMALE_NOUNS
+    | MALE_NOUNS
+    | word_set(
+        """
+    friend friends partner boss girlfriend boyfriend fiance fiancee fiancé fiancée cousin
+    child children kid kids parents neighbour neighbor lover colleague assistant
+    bodyguard servant slave master mentor rival ally student teacher pupil companion
+    grandson granddaughter stepfather stepmother stepson stepdaughter named called
+    """
+    )
+)
+"""Words that stand just before a person's name ('her husband Pat', 'a man called Jack')."""
 
 VILLAIN_WORDS = word_set(
     """
@@ -716,3 +923,235 @@ DRAMATIC_NOUNS = (
     "tower",
     "lamp",
 )
+
+
+# --------------------------------------------------------------------------- trailer grammar
+
+IRREGULAR_FINITE_VERBS = word_set(
+    """
+    is are was were am has have had does did do can could will would must shall should may
+    might cannot can't won't isn't aren't wasn't weren't doesn't didn't hasn't haven't
+    hadn't couldn't wouldn't became began bit blew broke brought built bought caught chose
+    came cut dealt did drew drank drove ate fell fed felt fought found fled flew forgot
+    forgave froze got gave went grew hung heard hid hit held hurt kept knew laid led left
+    lent let lay lost made meant met paid put quit read rode rang rose ran said saw sought
+    sold sent set shook shot showed shut sang sank sat slept slid spoke spent spun stood
+    stole stuck struck swore swept swam swung took taught tore told thought threw understood
+    woke wore won wrote
+    """
+)
+"""Finite forms that do not end in -s or -ed ('Mara fell', 'they are')."""
+OUTCOME_PHRASES = (
+    r"dies",
+    r"die",
+    r"died",
+    r"is killed",
+    r"are killed",
+    r"was killed",
+    r"kills",
+    r"shoots",
+    r"shot dead",
+    r"buried",
+    r"funeral",
+    r"reunited",
+    r"reunites",
+    r"marries",
+    r"married",
+    r"wedding",
+    r"executed",
+    r"suicide",
+    r"arrested",
+    r"defeats",
+    r"defeated",
+    r"rescued",
+    r"survives",
+    r"survived",
+    r"escapes",
+    r"sacrifices",
+    r"wins",
+    r"won",
+    r"is saved",
+    r"are saved",
+    r"returns home",
+    r"happily",
+    r"death",
+    r"dead",
+    r"freed",
+    r"forgives",
+    r"confesses",
+    r"is revealed",
+)
+"""Words that tell an outcome; past the story's opening they mark its resolution."""
+RESOLUTION_PHRASES = (
+    r"finally",
+    r"in the end",
+    r"eventually",
+    r"ultimately",
+    r"at last",
+    r"at the end",
+    r"ends with",
+    r"the end of the film",
+    r"the film ends",
+    r"the movie ends",
+    r"epilogue",
+    r"years later",
+    r"lived happily",
+    r"from then on",
+)
+"""Cues that a sentence tells how the story ends, wherever it stands."""
+
+
+# --------------------------------------------------------------------------- title and tagline
+
+EVENT_NOUNS = word_set(
+    """
+    games game cup championship tournament contest race trial trials war wars festival
+    olympics heist derby rally marathon competition battle siege games league bowl prize
+    expedition mission project operation affair incident massacre raid invasion revolution
+    rebellion uprising show pageant
+    """
+)
+"""Last words of a proper name that make it the thing a story turns on ('the Hunger Games')."""
+GENERIC_TITLE_WORDS = word_set(
+    """
+    a an the of and in on at to for with from by or
+    president king queen prince princess judge police army navy government church state
+    city town village north south east west first second third last good bad new old
+    captain doctor father mother sister brother lord lady sir mr mrs miss general colonel
+    """
+)
+"""Words that make a name generic rather than distinctive ('the President', 'the North')."""
+LIGHT_GENRES = {"comedy", "family", "romance"}
+"""Genres whose taglines must not be grim."""
+NOUN_TAGLINES = {
+    "light": "Keep the light burning.",
+    "lamp": "Keep the light burning.",
+    "beacon": "Keep the light burning.",
+    "storm": "Survive the storm.",
+    "sea": "The sea takes everything.",
+    "signal": "Answer the signal.",
+    "fire": "Walk through the fire.",
+    "winter": "Outlast the winter.",
+    "secret": "Every secret has a keeper.",
+    "war": "No one comes home the same.",
+    "tide": "The tide always turns.",
+}
+"""A story's dominant image as a tagline, for the genres it suits."""
+GENRE_TAGLINES: dict[str, tuple[str, ...]] = {
+    "action": (
+        "No rules. No mercy. No way back.",
+        "One shot is all it takes.",
+        "Hit hard. Run fast.",
+        "The odds have never been worse.",
+    ),
+    "comedy": (
+        "What could possibly go wrong?",
+        "Trouble never had it so good.",
+        "It seemed like a good idea at the time.",
+        "Some plans are too crazy to fail.",
+    ),
+    "family": (
+        "Every adventure starts at home.",
+        "The best friends are the unexpected ones.",
+        "Big hearts come in all sizes.",
+    ),
+    "romance": (
+        "Some hearts are worth the risk.",
+        "Love never follows the plan.",
+        "Two lives. One chance.",
+    ),
+    "drama": (
+        "Some bonds never break.",
+        "Everyone pays for the past.",
+        "Every choice has a price.",
+    ),
+    "thriller": (
+        "Trust no one.",
+        "The truth has a body count.",
+        "Nowhere is safe.",
+    ),
+    "mystery": (
+        "Every secret has a keeper.",
+        "The truth is closer than it seems.",
+        "Nothing is what it seems.",
+    ),
+    "crime": (
+        "Everything has a price.",
+        "Every deal has a catch.",
+        "Crime always collects.",
+    ),
+    "horror": (
+        "What the dark takes, it keeps.",
+        "Some doors should stay closed.",
+        "No one hears you here.",
+    ),
+    "sci-fi": (
+        "The future is not empty.",
+        "Beyond the edge, something is waiting.",
+        "No signal. No rescue. No return.",
+    ),
+    "fantasy": (
+        "Every legend begins with a choice.",
+        "Magic always has a price.",
+        "The old world is waking.",
+    ),
+    "adventure": (
+        "The journey is only the beginning.",
+        "Go further than anyone dared.",
+        "Fortune favours the bold.",
+    ),
+    "war": (
+        "No one comes home the same.",
+        "Brothers in arms. Strangers at home.",
+        "Every war is fought by someone's child.",
+    ),
+    "western": (
+        "Justice rides alone.",
+        "Out here, the law is a rumour.",
+        "Every debt comes due.",
+    ),
+}
+"""Taglines by lead genre; the first of each set fits most stories of that genre."""
+TONE_TAGLINES: dict[str, tuple[str, ...]] = {
+    "dark": ("What the dark takes, it keeps.",),
+    "hopeful": ("Hope is the last light.",),
+    "melancholic": ("Some things are never forgotten.",),
+    "eerie": ("Something is listening.",),
+    "epic": ("Legends are not born. They are forged.",),
+    "triumphant": ("Never give up.",),
+    "gritty": ("Nothing comes clean.",),
+}
+
+TEASES = (
+    "There is no way back.",
+    "Everything comes down to this.",
+    "One last chance.",
+    "For {hero}, nothing will ever be the same.",
+    "Time is running out.",
+    "Nothing is what it seems.",
+    "Every choice has a price.",
+    "{hero} has one chance left.",
+    "No one walks away unchanged.",
+    "{hero} is running out of time.",
+    "There is nowhere left to hide.",
+    "No one is coming to help.",
+    "Some lines cannot be uncrossed.",
+    "The truth is only the beginning.",
+    "Everyone has something to lose.",
+    "Nothing will stop what is coming.",
+    "This is where it ends.",
+    "One chance. One choice.",
+    "Nothing stays buried forever.",
+    "Every step costs more than the last.",
+    "The clock is already ticking.",
+    "No one can be trusted.",
+    "Some promises are made to be broken.",
+    "There is no turning back now.",
+    "It only gets harder from here.",
+    "Everything is about to change.",
+    "Not everyone will make it.",
+    "The past is never far behind.",
+    "This time, there are no second chances.",
+    "Hold on to what matters.",
+)
+"""Trailer fragments for climax and tag lines that must not tell the outcome."""

@@ -1,21 +1,32 @@
 """Pass 4: the voiceover, in trailer grammar, built from the story's own sentences.
 
-One line per scene. Each line is an opener chosen by act and position ("In a world
-where…", "One woman…", "This winter…", "Now…") joined to content drawn from the scene's
-passage: its most dramatic sentence, then what follows it, cut to the line's word budget.
-Climax lines are short fragments; the title drop sits between the climax and the tag; the
-last tag line ends on the tagline. Budgets are rebalanced until the whole narration fits the
-target word count, so the spoken trailer fits the requested duration.
+One line per scene, in the shape of a trailer: setup, escalation, a climax tease, the title
+drop, the tag. A line is an opener chosen by act and position ("In a world where…", "One
+woman…", "This winter…", "Now…") joined to whole sentences of the scene's passage, cleaned
+and shortened only at clause boundaries (see `trailer_grammar`), never cut mid-phrase.
+Nothing is drawn from the story's resolution: sentences from its last fifth, or that tell an
+outcome, are never spoken; climax and tag lines with nothing else to say become teases
+("One storm. One light.", "There is no way back.") and the last line ends on the tagline.
+Budgets are rebalanced until the whole narration fits the target word count, so the spoken
+trailer fits the requested duration; a line overruns its budget rather than break a sentence.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import cycle, pairwise
+from itertools import pairwise
 from typing import Any
 
-from reelforge.models import ActName, Character, Narration, NarrationLine, Scene, StoryPatterns
+from reelforge.models import (
+    ActName,
+    Character,
+    Document,
+    Narration,
+    NarrationLine,
+    Scene,
+    StoryPatterns,
+)
 
 from reelforge_script.contexts import ACT_BREAK_PAUSE, narration_word_target
 from reelforge_script.local.entities import Cast, Persona, analyse_cast, antecedent
@@ -24,19 +35,14 @@ from reelforge_script.local.lexicons import (
     HONORIFICS,
     LITANY_NOUNS,
     SEASONS,
+    TEASES,
     VILLAIN_WORDS,
 )
 from reelforge_script.local.phrasing import (
-    fit_naturally,
-    fit_words,
     leading_pronoun_gender,
     lower_first,
-    main_clause,
-    noun_phrases,
     replace_leading_pronoun,
-    variants,
     without_appositives,
-    without_lead_in,
 )
 from reelforge_script.local.story import Story, story_from_context
 from reelforge_script.local.text import (
@@ -46,9 +52,17 @@ from reelforge_script.local.text import (
     count_phrase,
     ensure_period,
     lower_words,
-    sentence_case,
     sentences,
+    stable_hash,
     word_count,
+)
+from reelforge_script.local.titles import tagline_of, title_of
+from reelforge_script.local.trailer_grammar import (
+    is_complete,
+    is_meta,
+    is_resolution,
+    opens_with_clause,
+    shorter_forms,
 )
 from reelforge_script.speakable import speakable
 
@@ -64,11 +78,15 @@ class Opener:
 ACT_WEIGHTS: dict[ActName, float] = {"setup": 1.15, "escalation": 1.0, "climax": 0.6, "tag": 0.9}
 MIN_LINE_WORDS = 3
 OPENING_SLACK = 3
-"""A line's first sentence may overrun its budget by this much rather than be cut; the
-balancing pass takes the difference out of the other lines."""
+"""A line's first sentence may overrun its budget by this much before a shorter sentence is
+preferred; the balancing pass takes the difference out of the other lines."""
 BALANCE_ROUNDS = 4
 BALANCE_TOLERANCE = 0.06
 FINAL_PAUSE = 0.5
+RETOLD_SHARE = 0.7
+SCARCE_RATIO = 2
+"""With fewer speakable sentences than this many per scene, a line says one sentence only,
+leaving the next for the next line."""
 WORLD_OPENERS = (
     Opener("In a world where", " ", pause=True),
     Opener("Out here", ", ", pause=True),
@@ -76,51 +94,26 @@ WORLD_OPENERS = (
 )
 FOLLOW_OPENERS = (Opener("And"), Opener(), Opener("But"), Opener(), Opener("Soon"))
 WHERE_CLAUSE = re.compile(r"\bwhere\s+([^,;.!?]{8,})")
+PLAIN_SUBJECTS = {"the", "a", "an", "he", "she", "they", "it", "his", "her", "their", "every"}
+"""A clause opening on one of these can follow an opener in lower case ('And the sea…')."""
 
-NOUN_TAGLINES = {
-    "light": "Keep the light burning.",
-    "lamp": "Keep the light burning.",
-    "beacon": "Keep the light burning.",
-    "storm": "Survive the storm.",
-    "night": "Survive the night.",
-    "sea": "The sea takes everything.",
-    "signal": "Answer the signal.",
-    "truth": "The truth will surface.",
-    "fire": "Walk through the fire.",
-    "winter": "Outlast the winter.",
-    "secret": "Every secret has a keeper.",
-    "war": "No one comes home the same.",
-    "darkness": "Face the dark.",
-    "tide": "The tide always turns.",
-}
-THEME_TAGLINES = {
-    "sacrifice": "Some things are worth burning for.",
-    "duty": "Hold on until morning.",
-    "family": "Some bonds never break.",
-    "survival": "Only the stubborn survive.",
-    "grief": "What the dark takes, it keeps.",
-    "hope": "Hope is the last light.",
-    "truth": "The truth will surface.",
-    "greed": "Everything has a price.",
-    "isolation": "Alone against everything.",
-    "love": "Love is the last light.",
-    "power": "Power always has a price.",
-    "revenge": "Every debt is paid.",
-    "faith": "Believe in something.",
-    "freedom": "Break free.",
-    "identity": "Become who you are.",
-    "redemption": "Everyone deserves a second chance.",
-}
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a scene that may be spoken, in its complete forms, longest first."""
+
+    sentence: str
+    forms: tuple[str, ...]
 
 
 @dataclass
 class LinePlan:
-    """What a scene's line will say, before it is cut to a budget."""
+    """What a scene's line will say, before it is fitted to a budget."""
 
     scene: Scene
     opener: Opener = Opener()
     lead: str | None = None
-    content: list[str] = field(default_factory=list)
+    content: list[Candidate] = field(default_factory=list)
     fixed: str | None = None
     closing: str | None = None
     tight: bool = False
@@ -141,43 +134,94 @@ class Spoken:
 
 def write_narration(context: dict[str, Any]) -> Narration:
     story = story_from_context(context)
+    document = Document.model_validate(context["document"])
     cast = analyse_cast(story)
     patterns = StoryPatterns.model_validate(context["patterns"])
     scenes = [Scene.model_validate(s) for s in context["scenes"]]
     characters = [Character.model_validate(c) for c in context["characters"]]
     seed = int(context.get("seed", 0))
-    noun = story_noun(story)
-    title = title_of(context, story, noun)
-    tagline = tagline_of(patterns, noun, seed)
+    noun, noun_count = story_noun(story)
+    title = title_of(
+        context.get("requested_title"), context.get("document_title"), document.text, story, cast
+    )
+    tagline = tagline_of(patterns, noun, noun_count, seed, title)
     plans = plan_lines(scenes, story, cast, characters, tagline, seed)
     target = int(
         context.get("target_words")
         or narration_word_target(float(context.get("duration", 60.0)), len(scenes))
     )
-    spoken = balanced(plans, target)
+    spoken = distinct(balanced(plans, target), plans, story, cast, seed)
     return Narration(title=title, tagline=tagline, lines=assemble(plans, spoken, title))
 
 
-# --------------------------------------------------------------------------- title and tagline
-
-
-def story_noun(story: Story) -> str:
-    """The dramatic noun the story leans on most ('light', 'storm', 'signal')."""
+def story_noun(story: Story) -> tuple[str, int]:
+    """The dramatic noun the story leans on most ('light', 'storm', 'signal'), and how often."""
     text = story.all_text.lower()
     counts = {n: count_phrase(text, n) + count_phrase(text, n + "s") for n in DRAMATIC_NOUNS}
-    return max(DRAMATIC_NOUNS, key=lambda n: (counts[n], -DRAMATIC_NOUNS.index(n)))
+    noun = max(DRAMATIC_NOUNS, key=lambda n: (counts[n], -DRAMATIC_NOUNS.index(n)))
+    return noun, counts[noun]
 
 
-def title_of(context: dict[str, Any], story: Story, noun: str) -> str:
-    chosen = context.get("requested_title") or context.get("document_title") or story.title
-    return speakable(chosen) if chosen and speakable(chosen) else f"The {noun.title()}"
+# --------------------------------------------------------------------------- what may be said
 
 
-def tagline_of(patterns: StoryPatterns, noun: str, seed: int) -> str:
-    options = [NOUN_TAGLINES[noun]] if noun in NOUN_TAGLINES else []
-    options += [THEME_TAGLINES[t] for t in patterns.themes if t in THEME_TAGLINES]
-    options = list(dict.fromkeys(options)) or ["Nothing will ever be the same."]
-    return options[0] if seed == 0 else choose(options, "tagline", seed)
+def speakable_candidates(scene: Scene, story: Story, scene_count: int) -> list[Candidate]:
+    """What the scene's passage may say: see `candidates_in`."""
+    share = scene.index / max(1, scene_count)
+    found: list[Candidate] = []
+    for part in sentences(scene.text):
+        for candidate in candidates_in(_whole_sentence(part, story), story, share):
+            if all(c.sentence != candidate.sentence for c in found):
+                found.append(candidate)
+    return found
+
+
+def story_candidates(story: Story) -> list[Candidate]:
+    """What the whole story may say, in story order."""
+    return [c for sentence in story.sentences for c in candidates_in(sentence, story, 1.0)]
+
+
+def candidates_in(sentence: str, story: Story, fallback_share: float) -> list[Candidate]:
+    """A sentence's independent clauses, each said on its own when two or more stand alone,
+    else the sentence; none about the film, from the story's resolution or without a
+    complete form."""
+    if is_meta(sentence):
+        return []
+    parts = [(part, shorter_forms(part)) for part in clauses(sentence)]
+    standalone = [(part, forms) for part, forms in parts if forms]
+    units = standalone if len(standalone) >= 2 else [(sentence, shorter_forms(sentence))]
+    text = story.all_text
+    at = text.find(sentence)
+    found: list[Candidate] = []
+    for unit, forms in units:
+        offset = max(0, sentence.lower().find(unit.lower()))
+        middle = at + offset + len(unit) / 2
+        share = middle / len(text) if at >= 0 and text else fallback_share
+        if forms and not is_resolution(unit, share):
+            found.append(Candidate(unit, tuple(forms)))
+    return found
+
+
+def _whole_sentence(part: str, story: Story) -> str:
+    """The story's sentence a scene's passage was cut from ('Oregon was always…' is the end
+    of '…in Portland, Oregon, was always…'), so that a line never starts mid-sentence."""
+    core = part.rstrip(" .!?")
+    holding = [s for s in story.sentences if core in s]
+    return min(holding, key=len) if holding else part
+
+
+def _spoken(sentence: str, used: set[str]) -> bool:
+    """Whether a sentence, or a passage holding it or held by it, has been spoken."""
+    lower = sentence.lower()
+    return any(lower in u.lower() or u.lower() in lower for u in used)
+
+
+def _borrowed(story_wide: list[Candidate], used: set[str]) -> list[Candidate]:
+    """For a scene whose own sentences are all spoken: the next unspoken sentence of the story
+    after the last one spoken."""
+    spoken_at = [i for i, c in enumerate(story_wide) if _spoken(c.sentence, used)]
+    start = max(spoken_at, default=-1) + 1
+    return [c for c in story_wide[start:] if not _spoken(c.sentence, used)][:1]
 
 
 # --------------------------------------------------------------------------- planning
@@ -197,9 +241,13 @@ def plan_lines(
     used: set[str] = set()
     person_words = {w for p in cast.people for a in p.aliases for w in a.split()}
     place_words = {w for place in cast.places for w in place.key.split()}
-    phrases = noun_phrases(story.all_text)
-    fragments = cycle(phrases) if phrases else iter(())
     text_before = {s.index: p.text for p, s in pairwise(scenes)}
+    teases = Teases(story, cast, seed)
+    story_wide = story_candidates(story)
+    scarce = len(story_wide) < SCARCE_RATIO * len(scenes)
+    introductions = iter(
+        [f"{p.name}, {p.appositive}." for p in cast.people[1:] if _describes(p.appositive)]
+    )
     plans: list[LinePlan] = []
     for act in ("setup", "escalation", "climax", "tag"):
         act_scenes = [s for s in scenes if s.act == act]
@@ -207,34 +255,42 @@ def plan_lines(
             plan = LinePlan(
                 scene=scene,
                 lead=_lead_of(scene, people),
-                tight=act == "climax",
+                tight=act == "climax" or scarce,
                 people=person_words,
                 places=place_words,
                 cast=cast.people,
                 text_before=text_before.get(scene.index, ""),
             )
-            if act == "setup" and position == 0:
-                plan.opener = (
-                    WORLD_OPENERS[0] if seed == 0 else choose(WORLD_OPENERS, "world", seed)
-                )
-                plan.content = world_content(scene, used, cast)
+            candidates = [
+                c
+                for c in speakable_candidates(scene, story, len(scenes))
+                if not _spoken(c.sentence, used)
+            ]
+            if not candidates and act != "tag":
+                candidates = _borrowed(story_wide, used)
+            last = position == len(act_scenes) - 1
+            if act == "tag":
+                plan.fixed = None if last else teases.next()
+                plan.closing = tagline if last else None
+            elif act == "setup" and position == 0:
+                plan.opener, plan.content = world_line(scene, candidates, cast, seed)
             elif (
                 act == "setup"
                 and hero
                 and hero_id in scene.characters
                 and not _introduced(plans, hero)
+                and _describes(hero.appositive)
             ):
-                introduce(plan, hero, used)
+                introduce(plan, hero, candidates)
+            elif act == "climax" and last and len(act_scenes) >= 2:
+                plan.fixed = _litany(story) or teases.next()
             else:
-                plan.content = content_for(scene, used)
-                shape_line(plan, act, position, len(act_scenes), story, seed)
-            if not plan.content and plan.fixed is None:
-                fragment = next(fragments, None)
-                plan.fixed = (
-                    sentence_case(fragment) if fragment else _litany(scene) or scene.summary
-                )
-            if act == "tag" and position == len(act_scenes) - 1:
-                plan.closing = tagline
+                plan.content = content_for(candidates, about=None)
+                shape_line(plan, act, position, story)
+            if act != "tag" and not plan.content and not plan.fixed:
+                introduction = next(introductions, None) if act != "climax" else None
+                plan.fixed = introduction or teases.next()
+            used.update(c.sentence for c in plan.content[:1])
             plans.append(plan)
     return plans
 
@@ -245,47 +301,58 @@ def _lead_of(scene: Scene, people: dict[str, Persona | None]) -> str | None:
 
 
 def _introduced(plans: list[LinePlan], hero: Persona) -> bool:
-    return any(p.opener.words.startswith("One ") and p.lead == hero.name for p in plans)
+    appositive = hero.appositive or ""
+    return any(p.lead == hero.name and appositive in (p.fixed or "-") for p in plans)
 
 
-def introduce(plan: LinePlan, hero: Persona, used: set[str]) -> None:
+def _describes(appositive: str | None) -> bool:
+    """A description that reads alone ('the last keeper of the light'), not a clause."""
+    if not appositive or len(appositive.split()) < 2:
+        return False
+    return not opens_with_clause(appositive) and appositive.split()[-1].lower() not in HONORIFICS
+
+
+def introduce(plan: LinePlan, hero: Persona, candidates: list[Candidate]) -> None:
     """'One woman... the last keeper of the light.' then what the scene says about her."""
-    plan.opener = Opener(f"One {_person_noun(hero)}", ", ", pause=True)
+    noun = _person_noun(hero)
+    plan.opener = Opener(f"One {noun}", ", ", pause=True) if noun else Opener()
     plan.lead = hero.name
-    plan.fixed = hero.appositive
-    plan.content = content_for(plan.scene, used, about=hero.aliases)
+    plan.fixed = hero.appositive if noun else f"{hero.name}, {hero.appositive}"
+    plan.content = content_for(candidates, about=hero.aliases)
 
 
-def world_content(scene: Scene, used: set[str], cast: Cast) -> list[str]:
-    """For 'In a world where…': a 'where' clause of the opening passage, else its first
-    sentence that names nobody, else its first sentence."""
-    candidates = sentences(scene.text)
-    if not candidates:
-        return []
-    for sentence in candidates:
+def world_line(
+    scene: Scene, candidates: list[Candidate], cast: Cast, seed: int
+) -> tuple[Opener, list[Candidate]]:
+    """'In a world where…' over a 'where' clause of the opening passage, else over its first
+    sentence that names nobody; a sentence about someone opens the trailer plainly."""
+    opener = WORLD_OPENERS[0] if seed == 0 else choose(WORLD_OPENERS, "world", seed)
+    for sentence in sentences(scene.text)[:3]:
         match = WHERE_CLAUSE.search(sentence)
-        if match and len(match.group(1).split()) >= 3:
-            used.add(sentence)
-            return [ensure_period(match.group(1).strip())]
+        clause = ensure_period(match.group(1).strip()) if match else ""
+        if match and is_complete(clause):
+            return opener, [Candidate(match.group(1), (clause,))]
     aliases = [a for p in cast.people for a in p.aliases]
-    anonymous = [s for s in candidates if not any(contains_word(s, a) for a in aliases)]
-    chosen = (anonymous or candidates)[0]
-    used.add(chosen)
-    return [chosen]
+    for candidate in candidates:
+        generic = [
+            f
+            for f in candidate.forms
+            if f.split()[0].lower() in PLAIN_SUBJECTS
+            and not any(contains_word(f, a) for a in aliases)
+        ]
+        if generic and opener.words == "In a world where":
+            return opener, [Candidate(candidate.sentence, tuple(generic))]
+    return Opener(), candidates[:3]
 
 
-def content_for(scene: Scene, used: set[str], about: list[str] | None = None) -> list[str]:
-    """The scene's unused sentences from its most dramatic one (one about `about` when
-    given) onwards; when every sentence is spoken for, its unused clauses."""
-    candidates = [s for s in sentences(scene.text) if s not in used]
-    if not candidates:
-        candidates = [c for s in sentences(scene.text) for c in clauses(s) if c not in used]
+def content_for(candidates: list[Candidate], about: list[str] | None) -> list[Candidate]:
+    """The scene's sentences from its most dramatic one (one about `about` when given)
+    onwards."""
     if not candidates:
         return []
-    pool = [s for s in candidates if about and any(contains_word(s, a) for a in about)]
+    pool = [c for c in candidates if about and any(contains_word(c.sentence, a) for a in about)]
     pool = pool or candidates
-    key = max(pool, key=lambda s: (drama(s), -candidates.index(s)))
-    used.add(key)
+    key = max(pool, key=lambda c: (drama(c.sentence), -candidates.index(c)))
     return candidates[candidates.index(key) :]
 
 
@@ -296,28 +363,20 @@ def drama(sentence: str) -> float:
     return dramatic + 1.5 * conflict - 0.04 * max(0, len(tokens) - 22)
 
 
-def shape_line(
-    plan: LinePlan, act: str, position: int, act_length: int, story: Story, seed: int
-) -> None:
-    """The opener (and any fixed words) of a line, by act and position."""
+def shape_line(plan: LinePlan, act: str, position: int, story: Story) -> None:
+    """The opener of a line, by act and position."""
     if act == "escalation" and position == 0:
         plan.opener = Opener(_turn_opener(story, plan.scene), ", ", pause=True)
     elif act == "escalation":
-        plan.opener = FOLLOW_OPENERS[(position - 1 + seed) % len(FOLLOW_OPENERS)]
+        plan.opener = FOLLOW_OPENERS[(position - 1) % len(FOLLOW_OPENERS)]
     elif act == "climax" and position == 0:
         plan.opener = Opener("Now", ", ", pause=True)
-    elif act == "climax" and position == act_length - 1 and act_length >= 2:
-        plan.fixed = _litany(plan.scene)
 
 
-def _person_noun(person: Persona) -> str:
+def _person_noun(person: Persona) -> str | None:
     if person.gender in ("female", "male"):
         return "woman" if person.gender == "female" else "man"
-    if person.appositive:
-        head = re.split(r"\s+(?:of|from|who|with|in|on|at)\s+", person.appositive)[0].split()
-        if head:
-            return head[-1]
-    return "soul"
+    return None
 
 
 def _turn_opener(story: Story, scene: Scene) -> str:
@@ -328,13 +387,37 @@ def _turn_opener(story: Story, scene: Scene) -> str:
     return "But one night" if scene.time_of_day == "night" else "But then"
 
 
-def _litany(scene: Scene) -> str | None:
-    """'One storm. One light.' from the dramatic nouns of the scene, in order of appearance."""
-    tokens = lower_words(scene.text)
-    nouns = list(dict.fromkeys(t for t in tokens if t in LITANY_NOUNS))[:3]
+def _litany(story: Story) -> str | None:
+    """'One storm. One light.' from the dramatic nouns of the story before its resolution."""
+    text = story.all_text
+    tokens = lower_words(text[: int(len(text) * 0.8)])
+    counts = {n: tokens.count(n) for n in LITANY_NOUNS}
+    nouns = [n for n in dict.fromkeys(t for t in tokens if t in LITANY_NOUNS) if counts[n] >= 2]
     if len(nouns) < 2:
         return None
-    return " ".join(f"One {n}." for n in nouns)
+    return " ".join(f"One {n}." for n in nouns[:3])
+
+
+class Teases:
+    """Short trailer fragments for lines that must not tell the story's outcome, never the
+    same one twice: the hero's name where a template takes one."""
+
+    def __init__(self, story: Story, cast: Cast, seed: int) -> None:
+        hero = cast.protagonist
+        name = hero.name if hero else None
+        offset = stable_hash("teases", seed, story.all_text[:400]) % len(TEASES)
+        ordered = TEASES[offset:] + TEASES[:offset]
+        self._lines = [t.format(hero=name) for t in ordered if name or "{hero}" not in t]
+        self._given = 0
+
+    def next(self) -> str | None:
+        if self._given >= len(self._lines):
+            return None
+        self._given += 1
+        return self._lines[self._given - 1]
+
+    def fresh(self, taken: set[str]) -> str | None:
+        return next((t for t in self._lines if t.lower() not in taken), None)
 
 
 # --------------------------------------------------------------------------- wording to a budget
@@ -369,7 +452,12 @@ def word_line(plan: LinePlan, budget: int, earlier: list[LinePlan]) -> Spoken:
     closing = plan.closing or ""
     remaining = budget - word_count(opener.words) - word_count(closing)
     pieces = _pieces(plan, remaining, earlier)
-    body = speakable(" ".join([*pieces, closing]).strip() or plan.scene.summary)
+    body = speakable(" ".join([*pieces, closing]).strip()) or closing or "Everything changes."
+    if opener.words and not (opener.words.startswith("One ") or opens_with_clause(body)):
+        opener = Opener()
+    over_budget = word_count(opener.words) + word_count(body) > budget + OPENING_SLACK
+    if over_budget and opener not in WORLD_OPENERS and not opener.words.startswith("One "):
+        opener = Opener()
     if opener.words:
         body = lower_first(body, _proper_words(plan))
     text = f"{opener.words}{opener.joiner}{body}" if opener.words else body
@@ -386,31 +474,38 @@ def word_line(plan: LinePlan, budget: int, earlier: list[LinePlan]) -> Spoken:
 
 
 def _pieces(plan: LinePlan, budget: int, earlier: list[LinePlan]) -> list[str]:
-    """The sentences of a line: fixed words or the opening piece, then whole following
-    sentences (or their natural cuts) while the budget lasts."""
-    content = [without_appositives(s, plan.people, plan.places) for s in plan.content]
+    """The sentences of a line: fixed words and/or the opening sentence, then whole following
+    sentences while the budget lasts. Sentences are only ever shortened to their complete
+    forms; a line overruns its budget rather than break one."""
     pieces: list[str] = []
-    following: list[str] = []
-    opening = 0
     if plan.fixed:
-        size = max(MIN_LINE_WORDS, budget)
-        pieces.append(fit_naturally(plan.fixed, size) or fit_words(plan.fixed, size))
-        following = [] if plan.tight else content
-    elif content and not (plan.closing and budget < MIN_LINE_WORDS):
-        opening, piece = _opening_piece(content, max(MIN_LINE_WORDS, budget), plan.tight)
-        pieces.append(piece)
-        following = content[opening + 1 :]
-    for sentence in following:
+        pieces.append(_shortened_litany(ensure_period(plan.fixed), budget))
+    content = [
+        [without_appositives(form, plan.people, plan.places) for form in c.forms]
+        for c in plan.content
+    ]
+    content = [[f for f in forms if is_complete(f)] or forms for forms in content]
+    if content and not plan.closing:
         left = budget - sum(word_count(p) for p in pieces)
-        if left <= MIN_LINE_WORDS:
-            break
-        piece = fit_naturally(sentence, left) or fit_naturally(main_clause(sentence), left)
-        if piece is None:
-            break
-        pieces.append(piece)
-    if pieces and not plan.fixed and plan.content:
-        pieces[0] = _named_once(pieces[0], plan.content[opening], plan, earlier)
+        if not plan.fixed or left >= MIN_LINE_WORDS + 2:
+            index, piece = _opening_piece(content, max(MIN_LINE_WORDS, left))
+            pieces.append(_named_once(piece, plan.content[index].sentence, plan, earlier))
+            for forms in [] if plan.tight else content[index + 1 :]:
+                left = budget - sum(word_count(p) for p in pieces)
+                fitting = [f for f in forms if word_count(f) <= left]
+                if left <= MIN_LINE_WORDS or not fitting:
+                    break
+                pieces.append(fitting[0])
     return [ensure_period(p) for p in pieces]
+
+
+def _shortened_litany(text: str, budget: int) -> str:
+    """'One storm. One ship. One night.' keeps two beats when the budget is short."""
+    beats = text.split(". ")
+    if len(beats) <= 2 or not all(b.startswith("One ") for b in beats):
+        return text
+    keep = max(2, min(len(beats), budget // 2))
+    return ensure_period(". ".join(beats[:keep]))
 
 
 def _named_once(piece: str, sentence: str, plan: LinePlan, earlier: list[LinePlan]) -> str:
@@ -428,19 +523,15 @@ def _named_once(piece: str, sentence: str, plan: LinePlan, earlier: list[LinePla
     return replace_leading_pronoun(piece, name)
 
 
-def _opening_piece(content: list[str], budget: int, tight: bool) -> tuple[int, str]:
-    """The first way of saying a sentence whole within the budget, looking at the key
-    sentence and the one after it first; failing that, the key sentence's shortest form cut
-    at its most natural point."""
-    options = [(i, o) for i, sentence in enumerate(content) for o in variants(sentence)]
-    if tight:
-        options = [(i, without_lead_in(o)) for i, o in options]
-    near = [(i, o) for i, o in options if i < 2] + [(i, o) for i, o in options if i >= 2]
-    for index, option in near:
-        if word_count(option) <= budget + OPENING_SLACK:
-            return index, option
-    shortest = min((o for i, o in options if i == 0), key=word_count, default=content[0])
-    return 0, fit_naturally(shortest, budget) or fit_words(shortest, budget)
+def _opening_piece(content: list[list[str]], budget: int) -> tuple[int, str]:
+    """The longest complete form within the budget, looking at the key sentence and the one
+    after it first; failing that, the shortest form of any, whatever its length."""
+    options = [(i, form) for i, forms in enumerate(content) for form in forms]
+    near = [(i, f) for i, f in options if i < 2] + [(i, f) for i, f in options if i >= 2]
+    for index, form in near:
+        if word_count(form) <= budget + OPENING_SLACK:
+            return index, form
+    return min(options, key=lambda option: (word_count(option[1]), option[0]))
 
 
 def named_before(plan: LinePlan, earlier: list[LinePlan]) -> bool:
@@ -451,8 +542,8 @@ def _proper_words(plan: LinePlan) -> set[str]:
     """Words that keep their capital after an opener: names, places and a title before a
     name ('Engineer Ada Okafor')."""
     proper = set(plan.people | plan.places)
-    for sentence in plan.content:
-        tokens = sentence.split()
+    for candidate in plan.content:
+        tokens = candidate.sentence.split()
         proper |= {w for w in (t.strip(".,;:!?") for t in tokens[1:]) if w[:1].isupper()}
         if len(tokens) > 1 and tokens[0].lower() in HONORIFICS:
             proper.add(tokens[0])
@@ -472,6 +563,40 @@ def emphasised(text: str, plan: LinePlan, named: bool) -> str:
         return text
     target = targets[0]
     return re.sub(rf"(?<![A-Za-z*]){re.escape(target)}(?![A-Za-z*])", f"*{target}*", text, count=1)
+
+
+def distinct(
+    spoken: list[Spoken], plans: list[LinePlan], story: Story, cast: Cast, seed: int
+) -> list[Spoken]:
+    """No line said twice, openers aside: a repeat becomes a tease nobody has heard yet."""
+    teases = Teases(story, cast, seed)
+    keys = [_said(words.text, plan) for words, plan in zip(spoken, plans, strict=True)]
+    taken: set[str] = set()
+    result: list[Spoken] = []
+    for words, plan, key in zip(spoken, plans, keys, strict=True):
+        if key in taken or any(_retold(key, earlier) for earlier in taken):
+            tease = teases.fresh(taken | set(keys))
+            if tease is not None:
+                closing = f" {plan.closing}" if plan.closing else ""
+                words = Spoken(text=tease + closing, marked=tease + closing)
+                key = tease.lower()
+        taken.add(key)
+        result.append(words)
+    return result
+
+
+def _retold(line: str, earlier: str) -> bool:
+    """Whether most of a line's content words were already said in an earlier line."""
+    words = {w for w in lower_words(line) if len(w) > 3}
+    before = {w for w in lower_words(earlier) if len(w) > 3}
+    return len(words) >= 3 and len(words & before) >= RETOLD_SHARE * len(words)
+
+
+def _said(text: str, plan: LinePlan) -> str:
+    opener = plan.opener.words
+    if opener and text.startswith(opener):
+        text = text[len(opener) :].lstrip(" ,")
+    return text.lower()
 
 
 # --------------------------------------------------------------------------- assembly

@@ -20,6 +20,7 @@ from reelforge.models import (
     SceneList,
     StoryPatterns,
     TimeOfDay,
+    alternating_framing,
 )
 
 from reelforge_script.local.entities import Cast, Persona, Place, antecedent, count_mentions
@@ -27,6 +28,7 @@ from reelforge_script.local.lexicons import (
     ABSTRACT_WORDS,
     LOCATION_KINDS,
     MOODS,
+    PLACE_SUFFIX_KINDS,
     SETTING_NOUNS,
     TIME_OF_DAY,
     TONE_DEFAULT_MOOD,
@@ -50,6 +52,7 @@ from reelforge_script.local.text import (
     lower_words,
     sentence_case,
     sentences,
+    title_case,
     unique_slug,
     words,
 )
@@ -76,27 +79,45 @@ KIND_PLACE_NAMES: dict[LocationKind, str] = {
     "generic": "the world",
 }
 VISUAL = Lexicon({"visual": VISUAL_WORDS})
+MIN_LOCATION_LIMIT = 4
+GENERIC_PLACES = {"city", "town", "village", "district", "country"}
+PLACE_SYNONYMS = {
+    "home": "house",
+    "woods": "forest",
+    "wood": "forest",
+    "cavern": "cave",
+    "harbor": "harbour",
+    "center": "centre",
+    "theater": "theatre",
+    "neighborhood": "neighbourhood",
+    "hills": "mountain",
+    "mountains": "mountain",
+    "cliffs": "cliff",
+}
 ABSTRACT_PREFIXES = tuple(ABSTRACT_WORDS)
 
 
 def build_scene_list(story: Story, cast: Cast, patterns: StoryPatterns, target: int) -> SceneList:
     characters = character_models(cast.people)
     ids = {p.name: c.id for p, c in zip(cast.people, characters, strict=True)}
-    places = PlaceBook(story, cast)
+    passages = segment(story, target)
+    focuses = [focal_sentence(passage) for passage in passages]
+    places = PlaceBook(story, cast, limit=max(MIN_LOCATION_LIMIT, (2 * len(passages) + 2) // 3))
+    where = places.locate_all(passages, focuses)
     scenes: list[Scene] = []
-    for index, passage in enumerate(segment(story, target)):
+    for index, (passage, focus) in enumerate(zip(passages, focuses, strict=True)):
         previous = scenes[-1] if scenes else None
         present = people_in(passage.text, cast, previous, ids)
-        focus = focal_sentence(passage)
         scenes.append(
             Scene(
                 index=index,
                 summary=visual_summary(passage, focus, present, cast, previous),
                 text=passage.text,
                 characters=[ids[p.name] for p in present],
-                location=places.locate(passage, focus, previous.location if previous else None),
+                location=where[index],
                 time_of_day=time_of_day(passage, focus, previous, patterns),
                 mood=mood_of(passage, patterns),
+                framing=alternating_framing(index, bool(present)),
             )
         )
     used = {scene.location for scene in scenes}
@@ -142,33 +163,40 @@ def people_in(text: str, cast: Cast, previous: Scene | None, ids: dict[str, str]
 
 @dataclass
 class PlaceBook:
-    """The locations found so far, each created once and reused by id."""
+    """The locations found so far, each created once and reused by id; past `limit`, a new
+    place joins the latest one of its kind (or the latest one) instead."""
 
     story: Story
     cast: Cast
+    limit: int
     locations: list[Location] = field(default_factory=list)
-    _by_name: dict[str, Location] = field(default_factory=dict)
+    _by_key: dict[str, Location] = field(default_factory=dict)
     _ids: set[str] = field(default_factory=set)
 
-    def locate(self, passage: Segment, focus: str, previous: str | None) -> str:
-        """Where the focal sentence happens, else where the passage happens, else where the
-        previous scene was."""
-        from_heading = fountain_place(passage.heading)
-        if from_heading:
-            return self._add(*from_heading).id
-        found = self._place_in(focus) or self._place_in(passage.text)
-        if found:
-            return self._add(*found).id
-        if previous is not None:
-            return previous
-        kind = _leader(LOCATION_KINDS.score(lower_words(passage.text))) or "generic"
-        return self._add(KIND_PLACE_NAMES[kind], kind).id
+    def locate_all(self, passages: list[Segment], focuses: list[str]) -> list[str]:
+        """Each passage's location id: where its focal sentence happens, else where the
+        passage happens, else where the scene before was (before the first place named:
+        the first place the story names)."""
+        found = [self.place_of(p, f) for p, f in zip(passages, focuses, strict=True)]
+        current = next((f for f in found if f), None) or self._story_setting()
+        ids: list[str] = []
+        for place in found:
+            current = place or current
+            ids.append(self._add(*current).id)
+        return ids
+
+    def place_of(self, passage: Segment, focus: str) -> tuple[str, LocationKind] | None:
+        return (
+            fountain_place(passage.heading) or self._place_in(focus) or self._place_in(passage.text)
+        )
 
     def _place_in(self, text: str) -> tuple[str, LocationKind] | None:
         noun = setting_noun(text)
         place = named_place(text, self.cast.places)
-        if place is not None:
+        if place is not None and not (place.region and noun):
             kind = place.kind or self._kind_around(place)
+            if place.region or kind == "generic":
+                kind = self._kind_around(place)
             kinds = LOCATION_KINDS.score(lower_words(text))
             if noun and SETTING_NOUNS[noun] == "interior" != kind and _leads(kinds, "interior"):
                 return f"the {noun}", "interior"
@@ -177,19 +205,39 @@ class PlaceBook:
             return f"the {noun}", SETTING_NOUNS[noun]
         return None
 
+    def _story_setting(self) -> tuple[str, LocationKind]:
+        kind = _leader(LOCATION_KINDS.score(lower_words(self.story.all_text))) or "generic"
+        return KIND_PLACE_NAMES[kind], kind
+
     def _kind_around(self, place: Place) -> LocationKind:
         near = [s for s in self.story.sentences if contains_word(s, place.key)]
         return _leader(LOCATION_KINDS.score(lower_words(" ".join(near)))) or "generic"
 
     def _add(self, name: str, kind: LocationKind) -> Location:
-        key = name.lower()
-        if key not in self._by_name:
-            location = Location(
-                id=unique_slug(name.removeprefix("the "), self._ids), name=name, kind=kind
-            )
-            self._by_name[key] = location
-            self.locations.append(location)
-        return self._by_name[key]
+        key = place_key(name)
+        if key in self._by_key:
+            return self._by_key[key]
+        if key in GENERIC_PLACES:  # 'the city' of a story set in Johannesburg is that city
+            named = [loc for loc in self.locations if loc.kind == kind and loc.name[:1].isupper()]
+            if named:
+                return named[-1]
+        if len(self.locations) >= self.limit:
+            same_kind = [loc for loc in self.locations if loc.kind == kind]
+            return (same_kind or self.locations)[-1]
+        location = Location(
+            id=unique_slug(name.removeprefix("the "), self._ids), name=name, kind=kind
+        )
+        self._by_key[key] = location
+        self.locations.append(location)
+        return location
+
+
+def place_key(name: str) -> str:
+    """One key for near-duplicates: 'the home' and 'the house', 'the woods' and 'the forest'."""
+    words = name.lower().removeprefix("the ").split()
+    if words:
+        words[-1] = PLACE_SYNONYMS.get(words[-1], words[-1])
+    return " ".join(words)
 
 
 def fountain_place(heading: str | None) -> tuple[str, LocationKind] | None:
@@ -197,10 +245,12 @@ def fountain_place(heading: str | None) -> tuple[str, LocationKind] | None:
     match = FOUNTAIN_PLACE.match(heading.strip()) if heading else None
     if not match:
         return None
-    name = match.group(2).strip().title()
+    name = title_case(match.group(2).strip())
     if match.group(1).upper().startswith("INT") and "/" not in match.group(1):
         return name, "interior"
-    return name, _leader(LOCATION_KINDS.score(lower_words(name))) or "generic"
+    last = name.lower().split()[-1] if name.split() else ""
+    named_kind = PLACE_SUFFIX_KINDS.get(last) or SETTING_NOUNS.get(last)
+    return name, named_kind or _leader(LOCATION_KINDS.score(lower_words(name))) or "generic"
 
 
 def named_place(text: str, places: Iterable[Place]) -> Place | None:

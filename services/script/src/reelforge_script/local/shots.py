@@ -2,7 +2,9 @@
 
 The camera move follows what the scene is about: revelation and tension push in, journeys
 and searches pan, awe and scale tilt up, descent and dread tilt down, deep landscapes get
-parallax, isolation and endings pull out, calm and memory drift. The local analyst does not
+parallax, isolation and endings pull out, calm and memory drift. The framing alternates so
+that no two consecutive scenes share it: odd scenes are medium shots, even ones wide (every
+other one, and always when nobody is in the scene) or close. The local analyst does not
 look at the frame itself; `frame_png_b64` is there for vision-capable remote models.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reelforge.models import CameraMove, Scene, ShotPlan
+from reelforge.models import CameraMove, Framing, Scene, ShotPlan
 
 from reelforge_script.local.lexicons import (
     FUNCTION_WORDS,
@@ -24,6 +26,13 @@ from reelforge_script.local.phrasing import without_appositives
 from reelforge_script.local.text import ensure_period, lower_words
 
 FOCUS = (0.5, 0.55)
+FRAMING_PHRASES: dict[Framing, str] = {
+    "wide": "Wide shot, the whole place in frame, figures small within it",
+    "medium": "Medium shot, figures from the waist up",
+    "close": "Close-up on a face or a telling detail",
+}
+CLOSE_MOVES: dict[CameraMove, CameraMove] = {"parallax": "push_in", "tilt_up": "push_in"}
+"""Moves that need depth or height to read, and what a close-up does instead."""
 FIGURES = ("the figure", "a second figure", "another figure")
 DESCRIBED = r"(?:\b(?:the|her|his|their)\s+[a-z]+\s+)?"
 """'the harbourmaster Silas Crane', 'her daughter Nell': the description goes with the name."""
@@ -123,7 +132,10 @@ def plan_shot(context: dict[str, Any]) -> ShotPlan:
     scene = Scene.model_validate(context["scene"])
     script = context.get("script", {})
     genres, tones = _labels(script.get("genres")), _labels(script.get("tones"))
+    shot_size = framing(scene)
     camera = camera_move(scene)
+    if shot_size == "close":
+        camera = CLOSE_MOVES.get(camera, camera)
     action = action_of(scene)
     atmosphere = atmosphere_of(scene)
     look = ", ".join(
@@ -134,6 +146,7 @@ def plan_shot(context: dict[str, Any]) -> ShotPlan:
     prompt = " ".join(
         [
             ensure_period(CAMERA_PHRASES[camera]),
+            ensure_period(FRAMING_PHRASES[shot_size]),
             ensure_period(action[:1].upper() + action[1:]),
             ensure_period(atmosphere[:1].upper() + atmosphere[1:]),
             ensure_period(
@@ -161,6 +174,11 @@ def _labels(values: Any) -> list[str]:
 
 
 # --------------------------------------------------------------------------- camera
+
+
+def framing(scene: Scene) -> Framing:
+    """The scene's own framing (the script's, editable), else the alternation."""
+    return scene.shot_size
 
 
 def camera_move(scene: Scene) -> CameraMove:

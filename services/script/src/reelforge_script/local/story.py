@@ -8,22 +8,33 @@ the same way.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from reelforge.models import Document, Section
 
-from reelforge_script.local.text import heading_of, paragraphs, sentences, strip_markup, word_count
+from reelforge_script.local.text import (
+    heading_of,
+    paragraphs,
+    sentences,
+    strip_markup,
+    title_case,
+    word_count,
+)
 
 FOUNTAIN_HEADING = re.compile(r"^(?:INT|EXT|EST|INT\.?/EXT|I/E)[.\s]", re.IGNORECASE)
 CHARACTER_CUE = re.compile(r"^[A-Z][A-Z .'\-]{1,30}(?:\s*\([A-Z. ']+\))?$")
+CUE_EXTENSION = re.compile(r"\s*\(.*\)$")
+"""'(V.O.)', '(CONT'D)' after a cue's name."""
 TRANSITION = re.compile(r"^[A-Z .]+(?:TO|IN|OUT):?$")
 PREFACE_MAX_WORDS = 80
 PREFACE_MIN_WORDS = 8
 TITLE_PAGE = re.compile(r"^(?:Title|Credit|Author|Authors|Source|Draft date|Contact):", re.I)
 SHOUTED_NAME = re.compile(r"\b(?!INT\b|EXT\b)[A-Z][A-Z'\-]{1,}\b")
 """Screenplays capitalise a character's name when they first appear ('JUNE PARK')."""
+SHOUTED_RUN = re.compile(r"\b(?!INT\b|EXT\b)[A-Z][A-Z'\-]+(?:[ \t]+[A-Z][A-Z'\-]+)*\b")
 
 
 @dataclass(frozen=True)
@@ -35,9 +46,15 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Story:
+    """`speakers`: the names a screenplay's character cues give, most lines first;
+    `introduced`: names its action lines shout on a character's first appearance
+    ('DR. VOSS') and later write as a name ('Voss blocks the door')."""
+
     title: str | None
     preface: str | None
     paragraphs: tuple[Paragraph, ...]
+    speakers: tuple[str, ...] = ()
+    introduced: tuple[str, ...] = ()
 
     @cached_property
     def body(self) -> str:
@@ -56,10 +73,20 @@ def read_story(document: Document) -> Story:
     sections = document.sections or sections_from_text(document.text)
     sections = [s for s in sections if not TITLE_PAGE.match(s.text.strip()) or s.heading]
     title = document.title or _title_page(document.text) or _first_heading(sections)
-    headed = _headed_paragraphs(sections, title, screenplay=document.format == "fountain")
+    screenplay = document.format == "fountain"
+    speakers = _speakers(sections) if screenplay else ()
+    introduced = _introduced(sections, speakers) if screenplay else ()
+    names = {w for name in speakers + introduced for w in name.split()} if screenplay else None
+    headed = _headed_paragraphs(sections, title, names)
     preface = _preface(headed)
     body = headed[1:] if preface else headed
-    return Story(title=title, preface=preface, paragraphs=tuple(body))
+    return Story(
+        title=title,
+        preface=preface,
+        paragraphs=tuple(body),
+        speakers=speakers,
+        introduced=introduced,
+    )
 
 
 def story_from_context(context: dict[str, Any]) -> Story:
@@ -106,7 +133,7 @@ def _title_page(text: str) -> str | None:
 
 
 def _headed_paragraphs(
-    sections: list[Section], title: str | None, *, screenplay: bool
+    sections: list[Section], title: str | None, screenplay_names: set[str] | None
 ) -> list[Paragraph]:
     result: list[Paragraph] = []
     for number, section in enumerate(sections):
@@ -114,27 +141,84 @@ def _headed_paragraphs(
         if heading and title and heading.strip().lower() == title.strip().lower():
             heading = None
         text = strip_markup(section.text)
-        if screenplay:
+        if screenplay_names is not None:
             text = _fold_dialogue(text)
-            text = SHOUTED_NAME.sub(lambda m: m.group(0).title(), text)
+            text = _unshouted(text, screenplay_names)
         for block in paragraphs(text):
             if heading_of(block) is None:
                 result.append(Paragraph(text=block, heading=heading, section=number))
     return result
 
 
+def _unshouted(text: str, names: set[str]) -> str:
+    """Shouted words read as prose: a character's name in title case ('JUNE' → 'June'),
+    any other word in lowercase ('Brick FILLS a glass' → 'Brick fills a glass')."""
+
+    def unshout(match: re.Match[str]) -> str:
+        word = title_case(match.group(0))
+        if word in names:
+            return word
+        opens_sentence = re.search(r"(?:^|[.!?:]\s+)$", text[: match.start()]) is not None
+        return word if opens_sentence else word.lower()
+
+    return SHOUTED_NAME.sub(unshout, text)
+
+
+def _speakers(sections: list[Section]) -> tuple[str, ...]:
+    """Who speaks in a screenplay: every character cue's name, most lines first."""
+    lines = Counter(
+        name for section in sections for name, _ in _cues(strip_markup(section.text).splitlines())
+    )
+    return tuple(name for name, _ in lines.most_common())
+
+
+def _introduced(sections: list[Section], speakers: tuple[str, ...]) -> tuple[str, ...]:
+    """Shouted names in action lines of which a word is a speaker's or is also written in
+    title case ('Nurse JUNE PARK' for the speaker JUNE, 'DR. VOSS' then 'Voss')."""
+    spoken = {word for name in speakers for word in name.split()}
+    found: dict[str, None] = {}
+    for section in sections:
+        lines = strip_markup(section.text).splitlines()
+        speeches = {number + 1 for _, number in _cues(lines)}
+        action = "\n".join(
+            line for n, line in enumerate(lines) if n not in speeches and not _is_cue(line.strip())
+        )
+        for match in SHOUTED_RUN.finditer(action):
+            name = title_case(match.group(0))
+            if any(
+                word in spoken or re.search(rf"\b{re.escape(word)}\b", _all_text(sections))
+                for word in name.split()
+            ):
+                found[name] = None
+    return tuple(found)
+
+
+def _all_text(sections: list[Section]) -> str:
+    return "\n".join(section.text for section in sections)
+
+
+def _cues(lines: list[str]) -> list[tuple[str, int]]:
+    """(speaker, line number) of each character cue: an all-caps name over a speech."""
+    found: list[tuple[str, int]] = []
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        following = lines[number + 1].strip() if number + 1 < len(lines) else ""
+        if _is_cue(stripped) and following and not following.isupper():
+            found.append((title_case(CUE_EXTENSION.sub("", stripped)), number))
+    return found
+
+
 def _fold_dialogue(text: str) -> str:
     """Fountain dialogue reads as prose: a cue line `MARA` over a speech becomes 'Mara says:'."""
     lines = text.splitlines()
+    cues = {number: name for name, number in _cues(lines)}
     out: list[str] = []
     for number, line in enumerate(lines):
         stripped = line.strip()
-        if TRANSITION.match(stripped) and stripped.endswith(("TO:", "OUT.", "IN:")):
+        if _is_transition(stripped):
             continue
-        following = lines[number + 1].strip() if number + 1 < len(lines) else ""
-        if _is_cue(stripped) and following and not following.isupper():
-            name = re.sub(r"\s*\(.*\)$", "", stripped).title()
-            out.append(f"{name} says: {following}")
+        if number in cues:
+            out.append(f"{cues[number]} says: {lines[number + 1].strip()}")
             lines[number + 1] = ""
             continue
         out.append(line)
@@ -142,7 +226,17 @@ def _fold_dialogue(text: str) -> str:
 
 
 def _is_cue(line: str) -> bool:
-    return bool(CHARACTER_CUE.match(line)) and line.isupper() and len(line.split()) <= 3
+    name = CUE_EXTENSION.sub("", line)
+    return (
+        bool(CHARACTER_CUE.match(line))
+        and line.isupper()
+        and len(name.split()) <= 3
+        and not _is_transition(line)
+    )
+
+
+def _is_transition(line: str) -> bool:
+    return bool(TRANSITION.match(line)) and line.endswith(("TO:", "OUT.", "IN:"))
 
 
 def _preface(headed: list[Paragraph]) -> str | None:

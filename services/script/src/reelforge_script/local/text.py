@@ -52,6 +52,7 @@ JOINING_WORDS = {
     "so",
     "yet",
 }
+APOSTROPHE_TAILS = {"s", "t", "d", "m", "re", "ll", "ve"}
 CLAUSE_BREAK = re.compile(
     r"\s*(?:;|:|\u2014|\u2013| - |, (?=(?:and|but|while|as|when|until|"
     r"before|after|where|because|though|although|so|yet) ))\s*"
@@ -138,6 +139,19 @@ def count_phrase(text: str, phrase: str) -> int:
 def first_position(text: str, phrase: str) -> int:
     match = re.search(rf"(?<![A-Za-z]){re.escape(phrase)}(?![A-Za-z])", text)
     return match.start() if match else len(text)
+
+
+def title_case(text: str) -> str:
+    """'BRICK'S PATIO' → "Brick's Patio", "O'BRIEN" → "O'Brien" (str.title gives "Brick'S")."""
+    return re.sub(
+        r"[A-Za-z\u00c0-\u024f]+", lambda m: _title_word(m.group(0), text[: m.start()]), text
+    )
+
+
+def _title_word(word: str, before: str) -> str:
+    if before.endswith(("'", "\u2019")) and len(word) <= 2 and word.lower() in APOSTROPHE_TAILS:
+        return word.lower()
+    return word[:1].upper() + word[1:].lower()
 
 
 def sentence_case(text: str) -> str:

@@ -1,6 +1,5 @@
 """The local image generator: a procedural previsualisation renderer."""
 
-from reelforge_storyboard.render.depthmap import encode_png, read_nearness
 from reelforge_storyboard.render.layout import Layout, layout_for
 from reelforge_storyboard.render.provider import LocalImageGen
 from reelforge_storyboard.render.renderer import RenderedFrame, frame_inputs, render_frame
@@ -9,9 +8,7 @@ __all__ = [
     "Layout",
     "LocalImageGen",
     "RenderedFrame",
-    "encode_png",
     "frame_inputs",
     "layout_for",
-    "read_nearness",
     "render_frame",
 ]

@@ -144,15 +144,7 @@ def _lamp_drawer(
 def _halo(world: World, x: float, y: float, radius: float, colour: Color, strength: float) -> None:
     """A soft radial glow, computed only in its own box."""
     c = world.canvas
-    r = max(2.0, radius * 3)
-    x0, x1 = int(max(0, x - r)), int(min(c.width, x + r))
-    y0, y1 = int(max(0, y - r)), int(min(c.height, y + r))
-    if x1 <= x0 or y1 <= y0:
-        return
-    xs = np.arange(x0, x1, dtype=np.float32)[None, :] - x
-    ys = np.arange(y0, y1, dtype=np.float32)[:, None] - y
-    falloff = np.exp(-(xs * xs + ys * ys) / (radius * radius)).astype(np.float32)
-    c.add_light(Mask(falloff, slice(y0, y1), slice(x0, x1)), colour, strength)
+    c.add_light(c.radial_falloff(x, y, radius, reach=max(2.0, radius * 3)), colour, strength)
 
 
 # --------------------------------------------------------------------------- forest

@@ -154,6 +154,18 @@ class Canvas:
         region = self.rgb[mask.rows, mask.cols]
         region += _crop(color, mask) * (mask.alpha[..., None] * strength)
 
+    def radial_falloff(self, x: float, y: float, radius: float, reach: float) -> Mask | None:
+        """exp(-d^2 / radius^2) around (x, y), computed only over the box within `reach` of
+        it (None when that box is off the canvas): the coverage of a soft glow."""
+        x0, x1 = int(max(0, x - reach)), int(min(self.width, x + reach))
+        y0, y1 = int(max(0, y - reach)), int(min(self.height, y + reach))
+        if x1 <= x0 or y1 <= y0:
+            return None
+        xs = np.arange(x0, x1, dtype=np.float32)[None, :] - x
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None] - y
+        falloff = np.exp(-(xs * xs + ys * ys) / (radius * radius)).astype(np.float32)
+        return Mask(falloff, slice(y0, y1), slice(x0, x1))
+
     def rows(self) -> np.ndarray:
         """Row coordinates normalised to 0..1, shape (H, 1)."""
         return (np.arange(self.height, dtype=np.float32)[:, None] + 0.5) / self.height

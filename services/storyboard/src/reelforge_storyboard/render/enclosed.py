@@ -335,15 +335,7 @@ def _lamp_prop(world: World, rays: Rays, room: Room) -> Prop:
 
 def _glow(world: World, x: float, y: float, radius: float, colour: Color) -> None:
     c = world.canvas
-    r = radius * 3
-    x0, x1 = int(max(0, x - r)), int(min(c.width, x + r))
-    y0, y1 = int(max(0, y - r)), int(min(c.height, y + r))
-    if x1 <= x0 or y1 <= y0:
-        return
-    xs = np.arange(x0, x1, dtype=np.float32)[None, :] - x
-    ys = np.arange(y0, y1, dtype=np.float32)[:, None] - y
-    falloff = np.exp(-(xs * xs + ys * ys) / (radius * radius)) * 0.6
-    c.rgb[y0:y1, x0:x1] += falloff[..., None] * np.asarray(colour, np.float32)
+    c.add_light(c.radial_falloff(x, y, radius, reach=radius * 3), colour, 0.6)
 
 
 # --------------------------------------------------------------------------- underground

@@ -26,13 +26,6 @@ ShotSize = Literal["wide", "medium", "close"]
 FIGURE_METRES = 1.75
 MAX_FIGURES = 5
 
-_SHOT_ODDS: dict[str, tuple[float, float, float]] = {  # wide, medium, close
-    "setup": (0.55, 0.35, 0.10),
-    "escalation": (0.25, 0.50, 0.25),
-    "climax": (0.20, 0.35, 0.45),
-    "title": (0.60, 0.30, 0.10),
-    "tag": (0.60, 0.30, 0.10),
-}
 _ROLE_ORDER: dict[Role, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
 
 
@@ -124,7 +117,7 @@ def layout_for(request: FrameRequest) -> Layout:
     rng = np.random.default_rng(scene_seed)
     cast = cast_of(request)
 
-    shot = _shot_size(scene, bool(cast), rng)
+    shot = _shot_size(scene, bool(cast))
     angle = _camera_angle(scene, shot, rng)
     if angle == "high" and location.kind in ("interior", "underground"):
         angle = "eye"  # a ceiling is no place for a camera
@@ -161,12 +154,10 @@ def _location_rng(location_seed: int) -> np.random.Generator:
     return np.random.default_rng(location_seed)
 
 
-def _shot_size(scene: Scene, has_cast: bool, rng: np.random.Generator) -> ShotSize:
-    if not has_cast:
-        return "wide"
-    odds = _SHOT_ODDS.get(scene.act, _SHOT_ODDS["setup"])
-    pick = rng.choice(3, p=np.array(odds) / sum(odds))
-    return ("wide", "medium", "close")[int(pick)]
+def _shot_size(scene: Scene, has_cast: bool) -> ShotSize:
+    """The script's framing (so consecutive frames differ); a frame with nobody to show
+    is wide whatever it says."""
+    return scene.shot_size if has_cast else "wide"
 
 
 def _camera_angle(scene: Scene, shot: ShotSize, rng: np.random.Generator) -> str:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from reelforge.media.stills import encode_png
+from reelforge.media.system import available_cores, release_memory
 from reelforge.providers import FrameRequest
 from reelforge.settings import Settings
 
-from reelforge_storyboard.render.depthmap import encode_png
 from reelforge_storyboard.render.layout import Layout, layout_for
 from reelforge_storyboard.render.renderer import frame_inputs, render_frame
 
 
 class LocalImageGen:
-    """Offline previs frames, with the depth map embedded in the PNG (see `depthmap`).
+    """Offline previs frames, with the depth map embedded in the PNG (see `reelforge.media.stills`).
 
     Beyond `generate` it tells the stage what a frame depends on (`frame_inputs`, for the
     cache key) and how it is composed (`layout_for`, for the shot's subject focus), both
@@ -60,16 +58,6 @@ class LocalImageGen:
 
 
 def render_workers() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, cores or 1)
-
-
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
-
-
-def release_memory() -> None:
-    """Hand the frame's freed float buffers back to the OS (glibc keeps them in its arenas
-    otherwise, and a long embedded run would carry their peak into every later stage)."""
-    trim = getattr(_LIBC, "malloc_trim", None)
-    if trim is not None:
-        trim(0)
+    """One render per core of the process's CPU affinity (a cgroup CPU quota is not counted
+    here, unlike the video and assembly stages' encoders)."""
+    return available_cores(cpu_quota=False)

@@ -2,7 +2,8 @@
 a `# user` part. The user part embeds the task context as JSON at `{{context}}` and the
 expected answer's JSON schema at `{{schema}}` (servers that do not enforce `json_schema`,
 such as some Ollama setups, still see it). Editing a template means adding a new version, so
-cached outputs made with the old wording stay attributable."""
+cached outputs made with the old wording stay attributable: `PROMPT_VERSION` is the newest,
+and a task whose template did not change keeps its latest earlier version."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-PROMPT_VERSION = 1
+PROMPT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,14 @@ def _default(value: Any) -> Any:
 
 
 def load_prompt(task: str, version: int = PROMPT_VERSION) -> Prompt:
-    name = f"{task}.v{version}.md"
-    try:
-        text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise LookupError(f"no prompt template {name} for LLM task {task!r}") from exc
-    return parse(task, version, text)
+    """The template of `task` at `version`, or its newest earlier version."""
+    folder = resources.files(__package__)
+    for candidate in range(version, 0, -1):
+        file = folder.joinpath(f"{task}.v{candidate}.md")
+        if file.is_file():
+            return parse(task, candidate, file.read_text(encoding="utf-8"))
+    raise LookupError(f"no prompt template {task}.v{version}.md (or earlier) for LLM task "
+                      f"{task!r}")
 
 
 def parse(task: str, version: int, text: str) -> Prompt:

@@ -4,10 +4,18 @@ timestamps, gpt-image-1.
 OPENAI_BASE_URL (with /v1) points the LLM at OpenRouter, Ollama, vLLM or llama.cpp; a key is
 required only for api.openai.com and OpenRouter. Answers are validated on our side whatever
 the server claims to enforce, with one repair round-trip on a validation failure.
+
+Servers differ in the structured output they accept. The LLM asks for strict `json_schema`
+first; on the error that says the server does not support it (llama-cpp-python answers 500
+"Input should be 'text' or 'json_object'", others a 400 naming `response_format`) it falls
+back to `json_object` with a `schema`, then to plain `json_object` (the schema is always in
+the prompt too). The mode that works is remembered per endpoint (base URL and model) for the
+process, and a request rejected as unsupported is never retried.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -23,7 +31,14 @@ from reelforge.providers.base import Audio, FrameRequest, LLMTask, M, ProviderEr
 from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.prompts import PROMPT_VERSION, load_prompt
 from reelforge.providers.remote.config import require_key, secret
-from reelforge.providers.remote.http import ApiClient, ApiSession, ErrorInfo, HttpPolicy, Outcome
+from reelforge.providers.remote.http import (
+    ApiClient,
+    ApiError,
+    ApiSession,
+    ErrorInfo,
+    HttpPolicy,
+    Outcome,
+)
 from reelforge.providers.remote.media import (
     MediaError,
     b64decode,
@@ -35,7 +50,12 @@ from reelforge.providers.remote.media import (
     wav_bytes,
 )
 from reelforge.providers.remote.policy import with_softening
-from reelforge.providers.remote.schema import StrictSchema, strict_schema
+from reelforge.providers.remote.schema import (
+    OUTPUT_MODES,
+    OutputMode,
+    StrictSchema,
+    strict_schema,
+)
 from reelforge.providers.remote.speech import Timed, map_words, plain, split_text, transcript_words
 from reelforge.settings import Settings
 
@@ -59,17 +79,78 @@ NARRATOR = ("A deep, dramatic movie-trailer narrator: measured pace, gravitas, s
             "ellipses, a slight rise on the emphasised word.")
 TTS_INPUT_LIMIT = 4096
 STT_UPLOAD_LIMIT = 25 * 1024 * 1024
+FORMAT_REJECTED = re.compile(
+    r"response_format|json_schema|json[ _]object|json schema|structured output", re.IGNORECASE)
+FORMAT_REJECTED_STATUSES = frozenset({400, 422, 500, 501})
+
+
+def rejects_output_mode(status: int, message: str) -> bool:
+    """Whether an error says the server does not take this kind of `response_format`."""
+    return status in FORMAT_REJECTED_STATUSES and bool(FORMAT_REJECTED.search(message))
 
 
 def classify(info: ErrorInfo) -> Outcome:
     """OpenAI envelope codes: moderation -> content policy; exhausted quota is a 429 that no
-    retry will fix."""
+    retry will fix; an unsupported `response_format` is answered once, never retried."""
     code = (info.code or "").lower()
     if code in CONTENT_POLICY_CODES or "safety system" in info.message.lower():
         return "content_policy"
     if code in ("insufficient_quota", "billing_hard_limit_reached", "invalid_api_key"):
         return "permanent"
+    if rejects_output_mode(info.status, info.message):
+        return "permanent"
     return "default"
+
+
+class OutputModes:
+    """Which structured-output mode each endpoint takes, learnt once per process.
+
+    An endpoint starts at the first mode; a rejection moves it to the next one for good. Until
+    an answer proves a mode, requests to that endpoint go one at a time, so concurrent calls
+    (the storyboard's shot prompts) ask a rejected mode once, not once each."""
+
+    def __init__(self) -> None:
+        self._mode: dict[tuple[str, str], int] = {}
+        self._proven: set[tuple[str, str]] = set()
+        self._locks: dict[tuple[str, str], tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = {}
+
+    def mode(self, endpoint: tuple[str, str]) -> OutputMode:
+        return OUTPUT_MODES[self._mode.get(endpoint, 0)]
+
+    def proven(self, endpoint: tuple[str, str]) -> bool:
+        return endpoint in self._proven
+
+    def prove(self, endpoint: tuple[str, str]) -> None:
+        if endpoint not in self._proven:
+            self._proven.add(endpoint)
+            log.info("llm_output_mode", provider=NAME, endpoint=endpoint[0], model=endpoint[1],
+                     mode=self.mode(endpoint))
+
+    def reject(self, endpoint: tuple[str, str], error: str) -> bool:
+        """Move past the current mode; False when none is left."""
+        current = self._mode.get(endpoint, 0)
+        log.warning("llm_output_mode_rejected", provider=NAME, endpoint=endpoint[0],
+                    model=endpoint[1], mode=OUTPUT_MODES[current], error=error[:300])
+        if current + 1 >= len(OUTPUT_MODES):
+            return False
+        self._mode[endpoint] = current + 1
+        return True
+
+    def lock(self, endpoint: tuple[str, str]) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        held = self._locks.get(endpoint)
+        if held is None or held[0] is not loop:
+            held = (loop, asyncio.Lock())
+            self._locks[endpoint] = held
+        return held[1]
+
+    def forget(self) -> None:
+        self._mode.clear()
+        self._proven.clear()
+        self._locks.clear()
+
+
+OUTPUT_MODE_MEMORY = OutputModes()
 
 
 def openai_api(settings: Settings) -> ApiClient:
@@ -156,8 +237,32 @@ class OpenAILLM:
 
     async def _ask(self, s: ApiSession, task: str, messages: list[dict[str, Any]],
                    strict: StrictSchema) -> str:
+        """The answer in the endpoint's structured-output mode, finding that mode first if
+        no answer has proven one yet."""
+        endpoint = (self.api.base_url, self.model)
+        modes = OUTPUT_MODE_MEMORY
+        if modes.proven(endpoint):
+            return await self._ask_in(s, task, messages, strict, modes.mode(endpoint))
+        async with modes.lock(endpoint):
+            while True:
+                mode = modes.mode(endpoint)
+                try:
+                    content = await self._ask_in(s, task, messages, strict, mode)
+                except ApiError as exc:
+                    if modes.proven(endpoint) or not rejects_output_mode(exc.status, str(exc)):
+                        raise
+                    if not modes.reject(endpoint, str(exc)):
+                        raise ProviderError(NAME, f"{task}: the server takes no JSON output "
+                                            f"mode (json_schema, json_object): {exc}",
+                                            permanent=True) from None
+                    continue
+                modes.prove(endpoint)
+                return content
+
+    async def _ask_in(self, s: ApiSession, task: str, messages: list[dict[str, Any]],
+                      strict: StrictSchema, mode: OutputMode) -> str:
         body: dict[str, Any] = {"model": self.model, "messages": messages,
-                                "response_format": strict.response_format()}
+                                "response_format": strict.response_format(mode)}
         if self.temperature is not None:
             body["temperature"] = self.temperature
         if self.openrouter:

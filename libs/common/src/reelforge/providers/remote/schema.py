@@ -8,6 +8,11 @@ two shapes strict mode cannot express:
 - `tuple[float, float]` (`prefixItems`) becomes a fixed-length array.
 All `$ref`s are inlined (llama.cpp's grammar compiler is fragile with them). Optional fields
 become required; the model fills in a value and pydantic validates it as usual.
+
+The same schema travels three ways (`OutputMode`), most constrained first: OpenAI's strict
+`json_schema` (no `minLength`/`maxLength`, which strict mode rejects), `json_object` with a
+`schema` (llama.cpp-style servers compile it into a grammar; no `pattern`, which they compile
+only when anchored their way), or plain `json_object` with the schema in the prompt alone.
 """
 
 from __future__ import annotations
@@ -15,15 +20,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 Decoder = Callable[[Any], Any]
+OutputMode = Literal["json_schema", "json_object_schema", "json_object"]
+OUTPUT_MODES: tuple[OutputMode, ...] = ("json_schema", "json_object_schema", "json_object")
+"""Structured-output modes, tried in this order until an endpoint accepts one."""
 
-# Keywords strict mode supports (besides the structural ones handled explicitly).
+# Keywords kept (besides the structural ones handled explicitly).
 _KEEP = ("description", "enum", "const", "minimum", "maximum", "exclusiveMinimum",
-         "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "pattern", "format")
+         "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "pattern", "format",
+         "minLength", "maxLength")
+_DROPPED_BY_MODE: dict[OutputMode, frozenset[str]] = {
+    "json_schema": frozenset({"minLength", "maxLength"}),
+    "json_object_schema": frozenset({"pattern"}),
+    "json_object": frozenset(),
+}
 
 
 def _identity(value: Any) -> Any:
@@ -36,10 +50,31 @@ class StrictSchema:
     schema: dict[str, Any]
     decode: Decoder
 
-    def response_format(self) -> dict[str, Any]:
-        """The Chat Completions `response_format` for this schema."""
+    def response_format(self, mode: OutputMode = "json_schema") -> dict[str, Any]:
+        """The Chat Completions `response_format` for this schema in `mode`."""
+        if mode == "json_object":
+            return {"type": "json_object"}
+        schema = _without(self.schema, _DROPPED_BY_MODE[mode])
+        if mode == "json_object_schema":
+            return {"type": "json_object", "schema": schema}
         return {"type": "json_schema",
-                "json_schema": {"name": self.name, "schema": self.schema, "strict": True}}
+                "json_schema": {"name": self.name, "schema": schema, "strict": True}}
+
+
+def _without(node: Any, keywords: frozenset[str]) -> Any:
+    """`node` with `keywords` removed wherever they are schema keywords (never from the
+    names under `properties`)."""
+    if isinstance(node, list):
+        return [_without(item, keywords) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _without(sub, keywords) for name, sub in value.items()}
+        elif key not in keywords:
+            out[key] = _without(value, keywords)
+    return out
 
 
 def strict_schema(model: type[BaseModel]) -> StrictSchema:

@@ -1,0 +1,35 @@
+"""What the CPU-heavy renders ask of the machine: how many cores, and memory handed back."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6") if os.name == "posix" else None
+
+
+def available_cores(*, cpu_quota: bool = True, cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """Cores this process may use: its CPU affinity, capped by the cgroup v2 CPU quota in
+    `cpu_max` when `cpu_quota` (a container limited to 2 CPUs on a 64-core host should plan
+    for 2)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpu_quota:
+        try:
+            quota, period = cpu_max.read_text().split()[:2]
+            if quota != "max":
+                cores = min(cores or 1, max(1, round(int(quota) / int(period))))
+        except (OSError, ValueError):
+            pass
+    return max(1, cores or 1)
+
+
+def release_memory() -> None:
+    """Hand freed buffers back to the OS after a frame, clip or render (glibc otherwise keeps
+    them in its per-thread arenas, and a long embedded run would carry every stage's peak)."""
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)

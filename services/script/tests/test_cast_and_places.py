@@ -1,0 +1,196 @@
+"""Cast and places on texts written like real synopses and screenplays: persons only, name
+variants merged, the protagonist the one the story follows, places named or not, and shots
+that change their framing from one scene to the next."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from reelforge.models import Document, Scene, SceneList, ShotPlan, StoryPatterns
+from reelforge.settings import Settings
+from reelforge_script.local import LocalStoryAnalyst
+from reelforge_script.local.entities import analyse_cast
+from reelforge_script.local.shots import FRAMING_PHRASES
+from reelforge_script.local.story import read_story
+from reelforge_script.local.text import title_case
+
+ARENA = (
+    "In a future North America, the Capitol forces every District to send two children to "
+    "the Hunger Games. Katniss Everdeen, a sixteen-year-old hunter from a mining district, "
+    "volunteers when her little sister Prim is chosen. However, the baker's son Peeta Mellark "
+    "is picked too. Since Katniss has never trained, she spends her days in the training "
+    "centre with their drunken mentor Haymitch, who tells her to find water first. Eventually "
+    "Katniss wins the crowd with a dress of fire. The arena opens in a forest. She runs for "
+    "the trees while the Careers fight the others. Katniss hides in a cave with Peeta, who is "
+    "wounded. Everdeen hunts at night. Canada is never mentioned again."
+)
+BODYGUARD = (
+    "The president is shot during a parade. His bodyguard, Alex Thomas, is grazed by the "
+    "bullet. Thomas chases the shooter into the subway. Agent Thomas reports to his boss, "
+    "Vaughan Stevens, who tells him to stand down. However Kate Crawford, a journalist, "
+    "brings him a photograph. Since Thomas trusts nobody, he works alone. Eventually Alex "
+    "hides her on his boat. The Secret Service sends men after "
+    "them. Thomas fights them off in the harbour. Kate finds the shooter's apartment. In the "
+    "hospital, Thomas learns who paid the shooter."
+)
+SCREENPLAY = (
+    "Title: Brick and Steel\n\n"
+    "EXT. BRICK'S PATIO - DAY\n\n"
+    "BRICK, fifties, a retired cop with a bad knee, flips burgers. STEEL strolls in.\n\n"
+    "BRICK\nThey're back. Screw it.\n\n"
+    "STEEL\nDoes it matter? Did you call them?\n\n"
+    "Brick FILLS a glass. INCHES AWAY, a wasp circles.\n\n"
+    "INT. POLICE STATION - NIGHT\n\n"
+    "CAPTAIN REYES slams a file on the desk.\n\n"
+    "CAPTAIN REYES\nYou two are done.\n\n"
+    "BRICK\nSCREW that.\n\n"
+    "Steel grins. Reyes storms out.\n"
+)
+
+
+def cast_of(text: str, document_format: str = "text") -> dict[str, str]:
+    """name → role of everyone the analyst put in the cast."""
+    story = read_story(Document(format=document_format, text=text))  # type: ignore[arg-type]
+    return {person.name: person.role for person in analyse_cast(story).people}
+
+
+async def scenes_of(text: str, document_format: str = "text") -> SceneList:
+    analyst = LocalStoryAnalyst(Settings())
+    document = Document(format=document_format, text=text)  # type: ignore[arg-type]
+    context = {"document": document.model_dump(mode="json"), "duration": 60.0}
+    patterns = await analyst.complete("patterns", context, StoryPatterns)
+    context["patterns"] = patterns.model_dump(mode="json")
+    return await analyst.complete("scenes", context, SceneList)
+
+
+# --------------------------------------------------------------------------- persons only
+
+
+def test_sentence_openers_places_and_organisations_are_not_cast() -> None:
+    cast = cast_of(ARENA)
+    assert set(cast) == {"Katniss Everdeen", "Peeta Mellark", "Prim", "Haymitch"}
+
+
+def test_name_variants_are_one_person() -> None:
+    cast = cast_of(BODYGUARD)
+    assert set(cast) == {"Alex Thomas", "Vaughan Stevens", "Kate Crawford"}
+    story = read_story(Document(format="text", text=BODYGUARD))
+    alex = analyse_cast(story).person_named("Alex Thomas")
+    assert alex is not None and {"Alex", "Thomas", "Agent Thomas"} <= set(alex.aliases)
+
+
+def test_a_name_said_once_with_a_description_is_a_person() -> None:
+    text = (
+        "Shlykov, a hard-working taxi driver, and Lyosha, a saxophonist, develop a bizarre "
+        "love-hate relationship. Despite their prejudices, they realise they are not so "
+        "different after all."
+    )
+    assert set(cast_of(text)) == {"Shlykov", "Lyosha"}
+
+
+def test_a_city_name_is_a_person_when_it_acts_and_a_place_after_in() -> None:
+    text = (
+        "Milan and Goran are two smugglers. Milan and Goran decide to sell the baby. "
+        "The buyers wait in Florence. Goran drives the Russian truck all night to Texas."
+    )
+    cast = cast_of(text)
+    assert set(cast) == {"Milan", "Goran"}
+
+
+def test_a_people_word_before_a_name_is_not_part_of_it() -> None:
+    text = (
+        "Bluey Donkin joins the army with English Peter Linton, who falls for a barber's "
+        "daughter. Peter Linton deserts in Cairo. Catholic priests hide him while Bluey "
+        "fights on."
+    )
+    assert set(cast_of(text)) == {"Bluey Donkin", "Peter Linton"}
+
+
+# --------------------------------------------------------------------------- protagonist
+
+
+def test_the_protagonist_is_who_the_story_follows_not_the_most_named() -> None:
+    text = (
+        "The butcher Buzz Buzzard guards his sausages. Woody is broke, so he sneaks into the "
+        "shop of Buzz. Buzz throws him out. On the way out, Woody collides with a bottle of "
+        "invisible ink. When Woody wakes, he sees his hands are gone. He haunts the shop. He "
+        "rattles the shelves of Buzz. Buzz screams at the ghost and Buzz hides behind the "
+        "counter of Buzz's shop. Woody laughs, and he takes every sausage in the shop."
+    )
+    cast = cast_of(text)
+    assert cast == {"Woody": "protagonist", "Buzz Buzzard": "supporting"}
+
+
+# --------------------------------------------------------------------------- screenplays
+
+
+def test_screenplay_cues_are_the_cast_and_shouted_words_are_not() -> None:
+    cast = cast_of(SCREENPLAY, "fountain")
+    assert set(cast) == {"Brick", "Steel", "Captain Reyes"}
+    assert cast["Brick"] == "protagonist"
+
+
+async def test_screenplay_places_keep_their_casing() -> None:
+    scene_list = await scenes_of(SCREENPLAY, "fountain")
+    places = {loc.name: loc.kind for loc in scene_list.locations}
+    assert places == {"Brick's Patio": "city", "Police Station": "interior"}
+    assert title_case("O'BRIEN'S BAR") == "O'Brien's Bar"
+
+
+# --------------------------------------------------------------------------- places
+
+
+async def test_unnamed_places_give_each_scene_a_location_of_its_kind() -> None:
+    scene_list = await scenes_of(ARENA)
+    kinds = {loc.name: loc.kind for loc in scene_list.locations}
+    assert {"the training centre", "the arena", "the cave"} <= set(kinds)
+    assert kinds["the cave"] == "underground" and kinds["the training centre"] == "interior"
+    assert "the world" not in kinds
+    assert len(kinds) <= 8
+    assert len({scene.location for scene in scene_list.scenes}) >= 4
+
+
+async def test_the_first_scenes_take_the_first_place_the_story_names() -> None:
+    scene_list = await scenes_of(BODYGUARD)
+    first = next(loc for loc in scene_list.locations if loc.id == scene_list.scenes[0].location)
+    assert first.name == "the subway" and first.kind == "underground"
+    assert {loc.name for loc in scene_list.locations} >= {"the boat", "the hospital"}
+
+
+async def test_near_duplicate_places_are_one_location() -> None:
+    text = (
+        "Mara walks into the woods. Mara builds a fire in the forest. Mara sleeps at home. "
+        "Mara locks the house. Mara climbs the hills at dawn. Mara reaches the mountains."
+    )
+    scene_list = await scenes_of(text)
+    assert len(scene_list.locations) == 3
+
+
+async def test_the_city_of_a_story_set_in_a_named_city_is_that_city() -> None:
+    text = (
+        "Zachariah takes the train to Johannesburg. The city is loud and crowded. Zachariah "
+        "walks the city all night. At dawn Zachariah sleeps in the city."
+    )
+    scene_list = await scenes_of(text)
+    assert [loc.name for loc in scene_list.locations] == ["Johannesburg"]
+
+
+# --------------------------------------------------------------------------- framing
+
+
+async def test_consecutive_shots_never_share_their_framing() -> None:
+    analyst = LocalStoryAnalyst(Settings())
+    framings = []
+    for index in range(6):
+        scene = Scene(
+            index=index,
+            summary="Mara climbs the tower.",
+            text="Mara climbs the tower.",
+            characters=["mara"],
+            location="tower",
+        )
+        context = {"scene": scene.model_dump(mode="json"), "script": {}}
+        plan = await analyst.complete("shot", context, ShotPlan)
+        framings.append(next(f for f, p in FRAMING_PHRASES.items() if p in plan.prompt))
+    assert all(a != b for a, b in pairwise(framings))
+    assert set(framings) == {"wide", "medium", "close"}
