@@ -51,12 +51,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
+from reelforge.pipeline import WORKER_STAGES
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 DOCUMENT = benchlib.ROOT / "examples" / "the-last-lighthouse.md"
 SMALL = 192
-WORKERS = ("script", "audio", "storyboard", "video", "assembly")
+WORKERS = WORKER_STAGES
 
 
 # --------------------------------------------------------------------------- fakes
@@ -327,7 +328,7 @@ async def run(system: System, jobs: int, image: float, video: float) -> dict[str
     states = [await store.get_job(job_id) for job_id in ids]
     scenes = max(s.stages["video"].items_total for s in states)
     stage = {name: [s.stages[name].seconds or 0.0 for s in states]
-             for name in ("script", "audio", "storyboard", "video", "assembly")}
+             for name in WORKER_STAGES}
     script_s, assembly_s = min(stage["script"]), min(stage["assembly"])
     settings = system.settings
     bound = (script_s + math.ceil(scenes / settings.storyboard_prefetch) * image

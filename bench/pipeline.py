@@ -20,8 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
-
-STAGES = ("script", "audio", "storyboard", "video", "assembly")
+from reelforge.pipeline import WORKER_STAGES
 
 
 def main() -> None:
@@ -54,7 +53,7 @@ def main() -> None:
     cold, rerun, stages = best["cold"], best["rerun"], best["stages"]
     print()
     print(f"trailer: {best['duration']} s, quality {args.quality}")
-    print("stages: " + ", ".join(f"{s} {stages.get(s, 0):.1f} s" for s in STAGES)
+    print("stages: " + ", ".join(f"{s} {stages.get(s, 0):.1f} s" for s in WORKER_STAGES)
           + " (audio runs beside storyboard and video)")
     print(f"command: wall {cold.wall:.1f} s, cpu {cold.cpu:.1f} s "
           f"({100 * cold.cpu / cold.wall:.0f}% of one core), peak {cold.peak_rss_mb:.0f} MB, "

@@ -1,20 +1,22 @@
 """Generate deploy/grafana/dashboards/reelforge.json, the reelforge Grafana dashboard.
 
 One row per pipeline stage (throughput, p50/p95 duration, failures and dead letters, in
-flight, queue depth) over the stage's consumer queues (docs/pipeline.md), an overview row and
-a providers row (latency, 429s, retries, waits for a global provider slot). Every query uses
-only the metrics `reelforge.metrics.Metrics` registers; tests/deploy checks that, and that the
-committed JSON is what this script generates.
+flight, queue depth) over the stage's consumer queues (as libs/common/src/reelforge/pipeline.py
+declares them), an overview row and a providers row (latency, 429s, retries, waits for a
+global provider slot). Every query uses only the metrics `reelforge.metrics.Metrics`
+registers; tests/deploy checks that, and that the committed JSON is what this script
+generates.
 
     python deploy/grafana/build_dashboard.py            # rewrite the JSON
     python deploy/grafana/build_dashboard.py --check    # exit 1 if the JSON is stale
 
-Standard library only, so it runs with any Python 3.11+.
+Standard library only (the pipeline declaration too), so it runs with any Python 3.11+.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -25,14 +27,24 @@ UID = "reelforge"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 RATE = "$__rate_interval"
 
-# The consumer queues of each stage (docs/pipeline.md). The `queue` label of the stage
-# metrics is the consumer queue; reelforge_queue_depth also reports each queue's `.dlq`.
+PIPELINE_MODULE = Path(__file__).resolve().parents[2] / "libs/common/src/reelforge/pipeline.py"
+
+
+def load_pipeline() -> Any:
+    """The pipeline declaration, loaded from its file (it imports only the standard library,
+    so this script needs no installed package)."""
+    spec = importlib.util.spec_from_file_location("reelforge_pipeline", PIPELINE_MODULE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being made
+    spec.loader.exec_module(module)
+    return module
+
+
+# The consumer queues of each stage. The `queue` label of the stage metrics is the consumer
+# queue; reelforge_queue_depth also reports each queue's `.dlq`.
 STAGE_QUEUES: dict[str, tuple[str, ...]] = {
-    "script": ("script",),
-    "audio": ("audio",),
-    "storyboard": ("storyboard", "storyboard.scenes"),
-    "video": ("video", "video.shots"),
-    "assembly": ("assembly.soundtrack", "assembly", "assembly.render"),
+    stage.name: stage.queues for stage in load_pipeline().PIPELINE if stage.steps
 }
 
 ROW_HEIGHT = 8

@@ -17,6 +17,7 @@ import boto3
 import httpx
 import pytest
 from distributed_cluster import BIN, Cluster, SystemConfig
+from reelforge import pipeline
 from reelforge.apikeys import create_key
 from reelforge.blobs import job_key
 from reelforge.bus.rabbitmq import declare_work_queue
@@ -138,9 +139,17 @@ async def test_the_sweeper_recovers_a_job_whose_event_was_lost(
 
 
 def test_the_declared_topology_matches_the_installed_services() -> None:
+    """Every installed service consumes exactly its stage's declared queues, events and
+    prefetch (the script service writes its consumer out; the others derive theirs)."""
     services = {n: s for n, s in discover_services().items() if s.consumers}
     consumed = {c.queue: tuple(c.routing_keys) for s in services.values() for c in s.consumers}
     assert consumed == dict(PIPELINE_QUEUES)
+    assert set(services) == set(pipeline.WORKER_STAGES)
+    for name, service in services.items():
+        assert [(c.queue, tuple(c.routing_keys), c.prefetch, c.prefetch_setting,
+                 c.prefetch_scale) for c in service.consumers] == [
+            (step.queue, (step.consumes,), step.prefetch, step.prefetch_setting,
+             step.prefetch_scale) for step in pipeline.stage(name).steps], name
 
 
 async def test_declaring_the_topology_drops_a_retired_binding(

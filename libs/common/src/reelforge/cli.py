@@ -21,6 +21,7 @@ from reelforge.doctor import run_checks
 from reelforge.embedded import PIPELINE_STAGES, JobFailed, make_trailer
 from reelforge.logs import stderr_logger
 from reelforge.models import STAGES, Document, Job, JobSettings, Manifest, Script, Status
+from reelforge.pipeline import SCENE_FOLDERS
 from reelforge.plugins import PluginMissing, load_plugin
 from reelforge.providers.base import ProviderError
 from reelforge.providers.remote.redact import install_log_redaction
@@ -122,7 +123,7 @@ def artifact_table(manifest: Manifest, outdir: Path) -> Table:
     for a in rows:
         assert a.path is not None
         folder = a.path.split("/")[0] if "/" in a.path else None
-        if folder in ("storyboard", "shots", "clips"):
+        if folder is not None and folder in SCENE_FOLDERS:
             grouped.setdefault(folder, []).append(a.path)
             if len(grouped[folder]) > 1:
                 continue

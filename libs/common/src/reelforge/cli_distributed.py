@@ -24,6 +24,7 @@ from rich.console import Console
 
 from reelforge.logs import stderr_logger
 from reelforge.models import utcnow
+from reelforge.pipeline import WORKER_STAGES
 from reelforge.plugins import PluginMissing, load_plugin
 from reelforge.settings import Settings
 
@@ -40,7 +41,7 @@ dead_letters_app = typer.Typer(
     no_args_is_help=True,
 )
 
-WORKER_NAMES = ("script", "audio", "storyboard", "video", "assembly")
+WORKER_NAMES = WORKER_STAGES
 
 
 def configure_service_logging(level: str, secrets: Sequence[str] = ()) -> None:

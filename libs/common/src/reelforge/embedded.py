@@ -24,6 +24,7 @@ from reelforge.bus import InMemoryBus
 from reelforge.events import JOB_COMPLETED, JOB_FAILED, JOB_SUBMITTED, Event
 from reelforge.jobstore import JobNotFound, SQLiteJobStore
 from reelforge.models import STAGES, Document, Job, JobSettings, Manifest, Script, Status
+from reelforge.pipeline import FAN_OUT_STAGES, WORKER_STAGES
 from reelforge.providers import load_providers
 from reelforge.runtime import (
     StageContext,
@@ -35,7 +36,7 @@ from reelforge.runtime import (
 from reelforge.settings import Settings
 
 WORKDIR = ".reelforge"
-PIPELINE_STAGES = tuple(s for s in STAGES if s != "ingest")
+PIPELINE_STAGES = WORKER_STAGES
 
 
 class JobFailed(RuntimeError):
@@ -155,7 +156,7 @@ async def run_job(
 
 async def item_progress(ws: Workspace, job: Job) -> dict[str, tuple[int, int]]:
     """(done, total) of the fan-out stages in the current run."""
-    return {s: await ws.jobs.item_counts(job.id, job.group(s)) for s in ("storyboard", "video")}
+    return {s: await ws.jobs.item_counts(job.id, job.group(s)) for s in FAN_OUT_STAGES}
 
 
 def export_package(ws: Workspace, manifest: Manifest) -> list[Path]:

@@ -1,4 +1,5 @@
-"""The event envelope and the routing keys of the pipeline DAG.
+"""The event envelope. The routing keys are declared with the pipeline (reelforge.pipeline)
+and importable from here.
 
 An event carries object keys, never bytes. Fan-out work items (one scene, one shot) travel as
 their own events so that prefetch bounds the work in flight per replica.
@@ -8,22 +9,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Final
 
 from pydantic import Field
 
 from reelforge.models import Model, utcnow
-
-JOB_SUBMITTED: Final = "job.submitted"
-SCRIPT_COMPLETED: Final = "script.completed"
-AUDIO_COMPLETED: Final = "audio.completed"
-STORYBOARD_SCENE: Final = "storyboard.scene"
-STORYBOARD_COMPLETED: Final = "storyboard.completed"
-VIDEO_SHOT: Final = "video.shot"
-VIDEO_COMPLETED: Final = "video.completed"
-ASSEMBLY_READY: Final = "assembly.ready"
-JOB_COMPLETED: Final = "job.completed"
-JOB_FAILED: Final = "job.failed"
+from reelforge.pipeline import (  # noqa: F401  re-exported: every stage imports them from here
+    ASSEMBLY_READY,
+    AUDIO_COMPLETED,
+    JOB_COMPLETED,
+    JOB_FAILED,
+    JOB_SUBMITTED,
+    SCRIPT_COMPLETED,
+    STORYBOARD_COMPLETED,
+    STORYBOARD_SCENE,
+    VIDEO_COMPLETED,
+    VIDEO_SHOT,
+)
 
 
 class Event(Model):

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelforge.pipeline import STAGES  # every job has a state per stage
+
 SCHEMA_VERSION = 1
 
 MASTER_SIDE = 1920
@@ -330,8 +332,6 @@ class Status(StrEnum):
     failed = "failed"
     cancelled = "cancelled"
 
-
-STAGES = ("ingest", "script", "audio", "storyboard", "video", "assembly")
 
 
 class StageState(Model):

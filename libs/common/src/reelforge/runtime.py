@@ -14,7 +14,7 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import structlog
 from pydantic import BaseModel
 
+from reelforge import pipeline
 from reelforge.blobs import BlobStore, job_key
 from reelforge.bus import Bus, Permanent
 from reelforge.errors import Explained
@@ -82,6 +83,20 @@ class Service:
 
     name: str
     consumers: Sequence[Consumer] = field(default_factory=tuple)
+
+
+def stage_service(name: str, handlers: Mapping[str, StageHandler]) -> Service:
+    """The service of pipeline stage `name`: one consumer per step the pipeline declares
+    (its queue, event and prefetch), each running the handler given for its queue."""
+    stage = pipeline.stage(name)
+    if set(handlers) != set(stage.queues):
+        raise ValueError(f"stage {name} has queues {', '.join(stage.queues)}; handlers were "
+                         f"given for {', '.join(handlers)}")
+    return Service(name=name, consumers=tuple(
+        Consumer(step.queue, (step.consumes,), handlers[step.queue], prefetch=step.prefetch,
+                 prefetch_setting=step.prefetch_setting, prefetch_scale=step.prefetch_scale)
+        for step in stage.steps
+    ))
 
 
 def discover_services() -> dict[str, Service]:

@@ -22,17 +22,10 @@ from dataclasses import dataclass, field
 import structlog
 
 from reelforge.bus import Bus
-from reelforge.events import (
-    ASSEMBLY_READY,
-    AUDIO_COMPLETED,
-    JOB_SUBMITTED,
-    SCRIPT_COMPLETED,
-    STORYBOARD_COMPLETED,
-    VIDEO_COMPLETED,
-    Event,
-)
+from reelforge.events import JOB_SUBMITTED, Event
 from reelforge.jobstore import JobStore
-from reelforge.models import STAGES, Job, ProgressEvent, Status
+from reelforge.models import Job, ProgressEvent, Status
+from reelforge.pipeline import PIPELINE, WORKER_STAGES, finishing_step, upstream
 from reelforge.runtime import fail_job
 
 log = structlog.get_logger(__name__)
@@ -43,31 +36,33 @@ LOCK = "sweeper"
 async def current_events(job: Job, jobs: JobStore) -> list[str]:
     """The event types that drive `job` from where its stage states say it is.
 
+    Each stage that is not done while every stage upstream of it is gets the events that
+    start it. Re-publishing is safe because consumers are idempotent: a finished stage finds
+    its outputs, a fan-out stage re-registers its group and finds its finished items. A join
+    whose group has counted every part gets its joined event instead; a job whose stages
+    are all done gets the event of the step that finishes it. With today's pipeline:
+
     - script not done → `job.submitted`
-    - audio or storyboard not done → `script.completed` (both consume it; the finished one
-      only finds its outputs again)
-    - storyboard done, video not done → `storyboard.completed` (the video stage re-registers
-      its group and re-publishes the shots; finished clips are found, not regenerated)
+    - audio or storyboard not done → `script.completed`
+    - storyboard done, video not done → `storyboard.completed`
     - audio and video done, assembly not done → `assembly.ready` when the fan-in already
       counted both, else `audio.completed` + `video.completed`
-    - everything done but the job still running → `assembly.ready` (re-publishes the end)
+    - everything done but the job still running → `assembly.ready`
     """
     done = {name for name, st in job.stages.items() if st.status == Status.completed}
-    if "script" not in done:
-        return [JOB_SUBMITTED]
     wanted: list[str] = []
-    if "audio" not in done or "storyboard" not in done:
-        wanted.append(SCRIPT_COMPLETED)
-    if "storyboard" in done and "video" not in done:
-        wanted.append(STORYBOARD_COMPLETED)
-    if wanted:
-        return wanted
-    if "assembly" not in done:
-        counted, total = await jobs.item_counts(job.id, job.group("assembly"))
-        if total and counted == total:
-            return [ASSEMBLY_READY]
-        return [AUDIO_COMPLETED, VIDEO_COMPLETED]
-    return [ASSEMBLY_READY]
+    for stage in PIPELINE:
+        if not stage.steps or stage.name in done:
+            continue
+        if any(s.name not in done for s in upstream(stage)):
+            continue
+        events: tuple[str, ...] = stage.entry_events
+        if stage.joined_event is not None:
+            counted, total = await jobs.item_counts(job.id, job.group(stage.name))
+            if total and counted == total:
+                events = (stage.joined_event,)
+        wanted.extend(e for e in events if e not in wanted)
+    return wanted or [finishing_step().consumes]
 
 
 @dataclass
@@ -95,8 +90,8 @@ class Sweeper:
 
     async def give_up(self, job: Job, sweeps: int) -> None:
         """Fail a job that `sweeps` re-publishes did not move, in the stage it is stuck in."""
-        stage = next((name for name in STAGES[1:]  # after ingest, which made the job
-                      if job.stages[name].status != Status.completed), STAGES[-1])
+        stage = next((name for name in WORKER_STAGES
+                      if job.stages[name].status != Status.completed), WORKER_STAGES[-1])
         reason = (f"no progress in {self.deadline * (sweeps + 1):.0f}s despite {sweeps} "
                   f"re-publishes; the job was stopped: look for errors in the {stage} "
                   f"workers' logs, then retry it")

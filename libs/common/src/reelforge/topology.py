@@ -1,4 +1,5 @@
-"""The pipeline's queues and what they consume (docs/pipeline.md), known to every process.
+"""The pipeline's queues and what they consume (declared in reelforge.pipeline), known to
+every process.
 
 Each worker declares its own queues when it subscribes, but an event published to a queue
 nobody declared yet is dropped by the exchange. So every distributed process (the API
@@ -14,29 +15,11 @@ from types import MappingProxyType
 import aio_pika
 
 from reelforge.bus.rabbitmq import declare_work_queue
-from reelforge.events import (
-    ASSEMBLY_READY,
-    AUDIO_COMPLETED,
-    JOB_SUBMITTED,
-    SCRIPT_COMPLETED,
-    STORYBOARD_COMPLETED,
-    STORYBOARD_SCENE,
-    VIDEO_COMPLETED,
-    VIDEO_SHOT,
-)
+from reelforge.events import AUDIO_COMPLETED
 from reelforge.namespaced import exchange_name, queue_name
+from reelforge.pipeline import STEPS
 
-PIPELINE_QUEUES = MappingProxyType({
-    "script": (JOB_SUBMITTED,),
-    "audio": (SCRIPT_COMPLETED,),
-    "storyboard": (SCRIPT_COMPLETED,),
-    "storyboard.scenes": (STORYBOARD_SCENE,),
-    "video": (STORYBOARD_COMPLETED,),
-    "video.shots": (VIDEO_SHOT,),
-    "assembly.soundtrack": (AUDIO_COMPLETED,),
-    "assembly": (VIDEO_COMPLETED,),
-    "assembly.render": (ASSEMBLY_READY,),
-})
+PIPELINE_QUEUES = MappingProxyType({step.queue: (step.consumes,) for step in STEPS})
 
 RETIRED_BINDINGS = MappingProxyType({
     "assembly": (AUDIO_COMPLETED,),  # audio.completed goes to assembly.soundtrack now

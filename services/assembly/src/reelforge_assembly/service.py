@@ -21,7 +21,7 @@ from pathlib import Path
 
 import soundfile
 from reelforge.bus import Permanent
-from reelforge.events import ASSEMBLY_READY, AUDIO_COMPLETED, JOB_COMPLETED, VIDEO_COMPLETED, Event
+from reelforge.events import ASSEMBLY_READY, JOB_COMPLETED, Event
 from reelforge.models import (
     ASPECT_SIZES,
     MASTER_SIDE,
@@ -33,7 +33,7 @@ from reelforge.models import (
     Status,
     WordTimings,
 )
-from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+from reelforge.runtime import Service, StageContext, fingerprint, output_key, stage_service
 
 from reelforge_assembly.captions import build_cues, to_srt, to_vtt
 from reelforge_assembly.encode import ENCODINGS
@@ -344,11 +344,11 @@ def _content_type(path: Path) -> str:
 
 def build_service(options: RenderOptions | None = None) -> Service:
     assembler = Assembler(options)
-    return Service(name=STAGE, consumers=[
-        Consumer("assembly.soundtrack", [AUDIO_COMPLETED], on_audio_completed),
-        Consumer("assembly", [VIDEO_COMPLETED], on_video_completed),
-        Consumer("assembly.render", [ASSEMBLY_READY], assembler.on_ready),
-    ])
+    return stage_service(STAGE, {
+        "assembly.soundtrack": on_audio_completed,
+        "assembly": on_video_completed,
+        "assembly.render": assembler.on_ready,
+    })
 
 
 service = build_service()

@@ -14,7 +14,7 @@ import asyncio
 from dataclasses import dataclass
 
 import structlog
-from reelforge.events import AUDIO_COMPLETED, SCRIPT_COMPLETED, Event
+from reelforge.events import AUDIO_COMPLETED, Event
 from reelforge.models import END_CARD_SECONDS, Job, Script, WordTimings
 from reelforge.providers import (
     TTS,
@@ -26,7 +26,7 @@ from reelforge.providers import (
     ScorePlan,
     track_calls,
 )
-from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
 from reelforge_audio import pcm
 from reelforge_audio.scoreplan import build_score_plan
@@ -83,9 +83,7 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
                                    artifacts={o.name: o.key for o in outputs}))
 
 
-service = Service(
-    name=STAGE, consumers=[Consumer("audio", [SCRIPT_COMPLETED], on_script_completed)]
-)
+service = stage_service(STAGE, {"audio": on_script_completed})
 
 
 def _identity(provider: TTS | Aligner | Music) -> str:

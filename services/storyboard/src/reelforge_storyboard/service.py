@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from reelforge.bus import Permanent
-from reelforge.events import SCRIPT_COMPLETED, STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
+from reelforge.events import STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
 from reelforge.models import MASTER_SIDE, Job, Scene, Script, ShotPlan
 from reelforge.providers import Budget, CallLog, FrameRequest, track_calls
-from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
 from reelforge_storyboard.frames import normalise_frame, preview_b64
 from reelforge_storyboard.shots import shot_context, shot_duration, shot_from_plan
@@ -169,11 +169,7 @@ async def _shot(
     return key
 
 
-service = Service(
-    name=STAGE,
-    consumers=[
-        Consumer("storyboard", [SCRIPT_COMPLETED], on_script_completed),
-        Consumer("storyboard.scenes", [STORYBOARD_SCENE], on_storyboard_scene, prefetch=30,
-                 prefetch_setting="storyboard_prefetch"),
-    ],
-)
+service = stage_service(STAGE, {
+    "storyboard": on_script_completed,
+    "storyboard.scenes": on_storyboard_scene,
+})

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from reelforge.bus import Permanent
-from reelforge.events import STORYBOARD_COMPLETED, VIDEO_COMPLETED, VIDEO_SHOT, Event
+from reelforge.events import VIDEO_COMPLETED, VIDEO_SHOT, Event
 from reelforge.models import MASTER_SIDE, Job, Script, Shot
 from reelforge.providers import Budget, ClipRequest, track_calls
-from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
 from reelforge_video.clips import encoder_threads, render_clip
 from reelforge_video.encode import probe
@@ -139,11 +139,7 @@ async def _call_slot(ctx: StageContext, job_id: str) -> AsyncIterator[None]:
         yield
 
 
-service = Service(
-    name=STAGE,
-    consumers=[
-        Consumer("video", [STORYBOARD_COMPLETED], on_storyboard_completed),
-        Consumer("video.shots", [VIDEO_SHOT], on_video_shot, prefetch=4,
-                 prefetch_setting="video_prefetch", prefetch_scale=3),
-    ],
-)
+service = stage_service(STAGE, {
+    "video": on_storyboard_completed,
+    "video.shots": on_video_shot,
+})

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from reelforge.blobs import BlobStore
 from reelforge.jobstore import JobStore
 from reelforge.models import STAGES, Job, JobSettings, Manifest, Status
+from reelforge.pipeline import FAN_OUT_STAGES as FAN_OUT
 
-FAN_OUT = ("storyboard", "video")
 FINAL = {Status.completed, Status.failed, Status.cancelled}
 
 
