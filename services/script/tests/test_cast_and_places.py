@@ -194,3 +194,61 @@ async def test_consecutive_shots_never_share_their_framing() -> None:
         framings.append(next(f for f, p in FRAMING_PHRASES.items() if p in plan.prompt))
     assert all(a != b for a, b in pairwise(framings))
     assert set(framings) == {"wide", "medium", "close"}
+
+
+def test_actors_and_comparisons_named_in_a_synopsis_are_not_cast() -> None:
+    cast = cast_of(
+        "Anna Berg, portrayed by Nadja Uhl, leaves her husband Tom. Tom, a singer played by "
+        "Justus von Dohnanyi, sings alone. Their son Vincent (Jonathan Jackson) runs away. "
+        "Tom is a magnate, a la Donald Trump, and Anna Berg laughs at him. Anna Berg finds "
+        "Vincent in the woods."
+    )
+    assert {"Anna Berg", "Tom", "Vincent"} <= set(cast)
+    assert not {"Nadja Uhl", "Uhl", "Dohnanyi", "Justus", "Jonathan Jackson", "Donald Trump"} & set(
+        cast
+    )
+
+
+def test_an_actor_who_stars_as_a_character_is_not_cast() -> None:
+    cast = cast_of(
+        "In Hollywood, Gene Kelly stars as Don, a silent film star. Don falls for Kathy, a "
+        "chorus girl. Kathy dubs the voice of his co-star Lina, and Lina tries to stop her."
+    )
+    assert {"Don", "Kathy", "Lina"} <= set(cast)
+    assert "Gene Kelly" not in cast
+
+
+def test_the_title_of_a_work_in_the_story_is_nobody() -> None:
+    cast = cast_of(
+        "Odile is the publicist for the slasher movie Red is Dead. She takes it to a festival. "
+        "Red is Dead soon draws crowds when its projectionist is murdered. Odile hires Serge "
+        "to guard the print, keeping Red is Dead in the news."
+    )
+    assert "Odile" in cast
+    assert not {"Red", "Dead"} & set(cast)
+
+
+def test_a_name_after_a_noun_for_a_doer_is_a_person() -> None:
+    cast = cast_of(
+        "The plot focuses on a famous sculptor, Gustaf Borgstrom. He hires a chorus girl, "
+        "Ardell Kendall."
+    )
+    assert {"Gustaf Borgstrom", "Ardell Kendall"} <= set(cast)
+
+
+def test_a_name_followed_by_where_is_a_place() -> None:
+    cast = cast_of(
+        "Paschalis is about to marry Anthoula. He boards the boat to Sifnos, where he meets "
+        "Zoi. Together with Zoi, Paschalis meets a couple in Sifnos, who try to help him."
+    )
+    assert {"Paschalis", "Zoi"} <= set(cast)
+    assert "Sifnos" not in cast
+
+
+def test_a_clan_is_not_a_person() -> None:
+    cast = cast_of(
+        "The evil Lord Conqueror, head of the Conqueror's Clan, hunts Wind and Cloud. Wind "
+        "and Cloud must join the Conqueror's Clan. Conqueror sends his men after Cloud."
+    )
+    assert "Cloud" in cast
+    assert "Clan" not in cast

@@ -88,6 +88,39 @@ APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
 SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
 SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 ROLE_ORDER: dict[str, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
+CREDIT_LEAD = re.compile(
+    r"(?:\b(?:played|portrayed|voiced|performed|directed|written|produced|narrated)\s+by"
+    r"|\bstarring|\b(?:\u00e0|a)\s+la)\s*$"
+)
+"""Before a name, a credit or a comparison, not a character: 'Anna, portrayed by Nadja Uhl',
+'a magnate, \u00e0 la Donald Trump'."""
+CREDIT_TAIL = re.compile(r"^\s*(?:stars|starred|co-stars|appears|appeared)\s+as\b")
+"""'Tom Hanks stars as Forrest': the name before is the actor's."""
+ACTOR_IN_BRACKETS = re.compile(r"[A-Z][\w'\u2019]*\s*\(\s*(?:\[\[)?\s*$")
+"""'Vincent (Jonathan Jackson)': a full name in brackets after a name is the actor's."""
+AGENT_NOUN_ENDINGS = ("er", "or", "ist", "ian")
+"""'a famous sculptor, Gustaf Borgstrom', 'womanizer Serge': a noun for a doer before a name."""
+WORK_TITLE = re.compile(
+    r"\b(?i:movie|film|show|series|novel|book|song|play|album|opera|musical|comic|painting|poem"
+    r"|magazine|newspaper|programme|program|sitcom|soap|slasher)\s+"
+    r"([A-Z][\w'\u2019-]*(?:(?:\s+(?:is|of|the|a|an|and|in|on|to|at|for|with|are|was))*"
+    r"\s+[A-Z][\w'\u2019-]*)*)"
+)
+"""The title of a work the story mentions ('the slasher movie Red is Dead'): no one's name."""
+NAME_PARTICLES = {"von", "van", "de", "der", "den", "di", "da", "del", "du", "bin", "ibn", "al"}
+"""Lowercase words inside a full name ('Justus von Dohnanyi', 'Leonardo da Vinci')."""
+NOT_AGENT_NOUNS = {
+    "together", "whatever", "however", "whenever", "wherever", "whoever", "further", "rather",
+    "either", "neither", "another", "later", "earlier", "never", "forever", "winter", "summer",
+    "october", "november", "december", "september", "number", "order", "matter", "letter",
+    "water", "river", "border", "corner", "center", "centre", "quarter", "chamber", "tower",
+    "theater", "theatre", "shelter", "interior", "exterior", "corridor", "mirror", "harbor",
+    "manor", "floor", "weather", "dinner", "supper", "paper", "computer", "poster", "monster",
+    "disaster", "character", "counter",
+    "behavior", "behaviour", "honor", "honour", "horror", "terror", "error", "anchor",
+    "motor", "meteor", "radar", "christian", "indian", "italian", "russian", "canadian",
+    "persian", "egyptian", "brazilian", "australian", "asian",
+}  # fmt: skip
 PEOPLE_OF = {
     "people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour", "battle",
     "siege", "outskirts", "suburbs",
@@ -111,6 +144,8 @@ class Mention:
     clause_initial: bool = False
     place_appositive: bool = False
     modifies: bool = False
+    credit: bool = False
+    """Named as an actor or in a comparison ('portrayed by X', 'à la X'), not as a character."""
 
 
 @dataclass
@@ -165,7 +200,13 @@ def analyse_cast(story: Story) -> Cast:
     """People (with roles, gender and any appositive) and named places of a story."""
     all_sentences = ([story.preface] if story.preface else []) + story.sentences
     lowercase = Counter(lower_words_in_lowercase(story.all_text))
-    mentions = [m for i, s in enumerate(all_sentences) for m in capitalised_runs(s, i, lowercase)]
+    titles = work_titles(story.all_text)
+    mentions = [
+        m
+        for i, s in enumerate(all_sentences)
+        for m in capitalised_runs(without_titles(s, titles), i, lowercase)
+        if not m.credit
+    ]
     names = plausible_names(mentions, lowercase)
     screenplay_cast = set(story.speakers) | set(story.introduced)
     if screenplay_cast:
@@ -183,6 +224,17 @@ def analyse_cast(story: Story) -> Cast:
     people.sort(key=lambda p: (ROLE_ORDER[p.role], -p.mentions, p.first_sentence))
     places.sort(key=lambda p: -p.mentions)
     return Cast(people=people[:MAX_PEOPLE], places=places)
+
+
+def work_titles(text: str) -> list[str]:
+    """Titles of films, books or songs named in the text, longest first."""
+    return sorted({m.group(1) for m in WORK_TITLE.finditer(text)}, key=len, reverse=True)
+
+
+def without_titles(sentence: str, titles: list[str]) -> str:
+    for title in titles:
+        sentence = re.sub(rf"(?<![\w-]){re.escape(title)}(?![\w-])", "the work", sentence)
+    return sentence
 
 
 def _run_on(name: str, cast_names: set[str]) -> bool:
@@ -214,6 +266,12 @@ def capitalised_runs(
         lead = sentence[: matches[start].start()].rstrip()
         mention = _mention(named, start, tokens, index, tail, possessive=possessive)
         mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
+        before_run = sentence[: matches[run_start].start()]
+        mention.credit = bool(
+            CREDIT_LEAD.search(before_run)
+            or CREDIT_TAIL.match(tail)
+            or (len(run) > 1 and not possessive and ACTOR_IN_BRACKETS.search(before_run))
+        )
         found.append(mention)
 
     for position, token in enumerate(tokens):
@@ -221,6 +279,9 @@ def capitalised_runs(
             close(position, possessive=False)
             run = []
         bare, possessive = _bare(token)
+        if run and bare in NAME_PARTICLES and _name_follows(tokens, position):
+            run.append(bare)  # 'Justus von Dohnanyi'
+            continue
         if _name_word(bare, opening=position == 0, lowercase=lowercase):
             if not run:
                 run_start = position
@@ -235,6 +296,11 @@ def capitalised_runs(
     if run:
         close(len(tokens), possessive=False)
     return found
+
+
+def _name_follows(tokens: list[str], position: int) -> bool:
+    following = tokens[position + 1] if position + 1 < len(tokens) else ""
+    return following[:1].isupper()
 
 
 def _people_word(word: str) -> bool:
@@ -454,6 +520,7 @@ def place_evidence(name: str, found: list[Mention]) -> float:
         m.before == "of" and (m.before_that in SETTING_NOUNS or m.before_that in PEOPLE_OF)
         for m in found
     )
+    score += 2 * sum(m.after == "where" for m in found)
     return score
 
 
@@ -467,7 +534,19 @@ def person_evidence(forms: set[str], found: list[Mention]) -> float:
     score += 2 * sum(m.before in PERSON_NOUNS or m.before in HONORIFICS for m in found)
     score += 0.5 * sum("and" in (m.before, m.after) or m.before == "by" for m in found)
     score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
+    score += sum(_agent_noun(m.before) for m in found)
     return score
+
+
+def _agent_noun(word: str) -> bool:
+    """A noun for a doer ('sculptor', 'womanizer', 'publicist'), not a place or a time."""
+    return (
+        len(word) > 5
+        and word.endswith(AGENT_NOUN_ENDINGS)
+        and word not in FUNCTION_WORDS | NOT_AGENT_NOUNS | PERSON_NOUNS
+        and word not in SETTING_NOUNS
+        and word not in PLACE_SUFFIX_KINDS
+    )
 
 
 def _acts(mention: Mention) -> bool:
