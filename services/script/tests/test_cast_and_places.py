@@ -252,3 +252,64 @@ def test_a_clan_is_not_a_person() -> None:
     )
     assert "Cloud" in cast
     assert "Clan" not in cast
+
+
+def test_a_misspelt_name_is_the_same_person() -> None:
+    cast = cast_of(
+        "Thomas suspects his boss, Vaughan Stevens. Thomas drives to Stevens' home and finds "
+        "Stevens dead. Later a car leaves Steven's house. Zachariah falls foul of Marumu, a "
+        "gang leader. Zachariah's wife is murdered by Murumu."
+    )
+    assert "Vaughan Stevens" in cast
+    assert "Steven" not in cast
+    assert len({"Marumu", "Murumu"} & set(cast)) == 1
+
+
+def test_similar_short_names_stay_apart() -> None:
+    cast = cast_of(
+        "Maria loves Mario. Mario and Maria marry. Dana meets Dina. Dina and Dana fight."
+    )
+    assert {"Maria", "Mario", "Dana", "Dina"} <= set(cast)
+
+
+def test_a_he_opening_the_next_sentence_is_the_person_just_named() -> None:
+    story = read_story(
+        Document(
+            format="text",
+            text="The plot focuses on a famous sculptor, Gustaf Borgstrom. He hires a chorus "
+            "girl, Ardell Kendall. When Donald Dillingham marries the chorus girl, his wealthy "
+            "parents disown him.",
+        )
+    )
+    cast = analyse_cast(story)
+    assert cast.protagonist is not None and cast.protagonist.name == "Gustaf Borgstrom"
+    assert cast.people[0].gender == "male"
+
+
+def test_a_name_before_back_is_no_modifier() -> None:
+    cast = cast_of(
+        "Annoyed by Frankie's reluctance, Dee Dee becomes receptive to the rocker's advances. "
+        "Frankie challenges the rocker to a race, in hopes of winning Dee Dee back."
+    )
+    assert {"Frankie", "Dee Dee"} <= set(cast)
+
+
+def test_the_antagonist_is_not_the_heros_partner() -> None:
+    cast = cast_of(
+        "Lola hires a husband, Bo, to win her trust fund. Lola and Bo fall for each other. "
+        "Bo threatens the smugglers and kills their dog. Bo is a cruel and ruthless man who "
+        "lies. Her sister Simona plots against Lola to steal the fund. Lola finds Bo. Simona "
+        "schemes with the cruel lawyer."
+    )
+    assert cast["Lola"] == "protagonist"
+    assert cast["Simona"] == "antagonist"
+
+
+def test_the_antagonist_is_not_a_victim() -> None:
+    cast = cast_of(
+        "Lola hires a husband, Bo, to win her trust fund. Her sister Simona plots against "
+        "Lola to steal the fund. Lola meets Peter, who threatens to betray her and steal "
+        "the ransom. Peter is killed in a murder plot. Simona lies to Lola. Lola finds Bo."
+    )
+    assert cast["Lola"] == "protagonist"
+    assert cast["Simona"] == "antagonist"

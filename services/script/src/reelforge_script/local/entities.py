@@ -107,6 +107,11 @@ WORK_TITLE = re.compile(
     r"\s+[A-Z][\w'\u2019-]*)*)"
 )
 """The title of a work the story mentions ('the slasher movie Red is Dead'): no one's name."""
+ADVERB_PARTICLES = {
+    "back", "away", "home", "out", "up", "down", "off", "again", "alone", "together",
+    "instead", "forever", "first", "last", "now", "there", "here", "too", "later",
+}  # fmt: skip
+"""Words after a name that do not make it a modifier ('winning Dee Dee back')."""
 NAME_PARTICLES = {"von", "van", "de", "der", "den", "di", "da", "del", "du", "bin", "ibn", "al"}
 """Lowercase words inside a full name ('Justus von Dohnanyi', 'Leonardo da Vinci')."""
 NOT_AGENT_NOUNS = {
@@ -121,6 +126,10 @@ NOT_AGENT_NOUNS = {
     "motor", "meteor", "radar", "christian", "indian", "italian", "russian", "canadian",
     "persian", "egyptian", "brazilian", "australian", "asian",
 }  # fmt: skip
+HARMED = re.compile(
+    r"(?:is|was|gets|got)\s+(?:\w+ly\s+)?(?:killed|murdered|wounded|injured|kidnapped|"
+    r"abducted|attacked|shot|stabbed|poisoned|beaten|tortured|framed|betrayed)\b"
+)
 PEOPLE_OF = {
     "people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour", "battle",
     "siege", "outskirts", "suburbs",
@@ -220,7 +229,7 @@ def analyse_cast(story: Story) -> Cast:
         person.gender = infer_gender(person, all_sentences, mentions, people)
         person.conflict = conflict_score(person, all_sentences)
     count_subjects(people, mentions, all_sentences)
-    assign_roles(people, len(all_sentences))
+    assign_roles(people, all_sentences)
     people.sort(key=lambda p: (ROLE_ORDER[p.role], -p.mentions, p.first_sentence))
     places.sort(key=lambda p: -p.mentions)
     return Cast(people=people[:MAX_PEOPLE], places=places)
@@ -434,7 +443,39 @@ def merged_names(names: set[str], mentions: list[Mention]) -> dict[str, set[str]
             groups[owners[0]].add(name)
         elif not owners:
             groups[name] = {name}
+    return _merge_misspellings(groups, counts)
+
+
+def _merge_misspellings(groups: dict[str, set[str]], counts: Counter[str]) -> dict[str, set[str]]:
+    """A one-word name that is a slip of another person's name joins that person ('Steven'
+    for 'Vaughan Stevens', 'Murumu' for 'Marumu'); the rarer spelling gives way."""
+    weight = {c: sum(counts[f] for f in forms) for c, forms in groups.items()}
+    for name in sorted(groups, key=lambda n: (weight[n], n)):
+        if " " in name:
+            continue
+        hosts = [
+            c
+            for c in groups
+            if c != name
+            and weight[c] >= weight[name]
+            and any(misspelt(name, token) for token in core_tokens(c))
+        ]
+        if len(hosts) == 1:
+            groups[hosts[0]] |= groups.pop(name)
+            weight[hosts[0]] += weight[name]
     return groups
+
+
+def misspelt(one: str, other: str) -> bool:
+    """Two spellings of one name: a trailing 's' more or less ('Steven', 'Stevens'), or one
+    letter inside the word changed ('Marumu', 'Murumu'); short names are left alone."""
+    shorter, longer = sorted((one, other), key=len)
+    if len(shorter) < 5:
+        return False
+    if longer == shorter + "s":
+        return True
+    differing = [i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b]
+    return len(one) == len(other) and len(differing) == 1 and 0 < differing[0] < len(one) - 1
 
 
 # ----------------------------------------------------------------------- person, place or neither
@@ -569,7 +610,7 @@ def _modifier_uses(found: list[Mention]) -> int:
         and m.before not in SUBJECT_LEADS
         and m.before not in PERSON_NOUNS
         and len(m.after) > 2
-        and m.after not in FUNCTION_WORDS | BREAK_WORDS
+        and m.after not in FUNCTION_WORDS | BREAK_WORDS | ADVERB_PARTICLES
         and (not _acts(m) or m.before in QUANTIFIERS)
         for m in found
     )
@@ -645,8 +686,10 @@ def infer_gender(
     nouns += lower_words(person.appositive or "")
     female = NOUN * sum(w in FEMALE_NOUNS for w in nouns)
     male = NOUN * sum(w in MALE_NOUNS for w in nouns)
+    others = [p for p in people if p is not person]
     for i in sentences_with(person, all_sentences):
-        bound = bound_pronouns(person, all_sentences[i], [p for p in people if p is not person])
+        bound = bound_pronouns(person, all_sentences[i], others)
+        bound += opening_pronoun_after(i, all_sentences, others)
         female += BOUND * sum(w in FEMALE_PRONOUNS for w in bound)
         male += BOUND * sum(w in MALE_PRONOUNS for w in bound)
         window = lower_words(" ".join(all_sentences[i : i + 2]))
@@ -657,6 +700,17 @@ def infer_gender(
     if male > 1.3 * female and male >= 1:
         return "male"
     return "unknown"
+
+
+def opening_pronoun_after(index: int, all_sentences: list[str], others: list[Persona]) -> list[str]:
+    """The 'He' or 'She' opening the next sentence, when the sentence at `index` names no one
+    else: 'The plot follows a sculptor, Gustaf Borgstrom. He hires a chorus girl.'"""
+    if index + 1 >= len(all_sentences) or any(
+        name_pattern(p.aliases).search(all_sentences[index]) for p in others
+    ):
+        return []
+    opening = lower_words(all_sentences[index + 1])[:1]
+    return [w for w in opening if w in SUBJECT_PRONOUNS]
 
 
 def bound_pronouns(person: Persona, sentence: str, others: list[Persona]) -> list[str]:
@@ -741,11 +795,13 @@ def _heads_clause(mention: Mention) -> bool:
     )
 
 
-def assign_roles(people: list[Persona], sentence_count: int) -> None:
+def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
     """Protagonist: the person the story follows (subject of many sentences, named early and
-    still there late); antagonist: the one most tied to conflict words."""
+    still there late); antagonist: the one most tied to conflict words who never stands
+    beside the protagonist ('Lola and Bo', 'Thomas and Crawford')."""
     if not people:
         return
+    sentence_count = len(all_sentences)
     early = max(1, round(sentence_count * 0.15))
     span = max(1, sentence_count - 1)
     acting = [p for p in people if p.first_subject is not None]
@@ -759,13 +815,34 @@ def assign_roles(people: list[Persona], sentence_count: int) -> None:
 
     protagonist = max(people, key=centrality)
     protagonist.role = "protagonist"
-    rivals = [p for p in people if p is not protagonist and p.conflict >= 2 and p.mentions >= 2]
+    rivals = [
+        p
+        for p in people
+        if p is not protagonist
+        and p.conflict >= 2
+        and p.mentions >= 2
+        and not side_by_side(p, protagonist, all_sentences)
+        and not harmed(p, all_sentences)
+    ]
     if rivals:
         max(rivals, key=lambda p: (p.conflict, p.mentions)).role = "antagonist"
     threshold = max(2, 0.2 * protagonist.mentions)
     for person in people:
         if person.role == "minor" and person.mentions >= threshold:
             person.role = "supporting"
+
+
+def side_by_side(one: Persona, other: Persona, all_sentences: list[str]) -> bool:
+    """Named together as one subject or object: 'Lola and Bo', 'Kate and Thomas'."""
+    first, second = name_pattern(one.aliases).pattern, name_pattern(other.aliases).pattern
+    pair = re.compile(rf"{first}\s+and\s+{second}|{second}\s+and\s+{first}")
+    return any(pair.search(sentence) for sentence in all_sentences)
+
+
+def harmed(person: Persona, all_sentences: list[str]) -> bool:
+    """The subject of a passive of harm ('Peter Linton is killed'): a victim, not a villain."""
+    passive = re.compile(rf"{name_pattern(person.aliases).pattern}\s+{HARMED.pattern}")
+    return any(passive.search(sentence) for sentence in all_sentences)
 
 
 def antecedent(gender: str, before: str, people: list[Persona]) -> Persona | None:
