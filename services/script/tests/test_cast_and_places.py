@@ -313,3 +313,12 @@ def test_the_antagonist_is_not_a_victim() -> None:
     )
     assert cast["Lola"] == "protagonist"
     assert cast["Simona"] == "antagonist"
+
+
+def test_a_name_said_once_with_its_actor_is_a_character() -> None:
+    cast = cast_of(
+        "Five men attend a gym. Gunther Stobanski, portrayed by Christian Ulmen, fails with "
+        "online dating. Roland, a train driver, snubs his wife Susanne."
+    )
+    assert {"Gunther Stobanski", "Roland", "Susanne"} <= set(cast)
+    assert not {"Christian Ulmen", "Ulmen"} & set(cast)

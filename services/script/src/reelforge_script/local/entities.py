@@ -94,6 +94,8 @@ CREDIT_LEAD = re.compile(
 )
 """Before a name, a credit or a comparison, not a character: 'Anna, portrayed by Nadja Uhl',
 'a magnate, \u00e0 la Donald Trump'."""
+CREDITED = re.compile(r"^\s*,?\s*(?:[a-z-]+\s+){0,4}(?:portrayed|played|voiced)\s+by\b")
+"""After a name, its actor: 'Gunther, portrayed by Christian Ulmen' names a character."""
 CREDIT_TAIL = re.compile(r"^\s*(?:stars|starred|co-stars|appears|appeared)\s+as\b")
 """'Tom Hanks stars as Forrest': the name before is the actor's."""
 ACTOR_IN_BRACKETS = re.compile(r"[A-Z][\w'\u2019]*\s*\(\s*(?:\[\[)?\s*$")
@@ -349,7 +351,7 @@ def _mention(
     offset = 2 if article else 1
     before_that = tokens[start - offset - 1].lower() if start - offset - 1 >= 0 else ""
     end = start + len(run)
-    appositive = APPOSITIVE.match(tail) if not possessive else None
+    appositive = (APPOSITIVE.match(tail) or CREDITED.match(tail)) if not possessive else None
     head = appositive_head(tail) if tail.lstrip().startswith(",") else ""
     place_like = appositive is not None and (head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS)
     return Mention(
