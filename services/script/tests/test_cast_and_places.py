@@ -322,3 +322,14 @@ def test_a_name_said_once_with_its_actor_is_a_character() -> None:
     )
     assert {"Gunther Stobanski", "Roland", "Susanne"} <= set(cast)
     assert not {"Christian Ulmen", "Ulmen"} & set(cast)
+
+
+def test_a_family_said_with_the_is_no_misspelling_of_its_member() -> None:
+    text = (
+        "Alan Colby is murdered. The Lowells have been living off the Colby fortune, and now "
+        "someone is trying to kill Henrietta Lowell, matriarch of the family. Fred and Janice "
+        "live off the Lowell fortune. Bowen is paid by the Lowells for his research. Henrietta "
+        "Lowell, who wants to continue the research, hires a detective."
+    )
+    cast = analyse_cast(read_story(Document(format="text", text=text)))
+    assert not any("Lowell" in place.name for place in cast.places)

@@ -445,15 +445,19 @@ def merged_names(names: set[str], mentions: list[Mention]) -> dict[str, set[str]
             groups[owners[0]].add(name)
         elif not owners:
             groups[name] = {name}
-    return _merge_misspellings(groups, counts)
+    families = {m.name for m in mentions if m.article}
+    return _merge_misspellings(groups, counts, families)
 
 
-def _merge_misspellings(groups: dict[str, set[str]], counts: Counter[str]) -> dict[str, set[str]]:
+def _merge_misspellings(
+    groups: dict[str, set[str]], counts: Counter[str], families: set[str]
+) -> dict[str, set[str]]:
     """A one-word name that is a slip of another person's name joins that person ('Steven'
-    for 'Vaughan Stevens', 'Murumu' for 'Marumu'); the rarer spelling gives way."""
+    for 'Vaughan Stevens', 'Murumu' for 'Marumu'); the rarer spelling gives way. A name said
+    with 'the' is a family or a group ('the Lowells'), not a slip."""
     weight = {c: sum(counts[f] for f in forms) for c, forms in groups.items()}
     for name in sorted(groups, key=lambda n: (weight[n], n)):
-        if " " in name:
+        if " " in name or name in families:
             continue
         hosts = [
             c
