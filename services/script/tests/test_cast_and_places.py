@@ -333,3 +333,12 @@ def test_a_family_said_with_the_is_no_misspelling_of_its_member() -> None:
     )
     cast = analyse_cast(read_story(Document(format="text", text=text)))
     assert not any("Lowell" in place.name for place in cast.places)
+
+
+def test_a_named_animal_is_cast() -> None:
+    cast = cast_of(
+        "The moneylender takes the family's assets, including Tahaan's donkey, Birbal, for a "
+        "loan. Tahaan is determined to bring Birbal back. Tahaan follows the mule train, "
+        "leading Birbal despite their protests. Tahaan is fond of Birbal."
+    )
+    assert {"Tahaan", "Birbal"} <= set(cast)

@@ -114,6 +114,13 @@ ADVERB_PARTICLES = {
     "instead", "forever", "first", "last", "now", "there", "here", "too", "later",
 }  # fmt: skip
 """Words after a name that do not make it a modifier ('winning Dee Dee back')."""
+ANIMAL_NOUNS = {
+    "dog", "puppy", "cat", "kitten", "horse", "pony", "donkey", "mule", "cow", "bull", "pig",
+    "goat", "sheep", "lamb", "rabbit", "mouse", "rat", "parrot", "bird", "owl", "eagle",
+    "monkey", "chimp", "chimpanzee", "ape", "gorilla", "elephant", "lion", "tiger", "bear",
+    "wolf", "fox", "dolphin", "whale", "shark", "dragon", "robot", "android",
+}  # fmt: skip
+"""Before a name, an animal or a machine that acts in the story ('his donkey, Birbal')."""
 NAME_PARTICLES = {"von", "van", "de", "der", "den", "di", "da", "del", "du", "bin", "ibn", "al"}
 """Lowercase words inside a full name ('Justus von Dohnanyi', 'Leonardo da Vinci')."""
 NOT_AGENT_NOUNS = {
@@ -582,6 +589,7 @@ def person_evidence(forms: set[str], found: list[Mention]) -> float:
     score += 0.5 * sum("and" in (m.before, m.after) or m.before == "by" for m in found)
     score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
     score += sum(_agent_noun(m.before) for m in found)
+    score += 2 * sum(m.before in ANIMAL_NOUNS for m in found)
     return score
 
 
