@@ -6,9 +6,13 @@ merged into people ("Alex Thomas", "Thomas", "Agent Thomas"), then each is judge
 a place or neither from how it is used: place suffixes, prepositions and lists of countries
 and cities for places; honorifics, possessives, appositives ('Jason, a young projectionist')
 and verbs after the name for people; peoples, organisations and events ('Russian', 'Secret
-Service', 'Vietnam War') for neither. A screenplay's character cues name its speakers, so
-there they are the cast. The protagonist is the person the story follows: the subject of the
-most sentences, present from early to late.
+Service', 'Vietnam War') for neither. Actors and comparisons ('portrayed by Nadja Uhl',
+'Vincent (Jonathan Jackson)', 'a la Donald Trump') and the titles of works the story mentions
+('the slasher movie Red is Dead') name no one. A one-letter slip of a name ('Steven' for
+'Stevens') is the same person. A screenplay's character cues name its speakers, so there
+they are the cast. The protagonist is the person the story follows: the subject of the most
+sentences, present from early to late; the antagonist is tied to conflict words, and is
+neither named beside the protagonist ('Lola and Bo') nor a victim ('Peter is killed').
 """
 
 from __future__ import annotations
