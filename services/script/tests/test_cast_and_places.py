@@ -342,3 +342,13 @@ def test_a_named_animal_is_cast() -> None:
         "leading Birbal despite their protests. Tahaan is fond of Birbal."
     )
     assert {"Tahaan", "Birbal"} <= set(cast)
+
+
+def test_the_antagonist_is_not_the_heros_love() -> None:
+    cast = cast_of(
+        "Bluey drives cattle with his mates. Kate is in love with Bluey but he refuses her. "
+        "Kate threatens to leave and lies to her father. Bluey enlists and fights the enemy. "
+        "Bluey returns to Kate."
+    )
+    assert cast["Bluey"] == "protagonist"
+    assert cast["Kate"] != "antagonist"

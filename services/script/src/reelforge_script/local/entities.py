@@ -12,7 +12,8 @@ Service', 'Vietnam War') for neither. Actors and comparisons ('portrayed by Nadj
 'Stevens') is the same person. A screenplay's character cues name its speakers, so there
 they are the cast. The protagonist is the person the story follows: the subject of the most
 sentences, present from early to late; the antagonist is tied to conflict words, and is
-neither named beside the protagonist ('Lola and Bo') nor a victim ('Peter is killed').
+neither named beside the protagonist ('Lola and Bo'), nor in love with them, nor a victim
+('Peter is killed').
 """
 
 from __future__ import annotations
@@ -139,6 +140,10 @@ NOT_AGENT_NOUNS = {
     "motor", "meteor", "radar", "christian", "indian", "italian", "russian", "canadian",
     "persian", "egyptian", "brazilian", "australian", "asian",
 }  # fmt: skip
+LOVE = re.compile(
+    r"\b(?:in love|falls? for|fell for|marr(?:y|ies|ied)|kiss(?:es|ed)?|romance|romantic"
+    r"|reunited|sweetheart)\b"
+)
 HARMED = re.compile(
     r"(?:is|was|gets|got)\s+(?:\w+ly\s+)?(?:killed|murdered|wounded|injured|kidnapped|"
     r"abducted|attacked|shot|stabbed|poisoned|beaten|tortured|framed|betrayed)\b"
@@ -840,6 +845,7 @@ def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
         and p.conflict >= 2
         and p.mentions >= 2
         and not side_by_side(p, protagonist, all_sentences)
+        and not in_love(p, protagonist, all_sentences)
         and not harmed(p, all_sentences)
     ]
     if rivals:
@@ -854,6 +860,15 @@ def side_by_side(one: Persona, other: Persona, all_sentences: list[str]) -> bool
     """Named together as one subject or object: 'Lola and Bo', 'Kate and Thomas'."""
     first, second = name_pattern(one.aliases).pattern, name_pattern(other.aliases).pattern
     pair = re.compile(rf"{first}\s+and\s+{second}|{second}\s+and\s+{first}")
+    return any(pair.search(sentence) for sentence in all_sentences)
+
+
+def in_love(one: Persona, other: Persona, all_sentences: list[str]) -> bool:
+    """Joined by words of love, a few words apart: 'Kate is in love with Bluey'."""
+    first, second = name_pattern(one.aliases).pattern, name_pattern(other.aliases).pattern
+    gap = r"(?:\W+[\w']+){0,3}?\W+"
+    love = LOVE.pattern
+    pair = re.compile(rf"{first}{gap}{love}{gap}{second}|{second}{gap}{love}{gap}{first}")
     return any(pair.search(sentence) for sentence in all_sentences)
 
 
