@@ -194,3 +194,161 @@ async def test_consecutive_shots_never_share_their_framing() -> None:
         framings.append(next(f for f, p in FRAMING_PHRASES.items() if p in plan.prompt))
     assert all(a != b for a, b in pairwise(framings))
     assert set(framings) == {"wide", "medium", "close"}
+
+
+def test_actors_and_comparisons_named_in_a_synopsis_are_not_cast() -> None:
+    cast = cast_of(
+        "Anna Berg, portrayed by Nadja Uhl, leaves her husband Tom. Tom, a singer played by "
+        "Justus von Dohnanyi, sings alone. Their son Vincent (Jonathan Jackson) runs away. "
+        "Tom is a magnate, a la Donald Trump, and Anna Berg laughs at him. Anna Berg finds "
+        "Vincent in the woods."
+    )
+    assert {"Anna Berg", "Tom", "Vincent"} <= set(cast)
+    assert not {"Nadja Uhl", "Uhl", "Dohnanyi", "Justus", "Jonathan Jackson", "Donald Trump"} & set(
+        cast
+    )
+
+
+def test_an_actor_who_stars_as_a_character_is_not_cast() -> None:
+    cast = cast_of(
+        "In Hollywood, Gene Kelly stars as Don, a silent film star. Don falls for Kathy, a "
+        "chorus girl. Kathy dubs the voice of his co-star Lina, and Lina tries to stop her."
+    )
+    assert {"Don", "Kathy", "Lina"} <= set(cast)
+    assert "Gene Kelly" not in cast
+
+
+def test_the_title_of_a_work_in_the_story_is_nobody() -> None:
+    cast = cast_of(
+        "Odile is the publicist for the slasher movie Red is Dead. She takes it to a festival. "
+        "Red is Dead soon draws crowds when its projectionist is murdered. Odile hires Serge "
+        "to guard the print, keeping Red is Dead in the news."
+    )
+    assert "Odile" in cast
+    assert not {"Red", "Dead"} & set(cast)
+
+
+def test_a_name_after_a_noun_for_a_doer_is_a_person() -> None:
+    cast = cast_of(
+        "The plot focuses on a famous sculptor, Gustaf Borgstrom. He hires a chorus girl, "
+        "Ardell Kendall."
+    )
+    assert {"Gustaf Borgstrom", "Ardell Kendall"} <= set(cast)
+
+
+def test_a_name_followed_by_where_is_a_place() -> None:
+    cast = cast_of(
+        "Paschalis is about to marry Anthoula. He boards the boat to Sifnos, where he meets "
+        "Zoi. Together with Zoi, Paschalis meets a couple in Sifnos, who try to help him."
+    )
+    assert {"Paschalis", "Zoi"} <= set(cast)
+    assert "Sifnos" not in cast
+
+
+def test_a_clan_is_not_a_person() -> None:
+    cast = cast_of(
+        "The evil Lord Conqueror, head of the Conqueror's Clan, hunts Wind and Cloud. Wind "
+        "and Cloud must join the Conqueror's Clan. Conqueror sends his men after Cloud."
+    )
+    assert "Cloud" in cast
+    assert "Clan" not in cast
+
+
+def test_a_misspelt_name_is_the_same_person() -> None:
+    cast = cast_of(
+        "Thomas suspects his boss, Vaughan Stevens. Thomas drives to Stevens' home and finds "
+        "Stevens dead. Later a car leaves Steven's house. Zachariah falls foul of Marumu, a "
+        "gang leader. Zachariah's wife is murdered by Murumu."
+    )
+    assert "Vaughan Stevens" in cast
+    assert "Steven" not in cast
+    assert len({"Marumu", "Murumu"} & set(cast)) == 1
+
+
+def test_similar_short_names_stay_apart() -> None:
+    cast = cast_of(
+        "Maria loves Mario. Mario and Maria marry. Dana meets Dina. Dina and Dana fight."
+    )
+    assert {"Maria", "Mario", "Dana", "Dina"} <= set(cast)
+
+
+def test_a_he_opening_the_next_sentence_is_the_person_just_named() -> None:
+    story = read_story(
+        Document(
+            format="text",
+            text="The plot focuses on a famous sculptor, Gustaf Borgstrom. He hires a chorus "
+            "girl, Ardell Kendall. When Donald Dillingham marries the chorus girl, his wealthy "
+            "parents disown him.",
+        )
+    )
+    cast = analyse_cast(story)
+    assert cast.protagonist is not None and cast.protagonist.name == "Gustaf Borgstrom"
+    assert cast.people[0].gender == "male"
+
+
+def test_a_name_before_back_is_no_modifier() -> None:
+    cast = cast_of(
+        "Annoyed by Frankie's reluctance, Dee Dee becomes receptive to the rocker's advances. "
+        "Frankie challenges the rocker to a race, in hopes of winning Dee Dee back."
+    )
+    assert {"Frankie", "Dee Dee"} <= set(cast)
+
+
+def test_the_antagonist_is_not_the_heros_partner() -> None:
+    cast = cast_of(
+        "Lola hires a husband, Bo, to win her trust fund. Lola and Bo fall for each other. "
+        "Bo threatens the smugglers and kills their dog. Bo is a cruel and ruthless man who "
+        "lies. Her sister Simona plots against Lola to steal the fund. Lola finds Bo. Simona "
+        "schemes with the cruel lawyer."
+    )
+    assert cast["Lola"] == "protagonist"
+    assert cast["Simona"] == "antagonist"
+
+
+def test_the_antagonist_is_not_a_victim() -> None:
+    cast = cast_of(
+        "Lola hires a husband, Bo, to win her trust fund. Her sister Simona plots against "
+        "Lola to steal the fund. Lola meets Peter, who threatens to betray her and steal "
+        "the ransom. Peter is killed in a murder plot. Simona lies to Lola. Lola finds Bo."
+    )
+    assert cast["Lola"] == "protagonist"
+    assert cast["Simona"] == "antagonist"
+
+
+def test_a_name_said_once_with_its_actor_is_a_character() -> None:
+    cast = cast_of(
+        "Five men attend a gym. Gunther Stobanski, portrayed by Christian Ulmen, fails with "
+        "online dating. Roland, a train driver, snubs his wife Susanne."
+    )
+    assert {"Gunther Stobanski", "Roland", "Susanne"} <= set(cast)
+    assert not {"Christian Ulmen", "Ulmen"} & set(cast)
+
+
+def test_a_family_said_with_the_is_no_misspelling_of_its_member() -> None:
+    text = (
+        "Alan Colby is murdered. The Lowells have been living off the Colby fortune, and now "
+        "someone is trying to kill Henrietta Lowell, matriarch of the family. Fred and Janice "
+        "live off the Lowell fortune. Bowen is paid by the Lowells for his research. Henrietta "
+        "Lowell, who wants to continue the research, hires a detective."
+    )
+    cast = analyse_cast(read_story(Document(format="text", text=text)))
+    assert not any("Lowell" in place.name for place in cast.places)
+
+
+def test_a_named_animal_is_cast() -> None:
+    cast = cast_of(
+        "The moneylender takes the family's assets, including Tahaan's donkey, Birbal, for a "
+        "loan. Tahaan is determined to bring Birbal back. Tahaan follows the mule train, "
+        "leading Birbal despite their protests. Tahaan is fond of Birbal."
+    )
+    assert {"Tahaan", "Birbal"} <= set(cast)
+
+
+def test_the_antagonist_is_not_the_heros_love() -> None:
+    cast = cast_of(
+        "Bluey drives cattle with his mates. Kate is in love with Bluey but he refuses her. "
+        "Kate threatens to leave and lies to her father. Bluey enlists and fights the enemy. "
+        "Bluey returns to Kate."
+    )
+    assert cast["Bluey"] == "protagonist"
+    assert cast["Kate"] != "antagonist"

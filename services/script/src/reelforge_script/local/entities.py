@@ -6,9 +6,14 @@ merged into people ("Alex Thomas", "Thomas", "Agent Thomas"), then each is judge
 a place or neither from how it is used: place suffixes, prepositions and lists of countries
 and cities for places; honorifics, possessives, appositives ('Jason, a young projectionist')
 and verbs after the name for people; peoples, organisations and events ('Russian', 'Secret
-Service', 'Vietnam War') for neither. A screenplay's character cues name its speakers, so
-there they are the cast. The protagonist is the person the story follows: the subject of the
-most sentences, present from early to late.
+Service', 'Vietnam War') for neither. Actors and comparisons ('portrayed by Nadja Uhl',
+'Vincent (Jonathan Jackson)', 'a la Donald Trump') and the titles of works the story mentions
+('the slasher movie Red is Dead') name no one. A one-letter slip of a name ('Steven' for
+'Stevens') is the same person. A screenplay's character cues name its speakers, so there
+they are the cast. The protagonist is the person the story follows: the subject of the most
+sentences, present from early to late; the antagonist is tied to conflict words, and is
+neither named beside the protagonist ('Lola and Bo'), nor in love with them, nor a victim
+('Peter is killed').
 """
 
 from __future__ import annotations
@@ -88,6 +93,61 @@ APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
 SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
 SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 ROLE_ORDER: dict[str, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
+CREDIT_LEAD = re.compile(
+    r"(?:\b(?:played|portrayed|voiced|performed|directed|written|produced|narrated)\s+by"
+    r"|\bstarring|\b(?:\u00e0|a)\s+la)\s*$"
+)
+"""Before a name, a credit or a comparison, not a character: 'Anna, portrayed by Nadja Uhl',
+'a magnate, \u00e0 la Donald Trump'."""
+CREDITED = re.compile(r"^\s*,?\s*(?:[a-z-]+\s+){0,4}(?:portrayed|played|voiced)\s+by\b")
+"""After a name, its actor: 'Gunther, portrayed by Christian Ulmen' names a character."""
+CREDIT_TAIL = re.compile(r"^\s*(?:stars|starred|co-stars|appears|appeared)\s+as\b")
+"""'Tom Hanks stars as Forrest': the name before is the actor's."""
+ACTOR_IN_BRACKETS = re.compile(r"[A-Z][\w'\u2019]*\s*\(\s*(?:\[\[)?\s*$")
+"""'Vincent (Jonathan Jackson)': a full name in brackets after a name is the actor's."""
+AGENT_NOUN_ENDINGS = ("er", "or", "ist", "ian")
+"""'a famous sculptor, Gustaf Borgstrom', 'womanizer Serge': a noun for a doer before a name."""
+WORK_TITLE = re.compile(
+    r"\b(?i:movie|film|show|series|novel|book|song|play|album|opera|musical|comic|painting|poem"
+    r"|magazine|newspaper|programme|program|sitcom|soap|slasher)\s+"
+    r"([A-Z][\w'\u2019-]*(?:(?:\s+(?:is|of|the|a|an|and|in|on|to|at|for|with|are|was))*"
+    r"\s+[A-Z][\w'\u2019-]*)*)"
+)
+"""The title of a work the story mentions ('the slasher movie Red is Dead'): no one's name."""
+ADVERB_PARTICLES = {
+    "back", "away", "home", "out", "up", "down", "off", "again", "alone", "together",
+    "instead", "forever", "first", "last", "now", "there", "here", "too", "later",
+}  # fmt: skip
+"""Words after a name that do not make it a modifier ('winning Dee Dee back')."""
+ANIMAL_NOUNS = {
+    "dog", "puppy", "cat", "kitten", "horse", "pony", "donkey", "mule", "cow", "bull", "pig",
+    "goat", "sheep", "lamb", "rabbit", "mouse", "rat", "parrot", "bird", "owl", "eagle",
+    "monkey", "chimp", "chimpanzee", "ape", "gorilla", "elephant", "lion", "tiger", "bear",
+    "wolf", "fox", "dolphin", "whale", "shark", "dragon", "robot", "android",
+}  # fmt: skip
+"""Before a name, an animal or a machine that acts in the story ('his donkey, Birbal')."""
+NAME_PARTICLES = {"von", "van", "de", "der", "den", "di", "da", "del", "du", "bin", "ibn", "al"}
+"""Lowercase words inside a full name ('Justus von Dohnanyi', 'Leonardo da Vinci')."""
+NOT_AGENT_NOUNS = {
+    "together", "whatever", "however", "whenever", "wherever", "whoever", "further", "rather",
+    "either", "neither", "another", "later", "earlier", "never", "forever", "winter", "summer",
+    "october", "november", "december", "september", "number", "order", "matter", "letter",
+    "water", "river", "border", "corner", "center", "centre", "quarter", "chamber", "tower",
+    "theater", "theatre", "shelter", "interior", "exterior", "corridor", "mirror", "harbor",
+    "manor", "floor", "weather", "dinner", "supper", "paper", "computer", "poster", "monster",
+    "disaster", "character", "counter",
+    "behavior", "behaviour", "honor", "honour", "horror", "terror", "error", "anchor",
+    "motor", "meteor", "radar", "christian", "indian", "italian", "russian", "canadian",
+    "persian", "egyptian", "brazilian", "australian", "asian",
+}  # fmt: skip
+LOVE = re.compile(
+    r"\b(?:in love|falls? for|fell for|marr(?:y|ies|ied)|kiss(?:es|ed)?|romance|romantic"
+    r"|reunited|sweetheart)\b"
+)
+HARMED = re.compile(
+    r"(?:is|was|gets|got)\s+(?:\w+ly\s+)?(?:killed|murdered|wounded|injured|kidnapped|"
+    r"abducted|attacked|shot|stabbed|poisoned|beaten|tortured|framed|betrayed)\b"
+)
 PEOPLE_OF = {
     "people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour", "battle",
     "siege", "outskirts", "suburbs",
@@ -111,6 +171,8 @@ class Mention:
     clause_initial: bool = False
     place_appositive: bool = False
     modifies: bool = False
+    credit: bool = False
+    """Named as an actor or in a comparison ('portrayed by X', 'à la X'), not as a character."""
 
 
 @dataclass
@@ -165,7 +227,13 @@ def analyse_cast(story: Story) -> Cast:
     """People (with roles, gender and any appositive) and named places of a story."""
     all_sentences = ([story.preface] if story.preface else []) + story.sentences
     lowercase = Counter(lower_words_in_lowercase(story.all_text))
-    mentions = [m for i, s in enumerate(all_sentences) for m in capitalised_runs(s, i, lowercase)]
+    titles = work_titles(story.all_text)
+    mentions = [
+        m
+        for i, s in enumerate(all_sentences)
+        for m in capitalised_runs(without_titles(s, titles), i, lowercase)
+        if not m.credit
+    ]
     names = plausible_names(mentions, lowercase)
     screenplay_cast = set(story.speakers) | set(story.introduced)
     if screenplay_cast:
@@ -179,10 +247,21 @@ def analyse_cast(story: Story) -> Cast:
         person.gender = infer_gender(person, all_sentences, mentions, people)
         person.conflict = conflict_score(person, all_sentences)
     count_subjects(people, mentions, all_sentences)
-    assign_roles(people, len(all_sentences))
+    assign_roles(people, all_sentences)
     people.sort(key=lambda p: (ROLE_ORDER[p.role], -p.mentions, p.first_sentence))
     places.sort(key=lambda p: -p.mentions)
     return Cast(people=people[:MAX_PEOPLE], places=places)
+
+
+def work_titles(text: str) -> list[str]:
+    """Titles of films, books or songs named in the text, longest first."""
+    return sorted({m.group(1) for m in WORK_TITLE.finditer(text)}, key=len, reverse=True)
+
+
+def without_titles(sentence: str, titles: list[str]) -> str:
+    for title in titles:
+        sentence = re.sub(rf"(?<![\w-]){re.escape(title)}(?![\w-])", "the work", sentence)
+    return sentence
 
 
 def _run_on(name: str, cast_names: set[str]) -> bool:
@@ -214,6 +293,12 @@ def capitalised_runs(
         lead = sentence[: matches[start].start()].rstrip()
         mention = _mention(named, start, tokens, index, tail, possessive=possessive)
         mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
+        before_run = sentence[: matches[run_start].start()]
+        mention.credit = bool(
+            CREDIT_LEAD.search(before_run)
+            or CREDIT_TAIL.match(tail)
+            or (len(run) > 1 and not possessive and ACTOR_IN_BRACKETS.search(before_run))
+        )
         found.append(mention)
 
     for position, token in enumerate(tokens):
@@ -221,6 +306,9 @@ def capitalised_runs(
             close(position, possessive=False)
             run = []
         bare, possessive = _bare(token)
+        if run and bare in NAME_PARTICLES and _name_follows(tokens, position):
+            run.append(bare)  # 'Justus von Dohnanyi'
+            continue
         if _name_word(bare, opening=position == 0, lowercase=lowercase):
             if not run:
                 run_start = position
@@ -235,6 +323,11 @@ def capitalised_runs(
     if run:
         close(len(tokens), possessive=False)
     return found
+
+
+def _name_follows(tokens: list[str], position: int) -> bool:
+    following = tokens[position + 1] if position + 1 < len(tokens) else ""
+    return following[:1].isupper()
 
 
 def _people_word(word: str) -> bool:
@@ -274,7 +367,7 @@ def _mention(
     offset = 2 if article else 1
     before_that = tokens[start - offset - 1].lower() if start - offset - 1 >= 0 else ""
     end = start + len(run)
-    appositive = APPOSITIVE.match(tail) if not possessive else None
+    appositive = (APPOSITIVE.match(tail) or CREDITED.match(tail)) if not possessive else None
     head = appositive_head(tail) if tail.lstrip().startswith(",") else ""
     place_like = appositive is not None and (head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS)
     return Mention(
@@ -368,7 +461,43 @@ def merged_names(names: set[str], mentions: list[Mention]) -> dict[str, set[str]
             groups[owners[0]].add(name)
         elif not owners:
             groups[name] = {name}
+    families = {m.name for m in mentions if m.article}
+    return _merge_misspellings(groups, counts, families)
+
+
+def _merge_misspellings(
+    groups: dict[str, set[str]], counts: Counter[str], families: set[str]
+) -> dict[str, set[str]]:
+    """A one-word name that is a slip of another person's name joins that person ('Steven'
+    for 'Vaughan Stevens', 'Murumu' for 'Marumu'); the rarer spelling gives way. A name said
+    with 'the' is a family or a group ('the Lowells'), not a slip."""
+    weight = {c: sum(counts[f] for f in forms) for c, forms in groups.items()}
+    for name in sorted(groups, key=lambda n: (weight[n], n)):
+        if " " in name or name in families:
+            continue
+        hosts = [
+            c
+            for c in groups
+            if c != name
+            and weight[c] >= weight[name]
+            and any(misspelt(name, token) for token in core_tokens(c))
+        ]
+        if len(hosts) == 1:
+            groups[hosts[0]] |= groups.pop(name)
+            weight[hosts[0]] += weight[name]
     return groups
+
+
+def misspelt(one: str, other: str) -> bool:
+    """Two spellings of one name: a trailing 's' more or less ('Steven', 'Stevens'), or one
+    letter inside the word changed ('Marumu', 'Murumu'); short names are left alone."""
+    shorter, longer = sorted((one, other), key=len)
+    if len(shorter) < 5:
+        return False
+    if longer == shorter + "s":
+        return True
+    differing = [i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b]
+    return len(one) == len(other) and len(differing) == 1 and 0 < differing[0] < len(one) - 1
 
 
 # ----------------------------------------------------------------------- person, place or neither
@@ -454,6 +583,7 @@ def place_evidence(name: str, found: list[Mention]) -> float:
         m.before == "of" and (m.before_that in SETTING_NOUNS or m.before_that in PEOPLE_OF)
         for m in found
     )
+    score += 2 * sum(m.after == "where" for m in found)
     return score
 
 
@@ -467,7 +597,20 @@ def person_evidence(forms: set[str], found: list[Mention]) -> float:
     score += 2 * sum(m.before in PERSON_NOUNS or m.before in HONORIFICS for m in found)
     score += 0.5 * sum("and" in (m.before, m.after) or m.before == "by" for m in found)
     score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
+    score += sum(_agent_noun(m.before) for m in found)
+    score += 2 * sum(m.before in ANIMAL_NOUNS for m in found)
     return score
+
+
+def _agent_noun(word: str) -> bool:
+    """A noun for a doer ('sculptor', 'womanizer', 'publicist'), not a place or a time."""
+    return (
+        len(word) > 5
+        and word.endswith(AGENT_NOUN_ENDINGS)
+        and word not in FUNCTION_WORDS | NOT_AGENT_NOUNS | PERSON_NOUNS
+        and word not in SETTING_NOUNS
+        and word not in PLACE_SUFFIX_KINDS
+    )
 
 
 def _acts(mention: Mention) -> bool:
@@ -490,7 +633,7 @@ def _modifier_uses(found: list[Mention]) -> int:
         and m.before not in SUBJECT_LEADS
         and m.before not in PERSON_NOUNS
         and len(m.after) > 2
-        and m.after not in FUNCTION_WORDS | BREAK_WORDS
+        and m.after not in FUNCTION_WORDS | BREAK_WORDS | ADVERB_PARTICLES
         and (not _acts(m) or m.before in QUANTIFIERS)
         for m in found
     )
@@ -566,8 +709,10 @@ def infer_gender(
     nouns += lower_words(person.appositive or "")
     female = NOUN * sum(w in FEMALE_NOUNS for w in nouns)
     male = NOUN * sum(w in MALE_NOUNS for w in nouns)
+    others = [p for p in people if p is not person]
     for i in sentences_with(person, all_sentences):
-        bound = bound_pronouns(person, all_sentences[i], [p for p in people if p is not person])
+        bound = bound_pronouns(person, all_sentences[i], others)
+        bound += opening_pronoun_after(i, all_sentences, others)
         female += BOUND * sum(w in FEMALE_PRONOUNS for w in bound)
         male += BOUND * sum(w in MALE_PRONOUNS for w in bound)
         window = lower_words(" ".join(all_sentences[i : i + 2]))
@@ -578,6 +723,17 @@ def infer_gender(
     if male > 1.3 * female and male >= 1:
         return "male"
     return "unknown"
+
+
+def opening_pronoun_after(index: int, all_sentences: list[str], others: list[Persona]) -> list[str]:
+    """The 'He' or 'She' opening the next sentence, when the sentence at `index` names no one
+    else: 'The plot follows a sculptor, Gustaf Borgstrom. He hires a chorus girl.'"""
+    if index + 1 >= len(all_sentences) or any(
+        name_pattern(p.aliases).search(all_sentences[index]) for p in others
+    ):
+        return []
+    opening = lower_words(all_sentences[index + 1])[:1]
+    return [w for w in opening if w in SUBJECT_PRONOUNS]
 
 
 def bound_pronouns(person: Persona, sentence: str, others: list[Persona]) -> list[str]:
@@ -662,11 +818,13 @@ def _heads_clause(mention: Mention) -> bool:
     )
 
 
-def assign_roles(people: list[Persona], sentence_count: int) -> None:
+def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
     """Protagonist: the person the story follows (subject of many sentences, named early and
-    still there late); antagonist: the one most tied to conflict words."""
+    still there late); antagonist: the one most tied to conflict words who never stands
+    beside the protagonist ('Lola and Bo', 'Thomas and Crawford')."""
     if not people:
         return
+    sentence_count = len(all_sentences)
     early = max(1, round(sentence_count * 0.15))
     span = max(1, sentence_count - 1)
     acting = [p for p in people if p.first_subject is not None]
@@ -680,13 +838,44 @@ def assign_roles(people: list[Persona], sentence_count: int) -> None:
 
     protagonist = max(people, key=centrality)
     protagonist.role = "protagonist"
-    rivals = [p for p in people if p is not protagonist and p.conflict >= 2 and p.mentions >= 2]
+    rivals = [
+        p
+        for p in people
+        if p is not protagonist
+        and p.conflict >= 2
+        and p.mentions >= 2
+        and not side_by_side(p, protagonist, all_sentences)
+        and not in_love(p, protagonist, all_sentences)
+        and not harmed(p, all_sentences)
+    ]
     if rivals:
         max(rivals, key=lambda p: (p.conflict, p.mentions)).role = "antagonist"
     threshold = max(2, 0.2 * protagonist.mentions)
     for person in people:
         if person.role == "minor" and person.mentions >= threshold:
             person.role = "supporting"
+
+
+def side_by_side(one: Persona, other: Persona, all_sentences: list[str]) -> bool:
+    """Named together as one subject or object: 'Lola and Bo', 'Kate and Thomas'."""
+    first, second = name_pattern(one.aliases).pattern, name_pattern(other.aliases).pattern
+    pair = re.compile(rf"{first}\s+and\s+{second}|{second}\s+and\s+{first}")
+    return any(pair.search(sentence) for sentence in all_sentences)
+
+
+def in_love(one: Persona, other: Persona, all_sentences: list[str]) -> bool:
+    """Joined by words of love, a few words apart: 'Kate is in love with Bluey'."""
+    first, second = name_pattern(one.aliases).pattern, name_pattern(other.aliases).pattern
+    gap = r"(?:\W+[\w']+){0,3}?\W+"
+    love = LOVE.pattern
+    pair = re.compile(rf"{first}{gap}{love}{gap}{second}|{second}{gap}{love}{gap}{first}")
+    return any(pair.search(sentence) for sentence in all_sentences)
+
+
+def harmed(person: Persona, all_sentences: list[str]) -> bool:
+    """The subject of a passive of harm ('Peter Linton is killed'): a victim, not a villain."""
+    passive = re.compile(rf"{name_pattern(person.aliases).pattern}\s+{HARMED.pattern}")
+    return any(passive.search(sentence) for sentence in all_sentences)
 
 
 def antecedent(gender: str, before: str, people: list[Persona]) -> Persona | None:

@@ -690,7 +690,8 @@ NON_PERSON_WORDS = word_set(
     philadelphia baltimore denver phoenix orleans
     war wars service services army navy police school schools university college show
     games company corporation corp inc ltd party church council committee district
-    league team club academy festival olympics empire republic kingdom government
+    league team club clan gang tribe dynasty cartel syndicate academy festival olympics empire
+    republic kingdom government
     ministry agency bureau department force forces corps revolution battle states union
     division regiment brigade squad unit hospital prison street road film films movie
     series season episode bible lord god heaven hell christmas easter holi diwali
