@@ -152,3 +152,17 @@ def test_a_clause_inside_the_subject_is_not_taken_for_the_subject() -> None:
     sentence = "Every answer he finds opens a stranger question."
     assert all("finds opens" not in form for form in shorter_forms(sentence))
     assert cleaned("On the cliff edge she finds men waiting.") == "She finds men waiting."
+
+
+async def test_a_name_keeps_its_capital_after_an_opener(analyst: LocalStoryAnalyst) -> None:
+    """'But then, mickey Rooney …': the first word of a full name is a name even when the
+    cast does not list that person."""
+    story = ("Jimmy runs a camp for sick children in the hills. Every summer the camp fills "
+             "with hope. Evelyn helps him with the children and the cooking. Mickey Rooney "
+             "arrives with a broken leg and a loud voice. The children love his jokes. "
+             "Winter comes early and the money runs out. Jimmy must choose between the camp "
+             "and the city hospital.")
+    script = await write_script(Document(format="text", text=story), JobSettings(duration=60),
+                                analyst)
+    for line in script.narration:
+        assert "mickey" not in line.text, line.text

@@ -32,6 +32,7 @@ from reelforge_script.contexts import ACT_BREAK_PAUSE, narration_word_target
 from reelforge_script.local.entities import Cast, Persona, analyse_cast, antecedent
 from reelforge_script.local.lexicons import (
     DRAMATIC_NOUNS,
+    FUNCTION_WORDS,
     HONORIFICS,
     LITANY_NOUNS,
     SEASONS,
@@ -547,6 +548,9 @@ def _proper_words(plan: LinePlan) -> set[str]:
         proper |= {w for w in (t.strip(".,;:!?") for t in tokens[1:]) if w[:1].isupper()}
         if len(tokens) > 1 and tokens[0].lower() in HONORIFICS:
             proper.add(tokens[0])
+        elif (len(tokens) > 1 and tokens[0][:1].isupper() and tokens[1][:1].isupper()
+              and tokens[0].lower() not in FUNCTION_WORDS):
+            proper.add(tokens[0])  # the first name of a full name ('Mickey Rooney is…')
     if plan.lead:
         proper |= set(plan.lead.split())
     return proper
