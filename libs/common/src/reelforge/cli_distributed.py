@@ -98,8 +98,6 @@ def worker(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run one service's consumers on RabbitMQ + Postgres + S3 (settings from REELFORGE_*)."""
-    from reelforge.bus.rabbitmq import QueueConflict
-    from reelforge.health import PortInUse
     from reelforge.worker import UnknownService, run_worker
 
     if name not in WORKER_NAMES:
@@ -107,27 +105,29 @@ def worker(
     settings = _settings()
     configure_service_logging(log_level, settings.secret_values())
     try:
-        run_until_signalled(lambda stop: run_worker([name], settings, stop, sweeper=sweeper))
+        _run_worker(lambda stop: run_worker([name], settings, stop, sweeper=sweeper))
     except UnknownService as exc:
         raise _fail(f"{exc}; is its package installed? (uv sync --all-packages)") from None
-    except PortInUse as exc:
-        raise _fail(_port_in_use(exc)) from None
-    except QueueConflict as exc:
-        raise _fail(str(exc)) from None
 
 
 def sweeper(
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run only the sweeper (plus /healthz, /readyz, /metrics); one instance acts at a time."""
-    from reelforge.bus.rabbitmq import QueueConflict
-    from reelforge.health import PortInUse
     from reelforge.worker import run_worker
 
     settings = _settings()
     configure_service_logging(log_level, settings.secret_values())
+    _run_worker(lambda stop: run_worker([], settings, stop, sweeper=True))
+
+
+def _run_worker(main: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run a worker process until signalled; what stops it at start-up is one line."""
+    from reelforge.bus.rabbitmq import QueueConflict
+    from reelforge.health import PortInUse
+
     try:
-        run_until_signalled(lambda stop: run_worker([], settings, stop, sweeper=True))
+        run_until_signalled(main)
     except PortInUse as exc:
         raise _fail(_port_in_use(exc)) from None
     except QueueConflict as exc:
