@@ -99,6 +99,7 @@ class CallGuard:
         async with contextlib.AsyncExitStack() as stack:
             if self.limiter is not None and key is not None:
                 await stack.enter_async_context(self.limiter.slot(key))
+            checked = time.time()  # a check that begins after a cancel is committed sees it
             if owner is not None:
                 await owner.check()
             waited = time.perf_counter() - asked
@@ -121,7 +122,7 @@ class CallGuard:
                 seconds = time.perf_counter() - started
                 self.metrics.provider_latency.labels(capability, provider).observe(seconds)
                 self._journal(capability, provider, seconds, waited, outcome,
-                              owner.job_id if owner else None)
+                              owner.job_id if owner else None, checked)
 
     def _count_retry(self, provider: str, status: int | None) -> None:
         self.metrics.provider_retries.labels(provider).inc()
@@ -129,13 +130,13 @@ class CallGuard:
             self.metrics.provider_rate_limited.labels(provider).inc()
 
     def _journal(self, capability: str, provider: str, seconds: float, waited: float,
-                 outcome: str, job_id: str | None) -> None:
+                 outcome: str, job_id: str | None, checked: float) -> None:
         if self.journal is None:
             return
         line = json.dumps({
             "time": round(time.time(), 3), "pid": os.getpid(), "job": job_id,
             "capability": capability, "provider": provider, "seconds": round(seconds, 4),
-            "waited": round(waited, 4), "outcome": outcome,
+            "waited": round(waited, 4), "outcome": outcome, "checked": round(checked, 3),
         })
         # One O_APPEND write per line: lines from several processes never interleave.
         fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
