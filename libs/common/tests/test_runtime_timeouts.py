@@ -20,8 +20,8 @@ from reelforge.runtime import Consumer, Service, StageContext, start_service
 from reelforge.settings import Settings
 
 
-async def run_one(tmp_path: Path, handler: Any, settings: Settings,
-                  timeout: float = 3600.0) -> tuple[int, list[tuple[Event, str]]]:
+async def run_one(tmp_path: Path, handler: Any, settings: Settings, timeout: float = 3600.0,
+                  default_timeouts: bool = True) -> tuple[int, list[tuple[Event, str]]]:
     bus = InMemoryBus(max_attempts=2, retry_base=0.01)
     jobs = SQLiteJobStore(tmp_path / "jobs.db")
     await jobs.start()
@@ -36,7 +36,8 @@ async def run_one(tmp_path: Path, handler: Any, settings: Settings,
         await handler()
 
     await start_service(Service("test", [Consumer("hangs", [JOB_SUBMITTED], counted,
-                                                  timeout=timeout)]), ctx)
+                                                  timeout=timeout)]), ctx,
+                        default_timeouts=default_timeouts)
     try:
         await jobs.create_job(Job(id="j1", source_key="jobs/j1/ingest/doc.json"))
         await bus.publish(Event(type=JOB_SUBMITTED, job_id="j1"))
@@ -102,3 +103,17 @@ async def test_an_explained_error_reaches_the_job_as_written(tmp_path: Path) -> 
 
     _, letters = await run_one(tmp_path, refused, Settings())
     assert letters[0][1] == "ProviderError: seedance: the prompt was rejected on content grounds"
+
+
+async def test_embedded_mode_applies_only_timeouts_the_user_set(tmp_path: Path) -> None:
+    """No broker closes a slow consumer in one process, and a small local model may take an
+    hour: there a consumer's own default does not apply, an explicit setting does."""
+    async def slow() -> None:
+        await asyncio.sleep(0.5)
+
+    calls, letters = await run_one(tmp_path / "a", slow, Settings(), timeout=0.2,
+                                   default_timeouts=False)
+    assert calls == 1 and letters == []
+    _, letters = await run_one(tmp_path / "b", slow, Settings(handler_timeouts="hangs=0.2"),
+                               timeout=3600, default_timeouts=False)
+    assert "no result after 0.2s" in letters[0][1]

@@ -131,7 +131,7 @@ async def run_job(
     ws.bus.on_dead_letter(dead_letter_handler(ws.ctx))
     await ws.bus.subscribe("embedded.watch", [JOB_COMPLETED, JOB_FAILED], watch)
     for service in discover_services().values():
-        await start_service(service, ws.ctx)
+        await start_service(service, ws.ctx, default_timeouts=False)
     missing = [s for s in PIPELINE_STAGES if s not in discover_services()]
     if missing:
         raise JobFailed(f"services not installed: {', '.join(missing)}; run scripts/setup")

@@ -255,9 +255,8 @@ async def _within(seconds: float, queue: str, handling: Awaitable[None]) -> None
         ) from exc
 
 
-def _wrap(consumer: Consumer, ctx: StageContext) -> Callable[[Event], Awaitable[None]]:
-    timeout = ctx.settings.handler_timeout_map().get(consumer.queue, consumer.timeout)
-
+def _wrap(consumer: Consumer, ctx: StageContext,
+          timeout: float) -> Callable[[Event], Awaitable[None]]:
     async def deliver(event: Event) -> None:
         job = await ctx.jobs.get_job(event.job_id)
         if job.status == Status.cancelled:
@@ -300,15 +299,22 @@ def _wrap(consumer: Consumer, ctx: StageContext) -> Callable[[Event], Awaitable[
     return deliver
 
 
-async def start_service(service: Service, ctx: StageContext) -> None:
-    """Subscribe every consumer of `service` to the context's bus."""
+async def start_service(service: Service, ctx: StageContext, *,
+                        default_timeouts: bool = True) -> None:
+    """Subscribe every consumer of `service` to the context's bus. Each delivery is bounded
+    by REELFORGE_HANDLER_TIMEOUTS for its queue, else by the consumer's own timeout; without
+    `default_timeouts` (embedded mode: no broker closes a slow consumer, and the person
+    running it can stop it) only the explicit setting applies, so a slow local model is not
+    cut off at 30 minutes."""
+    explicit = ctx.settings.handler_timeout_map()
     for consumer in service.consumers:
         prefetch = consumer.prefetch
         if consumer.prefetch_setting:
             prefetch = int(getattr(ctx.settings, consumer.prefetch_setting))
         prefetch *= consumer.prefetch_scale
+        timeout = explicit.get(consumer.queue, consumer.timeout if default_timeouts else 0.0)
         await ctx.bus.subscribe(
-            consumer.queue, consumer.routing_keys, _wrap(consumer, ctx), prefetch
+            consumer.queue, consumer.routing_keys, _wrap(consumer, ctx, timeout), prefetch
         )
 
 
