@@ -8,11 +8,11 @@ Every server is private to the run, so restarting one disturbs nobody else: a Ra
 its own port) and a SeaweedFS S3 server; everything listens on 127.0.0.1. On them: the
 public API (`reelforge api`) and one `reelforge worker` process per stage, run as
 `bench/orchestration.py` runs them (the real consumers on a small canvas, fake providers),
-with every fake provider call failing one time in ten (`--fault-rate`): a 429 with a
-Retry-After, a 429 without, a 503, a timeout (the fake hangs, then fails), or a truncated
-body (the image or clip bytes cut in half; speech and music raise). The faults are raised at
-the provider interface, below the runtime's retries and above the HTTP client's, so the
-HTTP client's own retries are not exercised here.
+with every fake provider call made first as an HTTP request, through the product's own
+client (`ApiClient` and its retry policy), to a fault server on 127.0.0.1 in the worker that
+answers one request in ten (`--fault-rate`) with a 429 with a Retry-After, a 429 without, a
+503, no answer until the client's read timeout (2 s here), or a body cut short of its
+Content-Length; only an answered call reaches the fake, which then makes the result.
 
 Chaos, triggered by progress (the share of jobs in a final state) so it lands during the
 run: three `kill -9` of a random worker (restarted at once), one RabbitMQ restart
@@ -20,11 +20,14 @@ run: three `kill -9` of a random worker (restarted at once), one RabbitMQ restar
 (`pg_ctl restart -m fast`).
 
 Printed: jobs completed, lost (not final by the deadline), failed with their reasons,
-duplicate provider calls (an item's request delivered intact more than once, from the fakes'
-journal: each call with its job, capability, a hash of its request and its outcome; retries
-after a fault are not duplicates), cross-tenant reads (each tenant's key on the other's jobs
-and their event streams: each must be 404; the job list must not show them) and the
-makespan (first submission to the last job final). The last line is machine-readable.
+duplicate provider results (a unit of work, i.e. job, capability and a hash of the request,
+made intact more than once; a result redone because the worker that had made it was killed
+before storing it is counted apart; retries after a fault never produce a result, so they
+are not duplicates), cross-tenant reads (each tenant's key on every job of the other: the
+job and its event stream must be 404, and its job list must not name them) and the makespan
+(first submission to the poll that saw the last job final; polls are 2 s apart). The last
+line is machine-readable. `--keep` copies the servers' and processes' logs and both
+journals to bench/.work/soak/.
 """
 
 from __future__ import annotations
@@ -462,20 +465,28 @@ def create_key(soak: Soak, tenant: str) -> str:
     return done.stdout.strip()
 
 
-def submit(client: httpx.Client, seed: int, deadline: float,
-           slow_parses: Counter[str]) -> str:
-    """A job through the API; a 429, or a refusal because the isolated parse ran out of its
-    wall-clock limit (a starved machine), is tried again until the deadline, and counted."""
+def submit(client: httpx.Client, seed: int, deadline: float, retried: Counter[str]) -> str:
+    """A job through the API, tried again until the deadline, as a client would, after a
+    429, a 5xx or no answer (a server restarting), or a refusal because the isolated parse
+    ran out of its wall-clock limit (a starved machine); each retry is counted."""
     while True:
-        resp = client.post("/v1/jobs", json={"synopsis": SYNOPSIS,
-                                             "settings": {**JOB_SETTINGS, "seed": seed}})
-        if resp.status_code == 202:
-            return str(resp.json()["id"])
-        slow = resp.status_code == 422 and "too_complex" in resp.text
-        if not (resp.status_code == 429 or slow) or time.monotonic() > deadline:
-            raise RuntimeError(f"submission refused: {resp.status_code} {resp.text[:300]}")
-        slow_parses["refused as too complex, tried again" if slow else "429"] += 1
-        time.sleep(float(resp.headers.get("Retry-After", "1")))
+        try:
+            resp = client.post("/v1/jobs", json={"synopsis": SYNOPSIS,
+                                                 "settings": {**JOB_SETTINGS, "seed": seed}})
+        except httpx.HTTPError as exc:
+            why, wait = type(exc).__name__, 1.0
+        else:
+            if resp.status_code == 202:
+                return str(resp.json()["id"])
+            slow = resp.status_code == 422 and "too_complex" in resp.text
+            if not (resp.status_code in (429, 500, 502, 503) or slow):
+                raise RuntimeError(f"submission refused: {resp.status_code} {resp.text[:300]}")
+            why = "422 too complex" if slow else str(resp.status_code)
+            wait = float(resp.headers.get("Retry-After", "1"))
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"submission not accepted by the deadline (last: {why})")
+        retried[why] += 1
+        time.sleep(wait)
 
 
 def soak_run(soak: Soak, postgres: Postgres, rabbit: RabbitMQ, jobs: int, seed: int,
@@ -489,13 +500,12 @@ def soak_run(soak: Soak, postgres: Postgres, rabbit: RabbitMQ, jobs: int, seed: 
     tenants = [TENANTS[n % 2] for n in range(jobs)]
     retried: Counter[str] = Counter()
     seeds = [rng.randrange(2**31) for _ in range(jobs)]
-    with ThreadPoolExecutor(2) as pool:  # the API ingests each one: no use queueing more
-        created = list(pool.map(lambda t, s: submit(clients[t], s, deadline, retried),
-                                tenants, seeds))
-    for tenant, job_id in zip(tenants, created, strict=True):
-        ids[tenant].append(job_id)
-    print(f"submitted {jobs} jobs in {time.monotonic() - started:.1f} s "
-          f"(submissions tried again: {dict(retried)})", flush=True)
+    # submitted in the background, so the chaos below also hits jobs arriving; two at a
+    # time, since the API parses each one in a child process: no use queueing more
+    pool = ThreadPoolExecutor(2)
+    pending = [(t, pool.submit(submit, clients[t], s, deadline, retried))
+               for t, s in zip(tenants, seeds, strict=True)]
+    submitted = False
     # chaos at these shares of jobs final: kills, then RabbitMQ, then PostgreSQL
     plan = ([(0.05, "kill"), (0.15, "rabbitmq"), (0.25, "kill"), (0.35, "postgres"),
              (0.45, "kill")] if chaos else [])
@@ -503,7 +513,11 @@ def soak_run(soak: Soak, postgres: Postgres, rabbit: RabbitMQ, jobs: int, seed: 
     views: dict[str, dict[str, Any]] = {}
     last_final = started
     while time.monotonic() < deadline:
-        views = poll(clients, ids, views)
+        views = poll(clients, jobs, views)
+        if not submitted and all(future.done() for _, future in pending):
+            submitted = True
+            print(f"submitted {jobs} jobs in {time.monotonic() - started:.1f} s "
+                  f"(submissions tried again: {dict(retried)})", flush=True)
         final = sum(1 for v in views.values() if v["status"] in FINAL)
         if final > sum(1 for v in views.values() if v.get("_counted")):
             last_final = time.monotonic()
@@ -515,6 +529,9 @@ def soak_run(soak: Soak, postgres: Postgres, rabbit: RabbitMQ, jobs: int, seed: 
         if final == jobs:
             break
         time.sleep(2.0)
+    pool.shutdown(cancel_futures=True)  # bounded: a submission gives up at the deadline
+    for tenant, future in pending:
+        ids[tenant].append(future.result())
     makespan = last_final - started
     cross = cross_tenant_reads(clients, ids)
     for client in clients.values():
@@ -522,14 +539,14 @@ def soak_run(soak: Soak, postgres: Postgres, rabbit: RabbitMQ, jobs: int, seed: 
     return Outcome(ids, views, makespan, done_chaos, cross, soak.killed)
 
 
-def poll(clients: dict[str, httpx.Client], ids: dict[str, list[str]],
+def poll(clients: dict[str, httpx.Client], most: int,
          views: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Each job's latest summary, page by page through each tenant's list; a failed poll
     (the database restarting) keeps the previous view."""
     fresh = dict(views)
     for tenant, client in clients.items():
         offset = 0
-        while offset < len(ids[tenant]) + 100:
+        while offset < most:
             try:
                 resp = client.get("/v1/jobs", params={"limit": 100, "offset": offset})
             except httpx.HTTPError:
@@ -575,7 +592,7 @@ def cross_tenant_reads(clients: dict[str, httpx.Client],
                 with client.stream("GET", path, timeout=10) as resp:
                     refused += resp.status_code == 404
         attempted += 1
-        listed = {j for v in poll({tenant: client}, {tenant: ids[tenant]}, {}).values()
+        listed = {j for v in poll({tenant: client}, len(ids[tenant]) + 1, {}).values()
                   for j in [v["id"]]}
         refused += not (listed & set(other))
     return refused, attempted
