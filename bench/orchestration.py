@@ -188,10 +188,17 @@ def _score(seconds: float, rate: int = 44_100) -> np.ndarray:
 # --------------------------------------------------------------------------- a worker
 
 
-def worker_main(stage: str, blobs: Path, calls: Path, image: float, video: float) -> None:
+def fake_providers(image: float, video: float, calls: Path) -> dict[str, Any]:
+    """capability -> the fake that stands in for its provider."""
+    return {"tts": FakeSpeech(), "aligner": FakeAligner(), "music": FakeMusic(),
+            "image": FakeImage(image), "video": FakeVideo(video, calls)}
+
+
+def worker_main(stage: str, blobs: Path | None, fakes: dict[str, Any]) -> None:
     """`reelforge worker STAGE` as deployed (`reelforge.worker.run_worker`: limiter-aware
-    providers, health server, drain on SIGTERM), with the fakes for providers, the small
-    canvas, and a local folder the workers share for blobs."""
+    providers, health server, drain on SIGTERM), with `fakes` for providers, the small
+    canvas, and a local folder the workers share for blobs (None: the store the settings
+    name)."""
     import logging
     import signal
 
@@ -206,11 +213,10 @@ def worker_main(stage: str, blobs: Path, calls: Path, image: float, video: float
     from reelforge_video import service as video_stage
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    fakes: dict[str, Any] = {"tts": FakeSpeech(), "aligner": FakeAligner(),
-                             "music": FakeMusic(), "image": FakeImage(image),
-                             "video": FakeVideo(video, calls)}
     limited.create = lambda cap, name, settings: fakes.get(cap) or create(cap, name, settings)
-    distributed.make_blobs = lambda settings: LocalBlobStore(blobs)  # type: ignore[assignment,return-value]
+    if blobs is not None:
+        folder = blobs
+        distributed.make_blobs = lambda settings: LocalBlobStore(folder)  # type: ignore[assignment,return-value]
     # the real consumers, on a small canvas: their CPU work must not be what is measured
     storyboard.CANVAS_SIDE = SMALL
     video_stage.CLIP_SIDE = SMALL
@@ -453,7 +459,7 @@ def main() -> None:
     parser.add_argument("--calls", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker_main(args.worker, args.blobs, args.calls, args.image, args.video)
+        worker_main(args.worker, args.blobs, fake_providers(args.image, args.video, args.calls))
         return
     import logging
 
