@@ -228,11 +228,12 @@ class Settings(BaseSettings):
 
     def provider_limit_map(self) -> dict[str, int]:
         """`provider_limits` parsed: {"seedance": 4, "video.local": 2}."""
-        return _name_values(self.provider_limits, "REELFORGE_PROVIDER_LIMITS", int, 1)
+        return _name_values(self.provider_limits, "REELFORGE_PROVIDER_LIMITS", int, 1, "N")
 
     def handler_timeout_map(self) -> dict[str, float]:
         """`handler_timeouts` parsed: {"video.shots": 900.0}."""
-        return _name_values(self.handler_timeouts, "REELFORGE_HANDLER_TIMEOUTS", float, 0)
+        return _name_values(self.handler_timeouts, "REELFORGE_HANDLER_TIMEOUTS", float, 0,
+                            "SECONDS")
 
     @classmethod
     def settings_customise_sources(
@@ -254,9 +255,10 @@ class Settings(BaseSettings):
         return names or ["local"]
 
 
-def _name_values(text: str, variable: str, kind: type[N], least: N) -> dict[str, N]:
+def _name_values(text: str, variable: str, kind: type[N], least: N,
+                 unit: str) -> dict[str, N]:
     """"a=1,b=2" as {"a": 1, "b": 2}; a part that is not NAME=VALUE >= least is a ValueError
-    naming the variable."""
+    naming the variable (and calling the value `unit`)."""
     values: dict[str, N] = {}
     for part in text.split(","):
         if not part.strip():
@@ -268,7 +270,7 @@ def _name_values(text: str, variable: str, kind: type[N], least: N) -> dict[str,
             value = None
         if not sep or not name.strip() or value is None or value < least:
             raise ValueError(
-                f"{variable}: {part.strip()!r} is not NAME=VALUE with VALUE >= {least}"
+                f"{variable}: {part.strip()!r} is not NAME={unit} with {unit} >= {least}"
             )
         values[name.strip()] = value
     return values
