@@ -1,5 +1,6 @@
 """Fake servers for every remote provider, reproducing each documented API contract over a
-real loopback socket (see /work/shared/PROVIDERS.md). Reusable by any test:
+real loopback socket (each fake's module docstring states the contract it follows: routes,
+bodies, error envelopes, task states). Reusable by any test:
 
     import sys; sys.path.insert(0, "libs/common/tests/providers")
     from provider_fakes import start_suite
