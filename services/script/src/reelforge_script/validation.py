@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Protocol, TypeVar
 
 from reelforge.models import (
     Act,
@@ -133,35 +134,38 @@ def scene_list_from(answer: SceneListAnswer, scene_range: tuple[int, int],
     return SceneList(characters=characters, locations=resolver.locations, scenes=scenes)
 
 
+class _Named(Protocol):
+    id: str
+    name: str
+
+
+T = TypeVar("T", bound=_Named)
+
+
 def _characters(answer: SceneListAnswer, repairs: Repairs) -> list[Character]:
-    kept: dict[str, Character] = {}
-    for item in answer.characters:
-        name = _clean(item.name) or _clean(item.id)
-        key = _clean(item.id) or _slug(name)
-        if not key:
-            repairs.note("scenes", "dropped a character with neither id nor name")
-            continue
-        if key in kept:
-            repairs.note("scenes", f"dropped a second character with id {key!r}")
-            continue
-        kept[key] = Character(id=key, name=name, mentions=max(0, item.mentions), role=item.role,
-                              description=_clean(item.description))
-    return list(kept.values())
+    return [Character(id=key, name=name, mentions=max(0, item.mentions), role=item.role,
+                      description=_clean(item.description))
+            for key, name, item in _unique_ids(answer.characters, "character", repairs)]
 
 
 def _locations(answer: SceneListAnswer, repairs: Repairs) -> list[Location]:
-    kept: dict[str, Location] = {}
-    for item in answer.locations:
+    return [Location(id=key, name=name, kind=item.kind, description=_clean(item.description))
+            for key, name, item in _unique_ids(answer.locations, "location", repairs)]
+
+
+def _unique_ids(items: Sequence[T], what: str, repairs: Repairs) -> list[tuple[str, str, T]]:
+    """(id, name, item) for each entry with an id (or a name to make one from); a repeated
+    id keeps its first entry."""
+    kept: dict[str, tuple[str, str, T]] = {}
+    for item in items:
         name = _clean(item.name) or _clean(item.id)
         key = _clean(item.id) or _slug(name)
         if not key:
-            repairs.note("scenes", "dropped a location with neither id nor name")
-            continue
-        if key in kept:
-            repairs.note("scenes", f"dropped a second location with id {key!r}")
-            continue
-        kept[key] = Location(id=key, name=name, kind=item.kind,
-                             description=_clean(item.description))
+            repairs.note("scenes", f"dropped a {what} with neither id nor name")
+        elif key in kept:
+            repairs.note("scenes", f"dropped a second {what} with id {key!r}")
+        else:
+            kept[key] = (key, name, item)
     return list(kept.values())
 
 
