@@ -32,6 +32,7 @@ from reelforge.providers.chain import build_chain
 from reelforge.runtime import StageContext, start_service
 from reelforge.settings import Settings
 from reelforge_audio.aligner import PocketsphinxAligner
+from reelforge_audio.line_speech import LineTimings, decode
 from reelforge_audio.music import LocalComposer
 from reelforge_audio.service import service
 from reelforge_audio.voiceover import ACT_GAP_SECONDS, LEAD_IN_SECONDS, VoiceoverLayout
@@ -281,6 +282,31 @@ async def test_a_reused_line_costs_nothing_and_keeps_its_provider(harness: Harne
     assert respoken.provider == harness.tts.name
     job = await harness.ctx.job(JOB_ID)
     assert job.cost_usd == pytest.approx(0.01 * (calls + 1))
+
+
+async def test_a_damaged_stored_line_is_spoken_again(harness: Harness) -> None:
+    await harness.deliver_script(await store_script(harness))
+    title = NARRATION[3]
+    spoken_line = {}
+    for key in await harness.blobs.list(f"jobs/{JOB_ID}/audio/line-"):
+        if key.endswith(".json"):
+            timings = LineTimings.model_validate_json(await harness.blobs.get(key))
+            spoken_line[timings.words[0].line] = key.removesuffix(".json") + ".wav"
+    assert sorted(spoken_line) == [line.index for line in NARRATION]
+    wav_key = spoken_line[title.index]
+    wav = await harness.blobs.get(wav_key)
+    await harness.blobs.put(wav_key, wav[: len(wav) // 2], "audio/wav")  # a torn write
+    harness.tts.texts.clear()
+
+    await harness.deliver_script(await store_script(
+        harness, edited(0, pause_after=1.2), "script-2.json"))
+
+    assert harness.tts.texts == [title.text]
+    repaired = LineTimings.model_validate_json(
+        await harness.blobs.get(wav_key.removesuffix(".wav") + ".json"))
+    assert decode(await harness.blobs.get(wav_key), repaired) is not None
+    voiceover, rate = await harness.wav("voiceover")
+    assert np.sqrt(np.mean(line_samples(voiceover, rate, await harness.layout(), 3) ** 2)) > 0.02
 
 
 async def test_cancellation_stops_before_the_next_provider_call(harness: Harness) -> None:
