@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from audio_samples import NARRATION
 from reelforge_audio.line_speech import (
+    MAX_JSON_BYTES,
     MAX_LINE_SECONDS,
-    MAX_TIMINGS_BYTES,
+    LineTimings,
     StoredLine,
     decode,
-    decode_timings,
+    decode_json,
     encode,
 )
 from reelforge_audio.tts import EspeakTTS
@@ -28,7 +29,7 @@ async def stored(espeak_tts: EspeakTTS) -> StoredLine:
 
 
 def test_a_line_reads_back_as_it_is_used(stored: StoredLine) -> None:
-    timings = decode_timings(stored.timings.model_dump_json().encode())
+    timings = decode_json(stored.timings.model_dump_json().encode(), LineTimings)
     assert timings == stored.timings and timings.rate == VOICEOVER_RATE
     speech = decode(stored.wav, timings)
     assert speech is not None and speech.words == stored.speech.words
@@ -43,5 +44,5 @@ def test_a_stored_line_that_is_not_what_was_written_is_refused(stored: StoredLin
     assert decode(b"RIFF" + bytes(len(stored.wav) - 4), timings) is None
     too_long = timings.model_copy(update={"samples": int(MAX_LINE_SECONDS * VOICEOVER_RATE) + 1})
     assert decode(stored.wav, too_long) is None
-    assert decode_timings(b'{"tts": "espeak"}') is None
-    assert decode_timings(b" " * (MAX_TIMINGS_BYTES + 1)) is None
+    assert decode_json(b'{"tts": "espeak"}', LineTimings) is None
+    assert decode_json(b" " * (MAX_JSON_BYTES + 1), LineTimings) is None

@@ -24,9 +24,10 @@ from reelforge.models import (
     JobSettings,
     Script,
     Status,
+    Word,
     WordTimings,
 )
-from reelforge.providers import TTS, Providers, Speech
+from reelforge.providers import TTS, Aligner, Audio, Providers, Speech
 from reelforge.providers.calls import charge
 from reelforge.providers.chain import build_chain
 from reelforge.runtime import StageContext, start_service
@@ -63,12 +64,26 @@ class CountingTTS:
         return speech
 
 
+class CountingAligner:
+    """The real aligner, keeping the transcripts it was asked to align."""
+
+    def __init__(self, inner: Aligner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.texts: list[str] = []
+
+    async def align(self, audio: Audio, transcript: str) -> list[Word]:
+        self.texts.append(transcript)
+        return await self.inner.align(audio, transcript)
+
+
 @dataclass
 class Harness:
     ctx: StageContext
     bus: InMemoryBus
     blobs: LocalBlobStore
     tts: CountingTTS
+    aligner: CountingAligner
     completed: list[Event]
 
     async def deliver_script(self, script_key: str) -> Event:
@@ -103,6 +118,7 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     engine = getattr(request, "param", "espeak_tts")  # the fast engine unless a test asks
     tts = CountingTTS(request.getfixturevalue(engine))
+    counting_aligner = CountingAligner(aligner)
     jobs = SQLiteJobStore(tmp_path / "jobs.sqlite")
     await jobs.start()
     bus = InMemoryBus(max_attempts=1)
@@ -111,7 +127,7 @@ async def harness(
     # three capabilities, the others stay unset on purpose
     providers = Providers(
         llm=None, image=None, video=None,  # type: ignore[arg-type]
-        tts=build_chain("tts", [tts]), aligner=build_chain("aligner", [aligner]),
+        tts=build_chain("tts", [tts]), aligner=build_chain("aligner", [counting_aligner]),
         music=build_chain("music", [composer]),
     )
     ctx = StageContext(bus, blobs, jobs, providers, Settings())
@@ -125,7 +141,7 @@ async def harness(
     await start_service(service, ctx)
     await bus.subscribe("probe", [AUDIO_COMPLETED], collect)
     try:
-        yield Harness(ctx, bus, blobs, tts, completed)
+        yield Harness(ctx, bus, blobs, tts, counting_aligner, completed)
     finally:
         await bus.close()
         await jobs.close()
@@ -226,11 +242,13 @@ def line_samples(voiceover: np.ndarray, rate: int, layout: VoiceoverLayout,
     return voiceover[first:first + round((placed.end - placed.start) * rate)]
 
 
-async def test_editing_one_line_speaks_that_line_alone(harness: Harness) -> None:
+async def test_editing_one_line_speaks_and_aligns_that_line_alone(harness: Harness) -> None:
     await harness.deliver_script(await store_script(harness))
     before, rate = await harness.wav("voiceover")
     layout_before = await harness.layout()
+    assert len(harness.aligner.texts) == len(NARRATION)
     harness.tts.texts.clear()
+    harness.aligner.texts.clear()
     # the loudest line: were the track normalised as a whole, every other line would change
     edited_line = max(range(len(NARRATION)), key=lambda index: np.abs(
         line_samples(before, rate, layout_before, index)).max())
@@ -240,6 +258,7 @@ async def test_editing_one_line_speaks_that_line_alone(harness: Harness) -> None
         harness, edited(edited_line, text=new_text, marked=new_text), "script-2.json"))
 
     assert harness.tts.texts == [new_text]
+    assert harness.aligner.texts == [new_text]
     after, after_rate = await harness.wav("voiceover")
     layout = await harness.layout()
     assert after_rate == rate and len(after) / rate == pytest.approx(layout.duration)
@@ -271,6 +290,8 @@ async def test_a_reused_line_costs_nothing_and_keeps_its_provider(harness: Harne
         harness, edited(0, pause_after=1.2), "script-2.json"))
     relaid = await harness.artifact("voiceover")
     assert harness.tts.calls == calls
+    assert len(harness.aligner.texts) == len(NARRATION)  # the lines only moved
+    assert (await harness.artifact("words")).provider == "pocketsphinx:en-us"
     assert relaid.key != first.key
     assert relaid.cost_usd is None and relaid.provider == harness.tts.name
 

@@ -1,5 +1,5 @@
-"""One narration line's speech as a stored unit, so that an edit to one line of a script
-speaks that line alone again.
+"""One narration line's speech (and its alignment) as stored units, so that an edit to one
+line of a script speaks and aligns that line alone again.
 
 A line is kept as two blobs: its samples as a 16-bit WAV (48 kHz mono, as `speak_line`
 returns them) and, written last so that its presence marks the pair complete, the TTS word
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TypeVar
 
 import soundfile
 from pydantic import ValidationError
@@ -20,9 +21,11 @@ from reelforge.providers import Audio, Speech
 from reelforge_audio import pcm
 from reelforge_audio.voiceover import VOICEOVER_RATE
 
+M = TypeVar("M", bound=Model)
+
 MAX_LINE_SECONDS = 120.0
 """No narration line lasts this long; a stored one that claims to is not read."""
-MAX_TIMINGS_BYTES = 1024 * 1024
+MAX_JSON_BYTES = 1024 * 1024
 WAV_HEADER_SLACK_BYTES = 4096
 
 
@@ -32,6 +35,14 @@ class LineTimings(Model):
     tts: str
     rate: int
     samples: int
+    words: list[Word]
+
+
+class LineAlignment(Model):
+    """What is stored once a line's clip is aligned: the aligner that answered and its
+    words, in the clip's time."""
+
+    aligner: str
     words: list[Word]
 
 
@@ -52,12 +63,13 @@ def encode(speech: Speech, tts: str) -> StoredLine:
     return StoredLine(wav, timings, Speech(audio=pcm.read_wav(wav), words=speech.words))
 
 
-def decode_timings(data: bytes) -> LineTimings | None:
-    """The stored timings, or None when the blob is too large or not what `encode` wrote."""
-    if len(data) > MAX_TIMINGS_BYTES:
+def decode_json(data: bytes, model: type[M]) -> M | None:
+    """A stored line's timings or alignment, or None when the blob is too large or not
+    what was written."""
+    if len(data) > MAX_JSON_BYTES:
         return None
     try:
-        return LineTimings.model_validate_json(data)
+        return model.model_validate_json(data)
     except ValidationError:
         return None
 

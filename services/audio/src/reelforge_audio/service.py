@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import structlog
 from reelforge.events import AUDIO_COMPLETED, Event
-from reelforge.models import END_CARD_SECONDS, Job, NarrationLine, Script, WordTimings
+from reelforge.models import END_CARD_SECONDS, Job, NarrationLine, Script, Word, WordTimings
 from reelforge.providers import (
     TTS,
     Aligner,
@@ -34,7 +34,7 @@ from reelforge.runtime import StageContext, fingerprint, output_key, stage_servi
 from reelforge_audio import line_speech, pcm
 from reelforge_audio.scoreplan import build_score_plan
 from reelforge_audio.timing import CheckedLine, cross_check, summarize
-from reelforge_audio.voiceover import VoiceoverLayout, build_voiceover, speak_line
+from reelforge_audio.voiceover import PlacedLine, VoiceoverLayout, build_voiceover, speak_line
 from reelforge_audio.words import spoken_tokens
 
 log = structlog.get_logger(__name__)
@@ -175,7 +175,7 @@ async def _spoken_line(
 
 
 async def _stored_line(ctx: StageContext, wav_key: str, timings_key: str) -> SpokenLine | None:
-    timings = line_speech.decode_timings(await ctx.blobs.get(timings_key))
+    timings = line_speech.decode_json(await ctx.blobs.get(timings_key), line_speech.LineTimings)
     if timings is None:
         return None
     speech = await asyncio.to_thread(line_speech.decode, await ctx.blobs.get(wav_key), timings)
@@ -206,24 +206,70 @@ async def _words(
         audio = pcm.read_wav(await ctx.blobs.get(voiceover_key))
     text_of = {line.index: line.text for line in script.narration}
     checked: list[CheckedLine] = []
+    aligned_lines: list[AlignedLine] = []
     with track_calls(_budget(job)) as calls:
         for placed in layout.lines:
-            await ctx.check_cancelled(job.id)
-            window = (max(0.0, placed.start - ALIGN_MARGIN_SECONDS),
-                      min(layout.duration, placed.end + ALIGN_MARGIN_SECONDS))
-            aligned = await aligner.align(_slice(audio, *window), text_of[placed.index])
+            first, last = _window(placed, audio)
+            clip = Audio(samples=audio.samples[first:last], rate=audio.rate)
+            aligned = await _aligned_line(ctx, job, clip, text_of[placed.index], calls)
+            window = (first / audio.rate, last / audio.rate)
             in_voiceover = [w.model_copy(update={"start": w.start + window[0],
-                                                 "end": w.end + window[0]}) for w in aligned]
+                                                 "end": w.end + window[0]})
+                            for w in aligned.words]
             line = cross_check(placed.index, spoken_tokens(text_of[placed.index]),
                                placed.tts_words, in_voiceover, window)
             if line.lost:
                 log.warning("aligner_lost_words", job=job.id, line=placed.index,
                             words=line.lost, fallback="tts timing")
             checked.append(line)
-    timings = _word_timings(layout, checked, calls.provider or aligner.name)
+            aligned_lines.append(aligned)
+    fresh = any(line.fresh for line in aligned_lines)
+    provider = (calls.provider or aligner.name) if fresh else aligned_lines[-1].aligner
+    timings = _word_timings(layout, checked, provider)
     await _report_alignment(ctx, job, timings, checked)
     await ctx.store(key, timings)
     return Output("words", key, "words.json", timings.duration, timings.aligner, _spent(calls))
+
+
+def _window(placed: PlacedLine, audio: Audio) -> tuple[int, int]:
+    """The line's samples with ALIGN_MARGIN_SECONDS of the voiceover either side, counted
+    from the sample `build_voiceover` put its start at: a line that only moved gives the
+    same samples, so its stored alignment is found again."""
+    start = round(placed.start * audio.rate)
+    length = round((placed.end - placed.start) * audio.rate)
+    margin = round(ALIGN_MARGIN_SECONDS * audio.rate)
+    return max(0, start - margin), min(len(audio.samples), start + length + margin)
+
+
+@dataclass(frozen=True)
+class AlignedLine:
+    """The aligner's words for a line's clip (in the clip's time), which aligner answered,
+    and whether it was asked now."""
+
+    words: list[Word]
+    aligner: str
+    fresh: bool
+
+
+async def _aligned_line(
+    ctx: StageContext, job: Job, clip: Audio, text: str, calls: CallLog
+) -> AlignedLine:
+    """The stored alignment when this clip and text were aligned before by the same
+    aligner, else the clip aligned now (its call recorded in `calls`) and stored."""
+    aligner = ctx.providers.aligner
+    key = output_key(job.id, STAGE, "aligned.json",
+                     fingerprint(AUDIO_VERSION, "aligned", clip.samples.tobytes(), clip.rate,
+                                 text, _identity(aligner)))
+    if await ctx.reuse(job, STAGE, key):
+        stored = line_speech.decode_json(await ctx.blobs.get(key), line_speech.LineAlignment)
+        if stored is not None:
+            return AlignedLine(stored.words, stored.aligner, fresh=False)
+        log.warning("line_alignment_unreadable", job=job.id, key=key, action="aligning again")
+    await ctx.check_cancelled(job.id)
+    words = await aligner.align(clip, text)
+    answered = calls.provider or aligner.name
+    await ctx.store(key, line_speech.LineAlignment(aligner=answered, words=words))
+    return AlignedLine(words, answered, fresh=True)
 
 
 def _word_timings(layout: VoiceoverLayout, lines: list[CheckedLine], aligner: str) -> WordTimings:
@@ -252,11 +298,6 @@ async def _report_alignment(
              mean_disagreement=timings.mean_disagreement,
              max_disagreement=timings.max_disagreement)
     await ctx.progress(job.id, STAGE, "info", message)
-
-
-def _slice(audio: Audio, start: float, end: float) -> Audio:
-    return Audio(samples=audio.samples[round(start * audio.rate):round(end * audio.rate)],
-                 rate=audio.rate)
 
 
 # --------------------------------------------------------------------------- score
