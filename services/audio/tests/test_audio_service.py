@@ -220,6 +220,11 @@ async def test_redelivery_reuses_every_output(harness: Harness) -> None:
     first = await harness.deliver_script(script_key)
     calls = harness.tts.calls
     stored = {key: await harness.blobs.get(key) for key in first.artifacts.values()}
+    # the stored voiceover is reused whole: its lines' speech is not even read
+    line_blobs = await harness.blobs.list(f"jobs/{JOB_ID}/audio/line-")
+    assert len(line_blobs) == 2 * len(NARRATION)
+    for key in line_blobs:
+        await harness.blobs.delete(key)
 
     second = await harness.deliver_script(script_key)
 
