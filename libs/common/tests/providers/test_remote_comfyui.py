@@ -143,6 +143,7 @@ async def test_server_unreachable(settings: Settings) -> None:
     message = str(err.value)
     assert f"cannot reach ComfyUI at http://127.0.0.1:{port}" in message
     assert "COMFYUI_BASE_URL" in message and "\n" not in message
+    assert message.startswith("comfyui: cannot reach") and message.count("comfyui:") == 1
 
 
 async def test_a_missing_node_type_is_named(suite: FakeSuite, settings: Settings,
@@ -224,6 +225,15 @@ async def test_an_execution_error_names_the_node(suite: FakeSuite, settings: Set
     assert "failed in node #5 KSampler: torch.OutOfMemoryError: Allocation on device 0" \
         in str(err.value)
     assert not err.value.permanent
+
+
+async def test_a_job_lost_by_a_restarted_server(suite: FakeSuite, settings: Settings) -> None:
+    fake = comfy(suite)
+    fake.script_next_task("queued", "running", "vanished")
+    with pytest.raises(ProviderError, match=r"neither in ComfyUI's queue nor in its history: "
+                       r"was the server restarted\?"):
+        await ComfyUIImage(settings).generate(frame_request())
+    assert len(fake.calls("history")) == 4  # queued, running, then unseen twice
 
 
 async def test_a_workflow_without_the_wanted_output(suite: FakeSuite, settings: Settings,

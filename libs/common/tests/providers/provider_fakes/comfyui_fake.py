@@ -17,7 +17,8 @@
   POST /interrupt, GET /system_stats, GET /object_info[/{class}].
 
 Jobs walk the steps "queued" -> "running" -> "success" (one per history poll); tests script
-others: "queued" forever (a job that never ends) or ("error", message). Outputs are real
+others: "queued" forever (a job that never ends), ("error", message), or "vanished" (the
+server restarted, forgetting its queue and history). Outputs are real
 media sized from the workflow's own width/height/length/fps values.
 """
 
@@ -254,6 +255,9 @@ class FakeComfyUI(FakeProvider):
             return JSONResponse({})
         if job["state"] in ("queued", "running"):
             step = job["script"].advance()
+            if step == "vanished":  # the server restarted: queue and history are gone
+                del self.jobs[prompt_id]
+                return JSONResponse({})
             job["state"] = step if isinstance(step, str) else step[0]
             job["error"] = None if isinstance(step, str) else step[1]
         if job["state"] in ("queued", "running", "deleted"):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -57,6 +57,7 @@ MODEL_FILE = re.compile(r"\.(safetensors|ckpt|pt|pth|bin|gguf|sft|onnx)$", re.IG
 MODEL_INPUT = re.compile(r"(ckpt|unet|vae|clip|lora|control_net|model)_name\d*$")
 """A value_not_in_list on a file-like value or a loader's input is a model file missing."""
 MAX_LISTED_ERRORS = 3
+LOST_AFTER = 2
 
 
 class Target(BaseModel):
@@ -387,7 +388,8 @@ class _ComfyUI:
         return f"{NAME}:{self.workflow.path.name}:{self.workflow.digest[:12]}"
 
     def unreachable(self, exc: Unreachable) -> ProviderError:
-        return ProviderError(NAME, f"cannot reach ComfyUI at {self.api.base_url} ({exc}); "
+        why = str(exc).removeprefix(f"{NAME}: ")
+        return ProviderError(NAME, f"cannot reach ComfyUI at {self.api.base_url} ({why}); "
                              "start it, or set COMFYUI_BASE_URL to where it listens")
 
     async def check(self) -> str:
@@ -396,7 +398,7 @@ class _ComfyUI:
             async with self.api.session() as s:
                 stats = await s.json("GET", "system_stats")
                 missing = [c for c in self.workflow.class_types
-                           if not await s.json("GET", f"object_info/{c}")]
+                           if not await s.json("GET", f"object_info/{quote(c, safe='')}")]
         except Unreachable as exc:
             raise self.unreachable(exc) from None
         if missing:
@@ -441,12 +443,25 @@ class _ComfyUI:
         return str(prompt_id)
 
     async def wait(self, s: ApiSession, prompt_id: str) -> dict[str, Any]:
+        """Poll the history until the job is in it. A job that is in neither the history
+        nor the queue twice running is lost (a restarted server forgets both); once could
+        be a job that ended between the two reads."""
+        unseen = 0
+
         async def fetch() -> dict[str, Any]:
+            nonlocal unseen
             history = await s.json("GET", f"history/{prompt_id}")
             if not isinstance(history, dict):
                 raise self.api.error("malformed history", permanent=False)
             entry = history.get(prompt_id)
-            return entry if isinstance(entry, dict) else {}
+            if isinstance(entry, dict) and entry:
+                return entry
+            running, pending = await self.queue_state(s)
+            unseen = 0 if prompt_id in running | pending else unseen + 1
+            if unseen >= LOST_AFTER:
+                raise self.api.error(f"job {prompt_id} is neither in ComfyUI's queue nor in "
+                                     "its history: was the server restarted?", permanent=False)
+            return {}
 
         try:
             entry = await s.poll(fetch, bool, f"ComfyUI job {prompt_id}", timeout=self.timeout,
@@ -463,13 +478,21 @@ class _ComfyUI:
         """Best effort, and only our own job: drop it from the queue, or interrupt it when
         it is the one running (a bare /interrupt would stop someone else's)."""
         with contextlib.suppress(ProviderError):
-            queue = await s.json("GET", "queue")
-            running = {str(item[1]) for item in (queue or {}).get("queue_running") or []
-                       if isinstance(item, list) and len(item) > 1}
+            running, _ = await self.queue_state(s)
             if prompt_id in running:
                 await s.request("POST", "interrupt", json={"prompt_id": prompt_id})
             else:
                 await s.request("POST", "queue", json={"delete": [prompt_id]})
+
+    async def queue_state(self, s: ApiSession) -> tuple[set[str], set[str]]:
+        """Prompt ids running and pending (GET /queue lists [number, prompt_id, ...])."""
+        queue = _dict(await s.json("GET", "queue"))
+
+        def ids(key: str) -> set[str]:
+            return {str(item[1]) for item in queue.get(key) or []
+                    if isinstance(item, list) and len(item) > 1}
+
+        return ids("queue_running"), ids("queue_pending")
 
     async def download(self, s: ApiSession, entry: dict[str, Any], prompt_id: str) -> bytes:
         files = output_files(entry.get("outputs") or {}, self.workflow.mapping.output,
