@@ -313,7 +313,11 @@ def test_the_packaged_workflows_are_consistent() -> None:
 async def test_check_reports_reachability_and_node_types(suite: FakeSuite, settings: Settings,
                                                          tmp_path: Path) -> None:
     detail = await ComfyUIVideo(settings).check()
-    assert "ComfyUI 0.3.fake" in detail and "all 11 node types" in detail
+    assert "ComfyUI 0.3.fake" in detail and "all 11 node types and the model files" in detail
+    comfy(suite).models["vae"] = []
+    with pytest.raises(ProviderError, match=r"model file missing on http://127\.0\.0\.1:\d+: "
+                       r"wan2\.2_vae\.safetensors \(node #3 VAELoader, vae_name\)"):
+        await ComfyUIVideo(settings).check()
     path = write_workflow(tmp_path, "image", _set("7/class_type", "Image Save (WAS)"))
     with pytest.raises(ProviderError, match=r"lacks node types Image Save \(WAS\)"):
         await ComfyUIImage(settings.model_copy(

@@ -355,7 +355,8 @@ def classify(info: ErrorInfo) -> Outcome:
 
 def execution_error(entry: dict[str, Any], prompt_id: str) -> str:
     """The history `status.messages` of a failed job: the node that raised, and what."""
-    for event, data in (entry.get("status") or {}).get("messages") or []:
+    for message in _dict(entry.get("status")).get("messages") or []:
+        event, data = message if isinstance(message, list) and len(message) == 2 else ("", {})
         if event == "execution_error" and isinstance(data, dict):
             return (f"job {prompt_id} failed in node #{data.get('node_id')} "
                     f"{data.get('node_type')}: {data.get('exception_type')}: "
@@ -393,22 +394,27 @@ class _ComfyUI:
                              "start it, or set COMFYUI_BASE_URL to where it listens")
 
     async def check(self) -> str:
-        """Reachable, and every node type of the workflow installed there."""
+        """Reachable, every node type of the workflow installed there, and every model file
+        its loaders name listed by the server."""
         try:
             async with self.api.session() as s:
-                stats = await s.json("GET", "system_stats")
-                missing = [c for c in self.workflow.class_types
-                           if not await s.json("GET", f"object_info/{quote(c, safe='')}")]
+                stats = _dict(await s.json("GET", "system_stats"))
+                infos = {c: _dict(await s.json("GET", f"object_info/{quote(c, safe='')}"))
+                         .get(c) for c in self.workflow.class_types}
         except Unreachable as exc:
             raise self.unreachable(exc) from None
+        workflow = self.workflow.path.name
+        missing = [c for c, info in infos.items() if not isinstance(info, dict)]
         if missing:
             raise _fail(f"{self.api.base_url} lacks node types {', '.join(missing)} used by "
-                        f"{self.workflow.path.name}: install the custom nodes that provide them")
-        version = (stats.get("system") or {}).get("comfyui_version", "?") \
-            if isinstance(stats, dict) else "?"
-        return (f"{self.api.base_url}: ComfyUI {version}, all "
-                f"{len(self.workflow.class_types)} node types of {self.workflow.path.name} "
-                "installed")
+                        f"{workflow}: install the custom nodes that provide them")
+        models = missing_models(self.workflow.nodes, {c: _dict(i) for c, i in infos.items()})
+        if models:
+            raise _fail(f"model file missing on {self.api.base_url}: {_listed(models)}, used by "
+                        f"{workflow}; put it in ComfyUI's models folder or change the workflow")
+        version = _dict(stats.get("system")).get("comfyui_version", "?")
+        return (f"{self.api.base_url}: ComfyUI {version}, all {len(infos)} node types and the "
+                f"model files of {workflow} installed")
 
     async def run(self, values: dict[str, Any], images: dict[str, bytes]) -> bytes:
         """Upload `images` (mapping field -> PNG), queue the workflow with `values`, wait,
@@ -506,6 +512,26 @@ class _ComfyUI:
                            "subfolder": chosen.get("subfolder", ""),
                            "type": chosen.get("type", "output")})
         return await s.download(s.url(f"view?{query}"), what=self.kind)
+
+
+def missing_models(nodes: dict[str, WorkflowNode],
+                   infos: dict[str, dict[str, Any]]) -> list[str]:
+    """Loader inputs whose file is not among the choices /object_info lists for them
+    (`[[choices], {...}]`, or `["COMBO", {"options": [...]}]` in newer node definitions)."""
+    missing = []
+    for node_id, node in nodes.items():
+        specs = _dict(infos.get(node.class_type, {}).get("input"))
+        choices_by_input = {**_dict(specs.get("required")), **_dict(specs.get("optional"))}
+        for name, value in node.inputs.items():
+            spec = choices_by_input.get(name)
+            if not isinstance(value, str) or not isinstance(spec, list) or not spec:
+                continue
+            choices = spec[0] if isinstance(spec[0], list) else \
+                _dict(spec[1] if len(spec) > 1 else None).get("options")
+            if isinstance(choices, list) and value not in choices and (
+                    MODEL_FILE.search(value) or MODEL_INPUT.search(name)):
+                missing.append(f"{value} (node #{node_id} {node.class_type}, {name})")
+    return missing
 
 
 def output_files(outputs: dict[str, Any], node: str | None,
