@@ -213,7 +213,7 @@ async def test_review_edit_regenerate_and_render_a_new_version(
     versions = (await studio.call("GET", f"{base}/versions"))["versions"]
     assert len(versions) == 1
     # after the result: edit one line and render again; the first version stays
-    clips_before = stored(data, "video")
+    clips_before, audio_before = stored(data, "video"), stored(data, "audio")
     await studio.call("PATCH", f"{base}/scenes/04",
                       json={"revision": view["revision"], "narration": "The tide turns."})
     await studio.call("POST", f"{base}/render", 202, json={"revision": view["revision"] + 1})
@@ -221,6 +221,9 @@ async def test_review_edit_regenerate_and_render_a_new_version(
     assert view["status"] == "completed", view
     new_clips = stored(data, "video") - clips_before
     assert {name.split("-")[0] for name in new_clips} <= {"04"}, new_clips
+    spoken_again = [n for n in stored(data, "audio") - audio_before
+                    if n.startswith("line-") and n.endswith(".wav")]
+    assert len(spoken_again) == 1, spoken_again  # only the edited line was voiced again
     versions = (await studio.call("GET", f"{base}/versions"))["versions"]
     assert len(versions) == 2
     for version in versions:
