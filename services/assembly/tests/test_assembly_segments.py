@@ -4,6 +4,7 @@ show it, and the joined file is still one clean, seekable H.264/AAC MP4."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -29,11 +30,10 @@ def _timeline() -> Timeline:
     frame, so its segment is a single frame: an encode with no B-frame delay, joined
     between pieces that have one."""
     bounds = [0, 30, 31, 60, 84]
-    segments = [Segment("scene", a, b, scene=i) for i, (a, b) in
-                enumerate(zip(bounds, bounds[1:], strict=False))]
+    segments = [Segment("scene", a, b, scene=i)
+                for i, (a, b) in enumerate(itertools.pairwise(bounds))]
     segments.append(Segment("end", 84, 108))
-    dissolves = tuple(min(12, a.frames, b.frames) for a, b in zip(segments, segments[1:],
-                                                                   strict=False))
+    dissolves = tuple(min(12, a.frames, b.frames) for a, b in itertools.pairwise(segments))
     return Timeline(FPS, tuple(segments), dissolves, "The Long Night", "Every light goes out.")
 
 
@@ -85,8 +85,8 @@ def setup(tmp_path: Path) -> Setup:
 def test_every_dissolve_lies_inside_one_segment() -> None:
     timeline = _timeline()
     plan = plan_segments(timeline)
-    assert [p.first for p in plan][0] == 0 and plan[-1].last == timeline.total_frames
-    assert all(a.last == b.first for a, b in zip(plan, plan[1:], strict=False))
+    assert plan[0].first == 0 and plan[-1].last == timeline.total_frames
+    assert all(a.last == b.first for a, b in itertools.pairwise(plan))
     assert len(plan) == len(timeline.segments)
     for piece in plan:
         for frame in range(piece.first, piece.last):
@@ -121,15 +121,14 @@ def test_one_changed_clip_re_encodes_only_the_segments_that_show_it(setup: Setup
         (v.size, f"{v.name}-{i}") for v in setup.variants for i in showing_scene_1)
     assert stats.encoded == {v.name: showing_scene_1 for v in setup.variants}
 
-    fresh_stats, fresh = setup.render(clips, setup.folder / "fresh", store=None)
+    _, fresh = setup.render(clips, setup.folder / "fresh", store=None)
     for variant in setup.variants:
-        frames = _check_clean_mp4(edited[variant.name], setup.timeline, variant)
-        assert frames == _decoded_luma_count(fresh[variant.name])
+        _check_clean_mp4(edited[variant.name], setup.timeline, variant)
         assert np.array_equal(_luma(edited[variant.name]), _luma(fresh[variant.name])), (
             "the joined re-render must show what a render from scratch shows")
 
 
-def _check_clean_mp4(path: Path, timeline: Timeline, variant: Variant) -> int:
+def _check_clean_mp4(path: Path, timeline: Timeline, variant: Variant) -> None:
     """H.264 + AAC, every timeline frame once at its time, audio over the whole, a key
     frame at every segment start, and a seek to each segment start lands on it exactly."""
     starts = [p.first for p in plan_segments(timeline)]
@@ -137,9 +136,7 @@ def _check_clean_mp4(path: Path, timeline: Timeline, variant: Variant) -> int:
         video, audio = container.streams.video[0], container.streams.audio[0]
         assert video.codec_context.name == "h264" and audio.codec_context.name == "aac"
         assert (video.width, video.height) == variant.size
-        assert video.time_base is not None
-        frames = [(round(f.pts * video.time_base * FPS), f.key_frame)
-                  for f in container.decode(video)]
+        frames = [(_frame_index(f), f.key_frame) for f in container.decode(video)]
     assert [index for index, _ in frames] == list(range(timeline.total_frames))
     assert {index for index, key in frames if key} >= set(starts)
     with av.open(str(path)) as container:
@@ -153,19 +150,17 @@ def _check_clean_mp4(path: Path, timeline: Timeline, variant: Variant) -> int:
                                                                          abs=0.5 / FPS)
         for start in starts[1:]:
             container.seek(round(Fraction(start, FPS) / video.time_base), stream=video)
-            frame = next(container.decode(video))
-            assert frame.pts is not None
-            assert round(frame.pts * video.time_base * FPS) == start
-    return len(frames)
+            assert _frame_index(next(container.decode(video))) == start
+
+
+def _frame_index(frame: av.VideoFrame) -> int:
+    assert frame.pts is not None and frame.time_base is not None
+    return round(frame.pts * frame.time_base * FPS)
 
 
 def _luma(path: Path) -> np.ndarray:
     with av.open(str(path)) as container:
         return np.stack([f.to_ndarray(format="gray") for f in container.decode(video=0)])
-
-
-def _decoded_luma_count(path: Path) -> int:
-    return len(_luma(path))
 
 
 def test_audio_is_interleaved_and_in_sync(setup: Setup) -> None:
