@@ -36,7 +36,7 @@ from reelforge.models import (
 from reelforge.runtime import Service, StageContext, fingerprint, output_key, stage_service
 
 from reelforge_assembly.captions import build_cues, to_srt, to_vtt
-from reelforge_assembly.encode import ENCODINGS
+from reelforge_assembly.encode import ENCODINGS, OpenEncoder, SegmentWriter
 from reelforge_assembly.manifest import build_manifest, describe
 from reelforge_assembly.mix import RATE
 from reelforge_assembly.promo import PROMOS, key_frame, key_scene, write_promos
@@ -63,10 +63,12 @@ SCENE_KINDS = ("frame", "shot", "clip")
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Canvas and output sizes; production uses the defaults, tests pass small ones."""
+    """Canvas and output sizes, and how a render segment's encoder is opened; production
+    uses the defaults, tests pass small sizes (and count the encoders)."""
 
     master_side: int = MASTER_SIDE
     sizes: Mapping[Aspect, tuple[int, int]] = field(default_factory=lambda: dict(ASPECT_SIZES))
+    open_encoder: OpenEncoder = SegmentWriter
 
 
 @dataclass
@@ -257,6 +259,7 @@ class Assembler:
                 outputs, primary=s.aspect, fps=s.fps, quality=s.quality,
                 title=s.title, master_side=self.options.master_side, sizes=self.options.sizes,
                 voiceover_seconds=spoken, segments=store, pictures=pieces.identities,
+                open_encoder=self.options.open_encoder,
             )
             for key, path in store.made.items():
                 await ctx.blobs.put_file(segment_key(job.id, key), path, "video/mp4")
