@@ -1,13 +1,16 @@
-"""The streaming renderer: one decode pass feeds every variant, each encoded exactly once.
+"""The streaming renderer: one decode pass feeds every variant, each frame encoded once.
 
     decode + retime (this thread) ──▶ bounded queue per variant ──▶ worker per variant:
                                                                      reframe, composite,
-                                                                     encode, mux
+                                                                     encode segment by segment
+    then, per variant: the segments joined (remuxed) with the soundtrack
 
 The producer decodes each clip once onto the square master canvas and retimes it; every
 frame job holds references to master planes (never copies of a clip). Each variant's worker
 cuts its crop around the scene's focus point, blends dissolves, draws cards and captions on
-their boxes only, and feeds its own x264 encoder. The queues are bounded, so memory stays
+their boxes only, and feeds the x264 encoder of the render segment the frame belongs to
+(`segments`). Segments already in the segment store are not drawn at all: the producer only
+makes the frames some variant still has to encode. The queues are bounded, so memory stays
 flat however long the trailer is, and the encoders (which release the GIL) keep both cores
 busy. `render_trailer` at the bottom renders the whole trailer from plain files, without the
 job store.
