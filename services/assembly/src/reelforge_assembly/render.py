@@ -381,6 +381,8 @@ class VariantWorker:
             raise RuntimeError(f"piece {piece.segment.index} of {self._variant.name} got no frames")
         writer.close()
         self.encode_cpu_seconds += writer.encode_cpu_seconds
+        del writer
+        release_memory()  # each encoder's buffers, before the next one allocates its own
         self._store.put(piece.key, piece.path)
 
     def finish(self) -> None:
