@@ -435,3 +435,17 @@ def test_names_said_only_where_the_text_talks_about_the_film_are_credits() -> No
         "colleague Tony Vance, who has a cameo as a priest."
     )
     assert "Bram" in cast and "Tony Vance" not in cast
+
+
+def test_a_story_that_never_names_its_centre_casts_him_by_description() -> None:
+    story = (
+        "A fisherman's widow sends her son to the market. The boy loses the money on the way. "
+        "The boy follows a crow into the marsh, where an old hermit, Baltasar, lives. The boy "
+        "asks Baltasar for help. Baltasar gives him a riddle. The boy solves it at dawn and "
+        "runs home."
+    )
+    cast = cast_of(story)
+    assert cast.get("the boy") == "protagonist"
+    assert "Baltasar" in cast
+    said_twice = cast_of("The boy waves. The boy sleeps. Marek fixes the nets and Marek sings.")
+    assert "the boy" not in said_twice
