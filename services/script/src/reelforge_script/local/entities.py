@@ -784,6 +784,14 @@ def noun_kind(found: list[Mention]) -> LocationKind | None:
     return SETTING_NOUNS[nouns.most_common(1)[0][0]] if nouns else None
 
 
+def alias_forms(name: str) -> list[str]:
+    """The forms a cast name goes by in text: itself, each word of a full name, and a
+    described person with either capital ('the boy', 'The boy')."""
+    if name[:1].islower():
+        return [name, name[:1].upper() + name[1:]]
+    return _aliases(name, {name})
+
+
 def _aliases(canonical: str, forms: set[str]) -> list[str]:
     """Every form, each word of a full name ('Alex', 'Thomas') and the name without its
     title ('Reyes' for 'Captain Reyes')."""
@@ -853,14 +861,16 @@ def opening_pronoun_after(index: int, all_sentences: list[str], others: list[Per
 
 def bound_pronouns(person: Persona, sentence: str, others: list[Persona]) -> list[str]:
     """The first pronoun after each (not possessive) mention of the person, unless another
-    person is named first: 'Lola attempts to gain her father's trust' → 'her'."""
+    person is named first: 'Lola attempts to gain her father's trust' → 'her'. 'him' is
+    skipped: after a name it is nearly always someone else ('Orla tells him her secret')."""
     found: list[str] = []
     other_names = [m.start() for p in others for m in name_pattern(p.aliases).finditer(sentence)]
     for match in name_pattern(person.aliases).finditer(sentence):
         if sentence[match.end() :].startswith(("'s", "\u2019s", "s'")):
             continue
         stop = min((s for s in other_names if s > match.end()), default=len(sentence))
-        pronouns = [w for w in lower_words(sentence[match.end() : stop]) if w in GENDERED]
+        words = lower_words(sentence[match.end() : stop])
+        pronouns = [w for w in words if w in GENDERED and w != "him"]  # 'tells him': another
         found += pronouns[:1]
     return found
 
