@@ -913,9 +913,11 @@ def unnamed_people(all_sentences: list[str]) -> list[Persona]:
                 continue
             seen.setdefault(noun, []).append(number)
             lead = lower_words(sentence[: match.start()])[-1:]
-            head = not lead or lead[0] in SUBJECT_LEADS or sentence[: match.start()].rstrip()[
-                -1:
-            ] in (",", ";", ":")
+            head = (
+                not lead
+                or lead[0] in SUBJECT_LEADS
+                or sentence[: match.start()].rstrip()[-1:] in (",", ";", ":")
+            )
             acting = after in ACTING_WORDS or after in SPEECH_VERBS or _verb_like(after)
             if head and acting:
                 heads.setdefault(noun, set()).add(number)
