@@ -32,6 +32,7 @@ from pathlib import Path
 from reelforge.models import Document, JobSettings, Script
 from reelforge.settings import Settings
 from reelforge_ingest.documents import extract_document, idea_document
+from reelforge_script.local.lexicons import TEASES
 from reelforge_script.standalone import script_only
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -333,6 +334,7 @@ class Tally:
     def figures(self) -> dict[str, float | int | str]:
         lines = sum(len(spoken_lines(o.script)) for o in self.outcomes)
         broken = sum(len(o.faults) for o in self.outcomes)
+        stock = sum(is_stock(t) for o in self.outcomes for t in spoken_lines(o.script))
         revealed = sum(1 for o in self.outcomes if o.revealing)
         annotated = [o for o in self.outcomes if o.cast_total is not None]
         cast_total = sum(o.cast_total or 0 for o in annotated)
@@ -345,6 +347,7 @@ class Tally:
             "synopses": len(self.outcomes),
             "broken_line_share": round(broken / max(1, lines), 3),
             "broken_lines": f"{broken}/{lines}",
+            "stock_lines": f"{stock}/{lines}",
             "revealed_endings": revealed,
             "cast_person_share": round(cast_real / max(1, cast_total), 3),
             "cast_entries": f"{cast_real}/{cast_total} on {len(annotated)} annotated",
@@ -353,6 +356,18 @@ class Tally:
             "protagonist_hits": round(hits / max(1, len(judged)), 3),
             "protagonists": f"{hits}/{len(judged)}",
         }
+
+
+STOCK_LINES = [
+    re.compile("^" + re.escape(tease).replace(re.escape("{hero}"), ".+") + "$", re.IGNORECASE)
+    for tease in TEASES
+]
+"""The analyst's stock teases ("There is no way back."), said where the story gave no line."""
+
+
+def is_stock(line: str) -> bool:
+    bare = line.replace("*", "").strip()
+    return any(p.match(bare) for p in STOCK_LINES)
 
 
 def spoken_lines(script: Script) -> list[str]:

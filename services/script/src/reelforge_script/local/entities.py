@@ -8,7 +8,13 @@ and cities for places; honorifics, possessives, appositives ('Jason, a young pro
 and verbs after the name for people; peoples, organisations and events ('Russian', 'Secret
 Service', 'Vietnam War') for neither. Actors and comparisons ('portrayed by Nadja Uhl',
 'Vincent (Jonathan Jackson)', 'a la Donald Trump') and the titles of works the story mentions
-('the slasher movie Red is Dead') name no one. A one-letter slip of a name ('Steven' for
+('the slasher movie Red is Dead', 'the plot of Oliver Twist') name no one; nor do the makers
+of a film ("Donsky's 1996 film", 'made by film makers X and Y', 'X focuses his camera'), a
+cited author, names said only where the text talks about the film itself, and famous figures
+mentioned in passing ('fears that Hitler will invade'). A title used as a name ('Doc
+realizes') and a once-named lead picked up by a pronoun ('Betty is startled awake. She ...')
+are people; so is an unnamed centre the story keeps as a subject ('The boy resorts to black
+magic'). A one-letter slip of a name ('Steven' for
 'Stevens') is the same person. A screenplay's character cues name its speakers, so there
 they are the cast. The protagonist is the person the story follows: the subject of the most
 sentences, present from early to late; the antagonist is tied to conflict words, and is
