@@ -449,3 +449,39 @@ def test_a_story_that_never_names_its_centre_casts_him_by_description() -> None:
     assert "Baltasar" in cast
     said_twice = cast_of("The boy waves. The boy sleeps. Marek fixes the nets and Marek sings.")
     assert "the boy" not in said_twice
+
+
+def test_dates_numbers_kin_words_and_groups_are_not_cast() -> None:
+    cast = cast_of(
+        "Husband and wife Tove and Anders run a ferry. Tove promises the island a dance on "
+        "Christmas Eve, and Anders hires a band. Thirty years later, Anders is seen alone on "
+        "the pier. Dad is gone, says their daughter Liv. Liv joins the Mafia to pay the "
+        "ferry's debts. The Mafia sends Liv to Oslo. Liv becomes their Harbour Master."
+    )
+    assert {"Tove", "Anders", "Liv"} <= set(cast)
+    assert not {"Husband", "Eve", "Thirty", "Dad", "Mafia", "Harbour Master"} & set(cast)
+
+
+def test_a_country_is_a_person_only_when_it_acts_at_the_head_of_a_clause() -> None:
+    cast = cast_of(
+        "In 1930 in Halifax, Canada, an old sailor tells fortunes. Pieter wants to represent "
+        "Canada at the regatta. Pieter trains every night, and Pieter wins a place."
+    )
+    assert "Pieter" in cast and "Canada" not in cast
+
+
+def test_cited_reviews_and_their_authors_are_not_cast() -> None:
+    cast = cast_of(
+        'Years later Oskar opens the box again.Harbour Film Notes: "Splinters" by Lena '
+        "Morrow. Oskar rebuilds the puzzle, and Oskar hides it from Greta. Greta finds it."
+    )
+    assert {"Oskar", "Greta"} <= set(cast)
+    assert not {"Harbour Film Notes", "Lena Morrow", "Lena"} & set(cast)
+
+
+def test_a_famous_full_name_said_in_passing_is_not_cast() -> None:
+    cast = cast_of(
+        "Marit paints icons in a cold chapel. Marit compares her patron to Jesus Christ, and "
+        "the patron laughs. Marit leaves the chapel at night."
+    )
+    assert "Marit" in cast and "Jesus Christ" not in cast

@@ -11,7 +11,9 @@ Service', 'Vietnam War') for neither. Actors and comparisons ('portrayed by Nadj
 ('the slasher movie Red is Dead', 'the plot of Oliver Twist') name no one; nor do the makers
 of a film ("Donsky's 1996 film", 'made by film makers X and Y', 'X focuses his camera'), a
 cited author, names said only where the text talks about the film itself, and famous figures
-mentioned in passing ('fears that Hitler will invade'). A title used as a name ('Doc
+mentioned in passing ('fears that Hitler will invade'), cited reviews, dates ('Christmas
+Eve'), kin words ('Dad'), roles after a possessive ('their Sing Leader') and countries that
+never act at the head of a clause ('represent Canada'). A title used as a name ('Doc
 realizes') and a once-named lead picked up by a pronoun ('Betty is startled awake. She ...')
 are people; so is an unnamed centre the story keeps as a subject ('The boy resorts to black
 magic'). A one-letter slip of a name ('Steven' for
@@ -126,6 +128,12 @@ BEHIND_CAMERA = re.compile(
 ACTOR_IS_ROLE = re.compile(r"^\s+(?:is|plays)\s+[\"\u201c]?(?:[Tt]he\s+)?[A-Z][a-z]")
 """'Mickey Rooney is Jimmy', 'Ralph Bellamy is "The Healer"': a full name cast as a role is
 the actor's."""
+HOLIDAYS = {"christmas", "easter", "halloween", "year's", "years"}
+"""Before 'Eve' or 'Day', a date: 'on Christmas Eve' names no one."""
+SOURCE = re.compile(r"^\s*:\s*[\"\u201c\u2018'A-Z]")
+"""'Motion Picture Purgatory: Pieces': a source cited with its title, not a character."""
+QUOTED_WORK_BY = re.compile(r"[\"\u201d\u2019]\s*by\s*$")
+"""'"Pieces" by David Harley': the author of a quoted work."""
 CITATION = re.compile(r"^\s*,\s*[A-Z][a-z]+\.(?:\s*[\"\u201c]|\s*$)")
 """'Nickel, Mark. "Brown to offer ...': a cited author's surname, not a character."""
 CREDITED = re.compile(r"^\s*,?\s*(?:[a-z-]+\s+){0,4}(?:portrayed|played|voiced)\s+by\b")
@@ -150,7 +158,8 @@ Oliver Twist'): no one's name."""
 TITLE_IS_WORK = re.compile(
     r"(?:^|[.!?]\s+)([A-Z][\w'\u2019-]*(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with))*"
     r"(?:\s+[A-Z][\w'\u2019-]*(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with))*)+)"
-    r"\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}(?:film|movie|documentary|cartoon|short)\b"
+    r"\s+(?:(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}(?:film|movie|documentary|cartoon|short)\b"
+    r"|(?:is|was)\s+set\s+in\b)"
 )
 """'Graveyard Jamboree with Mysterious Mose is a short film made in 1998': the sentence
 names the film itself; a title of two words or more, so 'Dodge is a film buff' is left alone."""
@@ -164,8 +173,11 @@ Spike Milligan, who appears halfway through the film'): its names are credits.""
 FAMOUS_FIGURES = {
     "hitler", "stalin", "mussolini", "napoleon", "churchill", "lenin", "mao", "gandhi",
     "lincoln", "kennedy", "nixon", "roosevelt", "elvis", "shakespeare", "dickens", "freud",
-    "einstein", "darwin", "marx", "buddha", "moses", "mohammed",
-    "muhammad", "satan", "cleopatra", "caesar", "beethoven", "mozart",
+    "einstein", "darwin", "marx", "buddha", "jesus", "christ", "moses", "mohammed",
+    "muhammad", "satan", "cleopatra", "caesar", "beethoven", "mozart", "jesus christ",
+    "adolf hitler", "abraham lincoln", "winston churchill", "joseph stalin", "karl marx",
+    "napoleon bonaparte", "elvis presley", "charlie chaplin", "william shakespeare",
+    "sigmund freud", "albert einstein", "charles dickens", "john f kennedy",
 }  # fmt: skip
 """Figures a plot mentions in passing ('fears that Hitler will invade'); one is in the cast
 only when the story names them often enough to be about them."""
@@ -212,6 +224,9 @@ UNNAMED_AGENTS = {
 UNNAMED_SUBJECTS = 3
 """An unnamed person ('the boy', 'the demon') joins the cast when the story makes them the
 subject of at least this many sentences: a story may centre on someone it never names."""
+ROLE_POSSESSIVES = {"their", "our", "your", "its"}
+"""Before a capitalised run, a role someone holds ('their Sing Leader'), not a name; 'his'
+and 'her' also stand before nicknames, so they are left out."""
 PEOPLE_OF = {
     "people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour", "battle",
     "siege", "outskirts", "suburbs",
@@ -396,6 +411,9 @@ def capitalised_runs(
             or BEHIND_CAMERA.match(tail)
             or (len(named) > 1 and not possessive and ACTOR_IS_ROLE.match(tail))
             or CITATION.match(tail)
+            or SOURCE.match(tail)
+            or QUOTED_WORK_BY.search(before_run)
+            or (start > 0 and tokens[start - 1].lower() in HOLIDAYS)
             or (credited_by[0] and CREDIT_PAIR.match(between))
         )
         credited_by[0] = bool(CREDIT_BY.search(before_run)) or (
@@ -640,6 +658,8 @@ def classify(
         with_article = sum(m.article for m in found) * 2 > len(found)
         if _known_place(canonical):
             place += sum(m.before in ("to", "from") for m in found)
+        if _region(canonical) and " " not in canonical:
+            person = person if any(_heads_clause(m) and _acts(m) for m in found) else 0
         known = _known_place(canonical) if place >= person else None
         structural = _shaped_like_place(canonical) and not _titled(forms)
         if known or structural or place > person or (with_article and place > 0):
@@ -748,8 +768,9 @@ def _acts(mention: Mention) -> bool:
 
 
 def _modifier_uses(found: list[Mention]) -> int:
-    """Uses as a modifier of the noun after it ('Catholic school', 'Colby fortune')."""
-    return sum(
+    """Uses as a modifier of the noun after it ('Catholic school', 'Colby fortune'), or as a
+    role after a possessive ('their Sing Leader')."""
+    return sum(m.before in ROLE_POSSESSIVES and not m.possessive for m in found) + sum(
         m.modifies
         and m.before not in SUBJECT_LEADS
         and m.before not in PERSON_NOUNS
