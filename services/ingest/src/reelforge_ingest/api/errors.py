@@ -8,12 +8,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from reelforge.jobstore import StoreUnavailable
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelforge_ingest.errors import DocumentError
 
 DOCUMENT_STATUS = {"too_large": 413, "unsupported": 415}
 """DocumentError code -> HTTP status; every other code is 422."""
+UNAVAILABLE_RETRY_AFTER = 5
+"""Seconds a client is told to wait when the job store is unreachable (a database restart
+takes about that long)."""
 
 
 class ApiError(Exception):
@@ -46,6 +50,11 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), exc.status, headers=exc.headers)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        return JSONResponse(error_body("unavailable", str(exc)), 503,
+                            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
