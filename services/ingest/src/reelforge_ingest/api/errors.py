@@ -13,11 +13,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelforge_ingest.errors import DocumentError
 
-DOCUMENT_STATUS = {"too_large": 413, "unsupported": 415}
+DOCUMENT_STATUS = {"too_large": 413, "unsupported": 415, "busy": 503}
 """DocumentError code -> HTTP status; every other code is 422."""
 UNAVAILABLE_RETRY_AFTER = 5
 """Seconds a client is told to wait when the job store is unreachable (a database restart
 takes about that long)."""
+BUSY_RETRY_AFTER = 30
+"""Seconds a client is told to wait when the host was too loaded to parse its file."""
 
 
 class ApiError(Exception):
@@ -29,7 +31,9 @@ class ApiError(Exception):
 
 
 def from_document_error(exc: DocumentError) -> ApiError:
-    return ApiError(DOCUMENT_STATUS.get(exc.code, 422), exc.code, exc.message)
+    status = DOCUMENT_STATUS.get(exc.code, 422)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER)} if status == 503 else None
+    return ApiError(status, exc.code, exc.message, headers)
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
