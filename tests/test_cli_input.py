@@ -45,11 +45,11 @@ def slow_pdf(pages: int = 200, megabytes: int = 20) -> bytes:
 def test_make_reads_the_file_under_the_parse_limits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With the readers' budgets lifted (10M characters), only the isolation's 1-second
+    """With the readers' budgets lifted (10M characters), only the isolation's 1-second CPU
     bound stops the file; the pipeline never starts."""
     story = tmp_path / "story.pdf"
     story.write_bytes(slow_pdf())
-    lifted = DocumentLimits(max_chars=10_000_000, parse_seconds=1)
+    lifted = DocumentLimits(max_chars=10_000_000, parse_seconds=1, parse_wall_seconds=300)
     monkeypatch.setattr(isolation, "extract_isolated",
                         partial(isolation.extract_isolated, limits=lifted))
 
@@ -62,5 +62,6 @@ def test_make_reads_the_file_under_the_parse_limits(
     assert "Traceback" not in result.output
     message = " ".join(result.output.split())  # one line, wrapped to the console's width
     assert message.endswith("story.pdf: this file could not be read within the 1-second "
-                             "limit; it is probably damaged or far more complex than a story "
-                             "needs; re-save it (or export a PDF or plain text) and try again")
+                             "limit of CPU time; it is probably damaged or far more complex "
+                             "than a story needs; re-save it (or export a PDF or plain text) "
+                             "and try again")

@@ -206,6 +206,7 @@ def keys_revoke(
 def _with_job_store(use: Callable[[JobStore], Awaitable[T]]) -> T:
     """Run `use` against the distributed job store; bad input and an unreachable database
     are one line each."""
+    from reelforge.jobstore import StoreUnavailable
     from reelforge.jobstore.postgres import PostgresJobStore
 
     settings = _settings()
@@ -225,6 +226,8 @@ def _with_job_store(use: Callable[[JobStore], Awaitable[T]]) -> T:
         raise _fail(str(exc), 2) from None
     except OSError as exc:
         raise _fail(f"cannot reach the database at REELFORGE_DATABASE_URL: {exc}") from None
+    except StoreUnavailable as exc:  # it went away after the start
+        raise _fail(str(exc)) from None
 
 
 @dead_letters_app.command("list")

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import asyncpg
 import structlog
 from aio_pika.exceptions import AMQPConnectionError
 from botocore.exceptions import EndpointConnectionError
@@ -23,6 +22,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from reelforge.blobs.s3 import S3BlobStore
 from reelforge.bus.rabbitmq import RabbitMQBus
+from reelforge.jobstore.postgres import UNREACHABLE as POSTGRES_UNREACHABLE
 from reelforge.jobstore.postgres import PostgresJobStore
 from reelforge.namespaced import NamespacedBus, exchange_name
 from reelforge.settings import Settings
@@ -32,10 +32,7 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 UNREACHABLE: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, DNS: the server is not up (yet)
-    TimeoutError,
-    asyncpg.CannotConnectNowError,  # Postgres is starting up
-    asyncpg.TooManyConnectionsError,
+    *POSTGRES_UNREACHABLE,  # OSError among them: refused, reset, DNS
     AMQPConnectionError,
     EndpointConnectionError,
 )

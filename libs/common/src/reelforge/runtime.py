@@ -1,7 +1,11 @@
 """The service runtime shared by embedded mode and the distributed workers.
 
-A delivery goes: consume → skip if the output already exists → run the stage → store outputs
-→ record them in the job store → publish the next events → ack (the handler returns).
+A delivery goes: consume → take its work item's claim → skip if the output already exists
+→ run the stage → store outputs → record them in the job store → publish the next events →
+let the claim go → ack (the handler returns). The claim (queue, job, item) makes two
+deliveries of one work item take turns: a message redelivered after its connection dropped
+while the first run is still going (the bus lets that run finish), a duplicate event, a
+sweep. The second one then finds the first one's outputs instead of paying for them again.
 Stage code only ever talks to a `StageContext`; which bus, store and providers sit behind it
 is the runner's choice.
 """
@@ -273,6 +277,19 @@ async def _within(seconds: float, queue: str, handling: Awaitable[None]) -> None
         ) from exc
 
 
+def delivery_claim(queue: str, event: Event) -> str:
+    """The claim a delivery holds while its handler runs: one per work item of a queue."""
+    return f"delivery:{queue}:{event.job_id}:{event.item or '-'}"
+
+
+async def _claimed(ctx: StageContext, claim: str,
+                   handle: Callable[[], Awaitable[None]]) -> None:
+    """Run a handler once no other delivery of its work item is running (a redelivery waits
+    for the first run, which may outlive its broker connection, then reuses its outputs)."""
+    async with ctx.exclusive(claim):
+        await handle()
+
+
 def _wrap(consumer: Consumer, ctx: StageContext,
           timeout: float) -> Callable[[Event], Awaitable[None]]:
     async def deliver(event: Event) -> None:
@@ -287,7 +304,9 @@ def _wrap(consumer: Consumer, ctx: StageContext,
         m.in_flight.labels(consumer.queue).inc()
         owner = CALL_OWNER.set(CallOwner(job.id, functools.partial(ctx.check_cancelled, job.id)))
         try:
-            await _within(timeout, consumer.queue, _unwrapped(consumer.handler(event, ctx)))
+            await _within(timeout, consumer.queue,
+                          _claimed(ctx, delivery_claim(consumer.queue, event),
+                                   lambda: _unwrapped(consumer.handler(event, ctx))))
         except JobCancelled:
             log.info("cancelled", queue=consumer.queue, job=event.job_id)
             return

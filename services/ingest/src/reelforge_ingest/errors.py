@@ -22,9 +22,14 @@ ErrorCode = Literal[
     "too_many_pages",
     "unsafe_archive",
     "too_complex",
+    "busy",
 ]
 
 MB = 1024 * 1024
+WALL_CLOCK_FACTOR = 4.0
+"""The default wall-clock backstop of one isolated parse, in multiples of its CPU limit: the
+child's CPU time cannot pass the limit, so reaching the backstop means it got under a quarter
+of a CPU (a starved host) or is stuck without computing."""
 
 
 class DocumentError(ValueError):
@@ -61,8 +66,16 @@ class DocumentLimits(BaseModel):
         default=256 * MB, gt=0, description="memory one isolated parse may add to its process"
     )
     parse_seconds: float = Field(
-        default=10.0, gt=0, description="CPU and wall-clock seconds of one isolated parse"
+        default=10.0, gt=0, description="CPU seconds of one isolated parse"
     )
+    parse_wall_seconds: float | None = Field(
+        default=None, gt=0,
+        description="wall-clock backstop of one isolated parse (default: 4 x parse_seconds)",
+    )
+
+    @property
+    def wall_seconds(self) -> float:
+        return self.parse_wall_seconds or self.parse_seconds * WALL_CLOCK_FACTOR
 
 
 def size_text(n: int) -> str:

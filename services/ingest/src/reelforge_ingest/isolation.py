@@ -2,11 +2,17 @@
 
 The readers bound their own work, but they sit on parsers (pypdf, lxml, zlib, markdown-it)
 that a crafted file may still drive into a corner; the limits make sure such a file costs at
-most `parse_memory_bytes` and `parse_seconds`, in a process that is thrown away, and gets a
-one-line answer. A single-threaded process (the command line) forks the child directly; a
-threaded one (the API) has it forked by a forkserver that has the readers imported, since a
-fork copies locks other threads may hold. Either way a parse starts in milliseconds; at most
-`PARALLEL_PARSES` run at once per process.
+most `parse_memory_bytes` and `parse_seconds` of CPU time, in a process that is thrown away,
+and gets a one-line answer. CPU time is the bound because it is what a file costs whatever
+else the host runs: on a loaded host a small file may wait for a CPU far longer than it
+computes, and must not be refused for that. The wall clock is only a backstop
+(`parse_wall_seconds`, by default 4 times the CPU limit) for a child starved or stuck; past it
+the answer is "busy, try again", not "this file is too complex".
+
+A single-threaded process (the command line) forks the child directly; a threaded one (the
+API) has it forked by a forkserver that has the readers imported, since a fork copies locks
+other threads may hold. Either way a parse starts in milliseconds; at most `PARALLEL_PARSES`
+run at once per process.
 
 The child returns JSON (validated here, with a size cap), never a pickle: a child that a
 hostile file took over cannot make the parent run anything. Its warnings (e.g. the summary of
@@ -16,6 +22,7 @@ pypdf's repairs) come back with it and are logged here, where logging is configu
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import resource
@@ -62,9 +69,10 @@ class ParseOutcome(BaseModel):
 def extract_isolated(
     data: bytes, filename: str | None = None, limits: DocumentLimits = DocumentLimits()
 ) -> Document:
-    """`extract_document` run in a child process under the limits' memory, CPU and
-    wall-clock bounds. Raises DocumentError (one line) for every failure, including a
-    parse that went over a bound or a child that died."""
+    """`extract_document` run in a child process under the limits' memory and CPU-time
+    bounds and the wall-clock backstop. Raises DocumentError (one line) for every failure,
+    including a parse that went over a bound ("too_complex"; "busy" for the backstop) or a
+    child that died."""
     context = _fork if threading.active_count() == 1 else _forkserver
     with _slots:
         receiver, sender = context.Pipe(duplex=False)
@@ -89,10 +97,10 @@ def extract_isolated(
 
 
 def _receive(receiver: Connection, child: BaseProcess, limits: DocumentLimits) -> ParseOutcome:
-    """The child's answer within the wall-clock bound (the caller kills the child
-    whatever it is doing)."""
-    if not receiver.poll(limits.parse_seconds):
-        raise _over_time(limits)
+    """The child's answer within the wall-clock backstop (the caller kills the child
+    whatever it is doing). Its CPU time is bounded in the child itself (RLIMIT_CPU)."""
+    if not receiver.poll(limits.wall_seconds):
+        raise _starved(limits)
     try:
         raw = receiver.recv_bytes(RESULT_BYTES_PER_CHAR * limits.max_chars + 65_536)
         return ParseOutcome.model_validate_json(raw)
@@ -135,7 +143,8 @@ def _parse_in_child(sender: Connection, data: bytes, filename: str | None,
 def _limit_resources(limits: DocumentLimits) -> None:
     """Bound this (child) process: its address space may grow by parse_memory_bytes over
     what the forkserver gave it (where /proc tells its size: Linux, as deployed), its CPU
-    time is parse_seconds, and it dumps no core."""
+    time is parse_seconds (whole seconds, rounded up: the kernel counts no finer), and it
+    dumps no core."""
     try:
         with open("/proc/self/statm") as statm:
             mapped = int(statm.read().split()[0]) * resource.getpagesize()
@@ -144,16 +153,25 @@ def _limit_resources(limits: DocumentLimits) -> None:
     if mapped is not None:
         memory = mapped + limits.parse_memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    seconds = max(1, round(limits.parse_seconds))
+    seconds = max(1, math.ceil(limits.parse_seconds))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def _over_time(limits: DocumentLimits) -> DocumentError:
     return DocumentError(
-        f"this file could not be read within the {limits.parse_seconds:g}-second limit; "
-        f"{_RESAVE}",
+        f"this file could not be read within the {limits.parse_seconds:g}-second limit of "
+        f"CPU time; {_RESAVE}",
         "too_complex",
+    )
+
+
+def _starved(limits: DocumentLimits) -> DocumentError:
+    return DocumentError(
+        f"the server is too busy to read this file now (no result after "
+        f"{limits.wall_seconds:g} seconds, most of them waiting for a CPU); send it again in "
+        f"a minute",
+        "busy",
     )
 
 

@@ -25,6 +25,14 @@ Topology, for an exchange `reelforge` and a subscription `video.shots`:
 
 A crash before the ack leaves the delivery unacked; the broker requeues it when the
 connection drops and another replica gets it (`attempt` is unchanged: it did not fail).
+
+A handler runs in a task of the bus's own, not in the channel's consumer task: when the
+connection is lost (a broker restart, a network cut) aio-pika cancels the channel's tasks,
+but a handler half-way through a paid provider call must not be thrown away. It finishes and
+stores its result; only its ack is lost, so the broker redelivers the message, and the
+redelivery finds that result by its content-addressed key (the runtime's delivery claim
+makes it wait while the first run is still going). Only `close` (past `drain_timeout`) and
+`abort` cancel handlers.
 """
 
 from __future__ import annotations
@@ -64,6 +72,10 @@ REASON_HEADER = "x-reelforge-reason"
 QUEUE_HEADER = "x-reelforge-queue"
 _TRANSIENT = (ConnectionError, ChannelInvalidStateError, aio_pika.exceptions.AMQPConnectionError)
 
+
+CANCEL_GRACE = 5.0
+"""Seconds cancelled handlers get to unwind (release claims, roll back) before the
+connection closes under them."""
 
 BROKER_DELIVERY_LIMIT = 20
 """The work queues' `x-delivery-limit`: past it the broker itself dead-letters a message (with
@@ -164,8 +176,8 @@ class RabbitMQBus:
     async def close(self) -> None:
         """Drain: stop consuming, give in-flight handlers `drain_timeout` to finish, close.
 
-        Handlers still running after that are cancelled with the connection; their deliveries
-        were never acked, so the broker requeues them for another replica.
+        Handlers still running after that are cancelled, then the connection closed; their
+        deliveries were never acked, so the broker requeues them for another replica.
         """
         self._closing = True
         for sub in self._subscriptions.values():
@@ -182,12 +194,17 @@ class RabbitMQBus:
         await self._shutdown()
 
     async def abort(self) -> None:
-        """Drop the connection at once, as a crashed process would: nothing drains, every
-        unacked delivery goes back to its queue."""
+        """Drop the connection at once, as a crashed process would: handlers are cancelled,
+        nothing drains, every unacked delivery goes back to its queue."""
         self._closing = True
         await self._shutdown()
 
     async def _shutdown(self) -> None:
+        handlers = {t for sub in self._subscriptions.values() for t in sub.in_flight}
+        for handler in handlers:
+            handler.cancel()
+        if handlers:
+            await asyncio.wait(handlers, timeout=CANCEL_GRACE)
         for conn in (self._connection, self._admin):
             if conn is not None and not conn.is_closed:
                 await conn.close()
@@ -285,14 +302,16 @@ class RabbitMQBus:
             if self._closing:  # arrived while draining: hand it straight back
                 await self._settle(message, requeue=True)
                 return
-            task = asyncio.current_task()
-            if task is not None:
-                sub.in_flight.add(task)
+            handling = asyncio.create_task(self._deliver(sub, message))
+            sub.in_flight.add(handling)
+            handling.add_done_callback(sub.in_flight.discard)
             try:
-                await self._deliver(sub, message)
-            finally:
-                if task is not None:
-                    sub.in_flight.discard(task)
+                await asyncio.shield(handling)
+            except asyncio.CancelledError:
+                if not handling.done():  # the channel went away; the handler goes on
+                    log.info("handler_outlives_channel", queue=sub.queue_name,
+                             message_id=message.message_id)
+                raise
 
         sub.consumer_tag = await work.consume(on_message, no_ack=False)
 

@@ -5,14 +5,21 @@
 
 from typing import TYPE_CHECKING, Any
 
-from reelforge.jobstore.base import ApiKeyInfo, JobNotFound, JobStore, hash_api_key, key_id
+from reelforge.jobstore.base import (
+    ApiKeyInfo,
+    JobNotFound,
+    JobStore,
+    StoreUnavailable,
+    hash_api_key,
+    key_id,
+)
 from reelforge.jobstore.sqlite import SQLiteJobStore
 
 if TYPE_CHECKING:
     from reelforge.jobstore.postgres import PostgresJobStore
 
 __all__ = ["ApiKeyInfo", "JobNotFound", "JobStore", "PostgresJobStore", "SQLiteJobStore",
-           "hash_api_key", "key_id"]
+           "StoreUnavailable", "hash_api_key", "key_id"]
 
 
 def __getattr__(name: str) -> Any:

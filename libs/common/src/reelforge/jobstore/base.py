@@ -6,11 +6,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from reelforge.errors import Explained
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, Status
 
 
 class JobNotFound(KeyError):
     pass
+
+
+class StoreUnavailable(Explained):
+    """The job store's database cannot be reached (restarting, down, out of connections): a
+    passing outage, not a fault of the request. The API answers 503 with Retry-After; a
+    stage's delivery is retried."""
+
+    def __init__(self, message: str = "the job store cannot be reached right now (it may be "
+                                      "restarting); try again in a few seconds") -> None:
+        super().__init__(message)
 
 
 def hash_api_key(key: str) -> str:

@@ -13,20 +13,34 @@ Times that decide expiry come from the database clock, so replicas' clocks do no
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
 import structlog
 
-from reelforge.jobstore.base import EDITABLE, ApiKeyInfo, JobNotFound, key_id
+from reelforge.jobstore.base import EDITABLE, ApiKeyInfo, JobNotFound, StoreUnavailable, key_id
 from reelforge.jobstore.pg_migrate import load_migrations, migrate
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, StageState, Status
 
 log = structlog.get_logger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset: the server is down or restarting
+    TimeoutError,  # no answer to the connection attempt
+    asyncpg.PostgresConnectionError,  # the connection broke mid-query
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,  # closed by a fast shutdown (a restart)
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+"""Errors that mean the database cannot be reached (for now), not that a query is wrong."""
 
 FINAL = [Status.completed.value, Status.failed.value, Status.cancelled.value]
 _COLUMNS = {"id", "tenant", "status", "error", "run", "cost_usd", "created_at", "updated_at",
@@ -94,6 +108,21 @@ def _job(row: asyncpg.Record) -> Job:
     })
 
 
+def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Raise StoreUnavailable, one line, when the database cannot be reached (a restart,
+    an outage), so callers can tell "try again shortly" from a failure of the request."""
+
+    @functools.wraps(method)
+    async def reached(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except UNREACHABLE as exc:
+            log.warning("job_store_unreachable", operation=method.__name__, error=repr(exc))
+            raise StoreUnavailable() from exc
+
+    return reached
+
+
 def _affected(status: str) -> int:
     """Rows touched, from asyncpg's command tag ('UPDATE 1')."""
     return int(status.rsplit(" ", 1)[-1])
@@ -133,6 +162,7 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ jobs
 
+    @_reachable
     async def create_job(self, job: Job) -> None:
         doc = job.model_dump(mode="json", exclude=_COLUMNS)
         async with self.pool.acquire() as conn, conn.transaction():
@@ -149,12 +179,14 @@ class PostgresJobStore:
                  for name, s in job.stages.items()],
             )
 
+    @_reachable
     async def get_job(self, job_id: str) -> Job:
         row = await self.pool.fetchrow(_SELECT_JOB + " WHERE j.id = $1", job_id)
         if row is None:
             raise JobNotFound(job_id)
         return _job(row)
 
+    @_reachable
     async def list_jobs(self, tenant: str, limit: int = 20, offset: int = 0) -> list[Job]:
         rows = await self.pool.fetch(
             _SELECT_JOB + ' WHERE j.tenant = $1 ORDER BY j.created_at DESC, j.id COLLATE "C"'
@@ -170,6 +202,7 @@ class PostgresJobStore:
             raise JobNotFound(job_id)
         return value
 
+    @_reachable
     async def set_job_status(self, job_id: str, status: Status, error: str | None = None) -> None:
         await self._update(
             "UPDATE jobs SET status = $2, error = $3, updated_at = now() WHERE id = $1"
@@ -177,6 +210,7 @@ class PostgresJobStore:
             job_id, status.value, error,
         )
 
+    @_reachable
     async def update_job(self, job: Job) -> None:
         changes = job.model_dump(mode="json", include=set(EDITABLE))
         await self._update(
@@ -185,6 +219,7 @@ class PostgresJobStore:
             job.id, changes, job.run,
         )
 
+    @_reachable
     async def revise_job(self, job: Job, revision: int) -> bool:
         changes = job.model_dump(mode="json", include=set(EDITABLE))
         changes["revision"] = revision + 1
@@ -198,9 +233,11 @@ class PostgresJobStore:
             return False
         return True
 
+    @_reachable
     async def delete_job(self, job_id: str) -> None:
         await self.pool.execute("DELETE FROM jobs WHERE id = $1", job_id)
 
+    @_reachable
     async def set_stage(
         self, job_id: str, stage: str, status: Status, error: str | None = None
     ) -> None:
@@ -236,6 +273,7 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ fan-out / fan-in
 
+    @_reachable
     async def add_items(self, job_id: str, group: str, items: Sequence[str]) -> None:
         unique = list(dict.fromkeys(items))
         try:
@@ -259,6 +297,7 @@ class PostgresJobStore:
         except asyncpg.ForeignKeyViolationError:
             raise JobNotFound(job_id) from None
 
+    @_reachable
     async def complete_item(self, job_id: str, group: str, item: str) -> int:
         remaining = await self.pool.fetchval(
             """
@@ -275,6 +314,7 @@ class PostgresJobStore:
         )
         return int(remaining or 0)
 
+    @_reachable
     async def item_counts(self, job_id: str, group: str) -> tuple[int, int]:
         row = await self.pool.fetchrow(
             "SELECT total - remaining AS done, total FROM work_groups WHERE job_id = $1"
@@ -285,6 +325,7 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ artifacts
 
+    @_reachable
     async def record_artifact(self, job_id: str, artifact: ArtifactRecord) -> None:
         try:
             await self.pool.execute(
@@ -299,12 +340,14 @@ class PostgresJobStore:
         except asyncpg.ForeignKeyViolationError:
             raise JobNotFound(job_id) from None
 
+    @_reachable
     async def get_artifact(self, job_id: str, name: str) -> ArtifactRecord | None:
         doc = await self.pool.fetchval(
             "SELECT doc FROM artifacts WHERE job_id = $1 AND name = $2", job_id, name
         )
         return ArtifactRecord.model_validate(doc) if doc is not None else None
 
+    @_reachable
     async def list_artifacts(self, job_id: str, prefix: str = "") -> list[ArtifactRecord]:
         rows = await self.pool.fetch(
             "SELECT doc FROM artifacts WHERE job_id = $1 AND starts_with(name, $2)"
@@ -315,6 +358,7 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ progress
 
+    @_reachable
     async def add_event(self, event: ProgressEvent) -> int:
         seq = await self.pool.fetchval(
             """
@@ -332,6 +376,7 @@ class PostgresJobStore:
             raise JobNotFound(event.job_id)
         return int(seq)
 
+    @_reachable
     async def list_events(self, job_id: str, after: int = 0) -> list[ProgressEvent]:
         rows = await self.pool.fetch(
             "SELECT seq, job_id, stage, kind, message, time FROM progress_events"
@@ -340,6 +385,7 @@ class PostgresJobStore:
         )
         return [ProgressEvent.model_validate(dict(r)) for r in rows]
 
+    @_reachable
     async def add_cost(self, job_id: str, usd: float) -> float:
         total = await self._update(
             "UPDATE jobs SET cost_usd = cost_usd + $2, updated_at = now() WHERE id = $1"
@@ -350,6 +396,7 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ runs
 
+    @_reachable
     async def bump_run(self, job_id: str) -> int:
         run = await self._update(
             "UPDATE jobs SET run = run + 1, status = 'queued', error = NULL, updated_at = now()"
@@ -360,6 +407,7 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ API keys
 
+    @_reachable
     async def create_api_key(self, tenant: str, key_hash: str,
                              expires_at: datetime | None = None) -> None:
         owner = await self.pool.fetchval(
@@ -370,6 +418,7 @@ class PostgresJobStore:
         if owner != tenant:
             raise ValueError("this API key already belongs to another tenant")
 
+    @_reachable
     async def tenant_for_key(self, key_hash: str) -> str | None:
         tenant: str | None = await self.pool.fetchval(
             "SELECT tenant FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
@@ -377,6 +426,7 @@ class PostgresJobStore:
         )
         return tenant
 
+    @_reachable
     async def list_api_keys(self, tenant: str) -> list[ApiKeyInfo]:
         rows = await self.pool.fetch(
             "SELECT key_hash, tenant, created_at, expires_at, revoked_at FROM api_keys"
@@ -385,6 +435,7 @@ class PostgresJobStore:
         return [ApiKeyInfo(key_id(r["key_hash"]), r["tenant"], r["created_at"],
                            r["expires_at"], r["revoked_at"]) for r in rows]
 
+    @_reachable
     async def revoke_api_keys(self, tenant: str, key_id: str | None = None) -> int:
         status = await self.pool.execute(
             "UPDATE api_keys SET revoked_at = now() WHERE tenant = $1 AND revoked_at IS NULL"
@@ -394,6 +445,7 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ provider limiter
 
+    @_reachable
     async def acquire_slot(self, provider: str, holder: str, limit: int, ttl: float) -> bool:
         """Count and take under a per-provider advisory lock; a holder that already has a slot
         renews it (that is how a long call keeps its slot alive)."""
@@ -426,6 +478,7 @@ class PostgresJobStore:
             )
             return True
 
+    @_reachable
     async def release_slot(self, provider: str, holder: str) -> None:
         await self.pool.execute(
             "DELETE FROM limiter_slots WHERE provider = $1 AND holder = $2", provider, holder
@@ -433,6 +486,7 @@ class PostgresJobStore:
 
     # ------------------------------------------------------------------ sweeper
 
+    @_reachable
     async def stuck_jobs(
         self,
         older_than: float,
@@ -455,6 +509,7 @@ class PostgresJobStore:
         )
         return [_job(r) for r in rows]
 
+    @_reachable
     async def try_lock(self, name: str, holder: str, ttl: float) -> bool:
         got = await self.pool.fetchval(
             """
@@ -469,5 +524,6 @@ class PostgresJobStore:
         )
         return got is not None
 
+    @_reachable
     async def release_lock(self, name: str, holder: str) -> None:
         await self.pool.execute("DELETE FROM locks WHERE name = $1 AND holder = $2", name, holder)

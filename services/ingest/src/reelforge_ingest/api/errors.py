@@ -8,12 +8,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from reelforge.jobstore import StoreUnavailable
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelforge_ingest.errors import DocumentError
 
-DOCUMENT_STATUS = {"too_large": 413, "unsupported": 415}
+DOCUMENT_STATUS = {"too_large": 413, "unsupported": 415, "busy": 503}
 """DocumentError code -> HTTP status; every other code is 422."""
+UNAVAILABLE_RETRY_AFTER = 5
+"""Seconds a client is told to wait when the job store is unreachable (a database restart
+takes about that long)."""
+BUSY_RETRY_AFTER = 30
+"""Seconds a client is told to wait when the host was too loaded to parse its file."""
 
 
 class ApiError(Exception):
@@ -25,7 +31,9 @@ class ApiError(Exception):
 
 
 def from_document_error(exc: DocumentError) -> ApiError:
-    return ApiError(DOCUMENT_STATUS.get(exc.code, 422), exc.code, exc.message)
+    status = DOCUMENT_STATUS.get(exc.code, 422)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER)} if status == 503 else None
+    return ApiError(status, exc.code, exc.message, headers)
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -46,6 +54,11 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), exc.status, headers=exc.headers)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        return JSONResponse(error_body("unavailable", str(exc)), 503,
+                            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -33,7 +33,8 @@ from reelforge_ingest.api.views import (
 )
 
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "missing or invalid API key"},
-          404: {"description": "no such job for this key's tenant"}}
+          404: {"description": "no such job for this key's tenant"},
+          503: {"description": "the job store is unreachable for now; see Retry-After"}}
 CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     413: {"description": "the upload is too large"},
