@@ -14,28 +14,29 @@ import json
 import os
 import shutil
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelforge.blobs import LocalBlobStore, job_key
+from reelforge import lifecycle
+from reelforge.blobs import LocalBlobStore
 from reelforge.bus import InMemoryBus
-from reelforge.events import JOB_COMPLETED, JOB_FAILED, JOB_SUBMITTED, Event
+from reelforge.events import JOB_COMPLETED, JOB_FAILED, Event
 from reelforge.jobstore import JobNotFound, SQLiteJobStore
-from reelforge.models import STAGES, Document, Job, JobSettings, Manifest, Script, Status
+from reelforge.lifecycle import JobBackends
+from reelforge.models import Document, Job, JobSettings, Manifest, Script
 from reelforge.pipeline import FAN_OUT_STAGES, WORKER_STAGES
 from reelforge.providers import load_providers
 from reelforge.runtime import (
     StageContext,
     dead_letter_handler,
     discover_services,
-    fingerprint,
     start_service,
 )
 from reelforge.settings import Settings
 
 WORKDIR = ".reelforge"
+TENANT = "local"
 PIPELINE_STAGES = WORKER_STAGES
 
 
@@ -61,7 +62,7 @@ class Workspace:
         """The folder's job id, created on first use."""
         path = self.workdir / "job_id"
         if not path.exists():
-            path.write_text(uuid.uuid4().hex[:16])
+            path.write_text(lifecycle.new_job_id())
         return path.read_text().strip()
 
 
@@ -86,57 +87,50 @@ async def submit(
     ws: Workspace, document: Document, settings: JobSettings, force: Sequence[str],
     script: Script | None = None,
 ) -> Job:
-    """Create the folder's job, or start a new run of it with the new inputs. A `script`
-    (one the user edited) is stored under its own fingerprint and replaces the script stage's
-    passes; the stages after it redo only what its changes touch."""
+    """Create the folder's job, or start a new run of it with the new inputs (the job's life
+    is `reelforge.lifecycle`'s, as for the API). A `script` (one the user edited) replaces
+    the script stage's passes; the stages after it redo only what its changes touch. The
+    services must be running: this publishes `job.submitted`."""
+    backends = JobBackends(ws.jobs, ws.blobs, ws.bus)
     job_id = ws.job_id()
-    source_key = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
-    await ws.blobs.put(source_key, document.model_dump_json(indent=2).encode())
-    script_key = None
-    if script is not None:
-        script_key = job_key(job_id, "script", f"script-supplied-{fingerprint(script)}.json")
-        await ws.blobs.put(script_key, script.model_dump_json(indent=2).encode())
     try:
         job = await ws.jobs.get_job(job_id)
     except JobNotFound:
-        job = Job(id=job_id, settings=settings, source_key=source_key, force=list(force),
-                  budget_usd=settings.budget_usd, script_key=script_key)
-        await ws.jobs.create_job(job)
+        await lifecycle.create_job(backends, TENANT, document, settings, job_id=job_id,
+                                   force=force, script=script)
     else:
-        job.settings, job.source_key, job.force = settings, source_key, list(force)
-        job.budget_usd, job.script_key = settings.budget_usd, script_key
-        job.run = await ws.jobs.bump_run(job_id)
-        await ws.jobs.update_job(job)
-        for stage in STAGES:
-            await ws.jobs.set_stage(job_id, stage, Status.queued)
-    await ws.jobs.set_stage(job_id, "ingest", Status.completed)
-    await ws.jobs.set_job_status(job_id, Status.running)
-    await ws.ctx.record(job_id, "document", source_key, "ingest")
+        await lifecycle.resubmit(backends, job, document, settings, force=force, script=script)
     return await ws.jobs.get_job(job_id)
+
+
+@contextlib.asynccontextmanager
+async def running_services(ws: Workspace) -> AsyncIterator[asyncio.Future[Event]]:
+    """Every installed stage service on the workspace's bus; yields the future of the next
+    job.completed or job.failed."""
+    finished: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+
+    async def watch(event: Event) -> None:
+        if not finished.done():
+            finished.set_result(event)
+
+    ws.bus.on_dead_letter(dead_letter_handler(ws.ctx))
+    await ws.bus.subscribe("embedded.watch", [JOB_COMPLETED, JOB_FAILED], watch)
+    missing = [s for s in PIPELINE_STAGES if s not in discover_services()]
+    if missing:
+        raise JobFailed(f"services not installed: {', '.join(missing)}; run scripts/setup")
+    for service in discover_services().values():
+        await start_service(service, ws.ctx, default_timeouts=False)
+    yield finished
 
 
 async def run_job(
     ws: Workspace,
     job: Job,
+    finished: asyncio.Future[Event],
     on_tick: Callable[[Job, dict[str, tuple[int, int]]], Awaitable[None]] | None = None,
     tick: float = 0.25,
 ) -> Manifest:
-    """Run every installed service until the job completes or fails; return its manifest."""
-    finished: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
-
-    async def watch(event: Event) -> None:
-        if event.job_id == job.id and not finished.done():
-            finished.set_result(event)
-
-    ws.bus.on_dead_letter(dead_letter_handler(ws.ctx))
-    await ws.bus.subscribe("embedded.watch", [JOB_COMPLETED, JOB_FAILED], watch)
-    for service in discover_services().values():
-        await start_service(service, ws.ctx, default_timeouts=False)
-    missing = [s for s in PIPELINE_STAGES if s not in discover_services()]
-    if missing:
-        raise JobFailed(f"services not installed: {', '.join(missing)}; run scripts/setup")
-
-    await ws.bus.publish(Event(type=JOB_SUBMITTED, job_id=job.id))
+    """Wait until the submitted job completes or fails; return its manifest."""
     while not finished.done():
         if on_tick is not None:
             await on_tick(await ws.jobs.get_job(job.id), await item_progress(ws, job))
@@ -208,9 +202,9 @@ async def make_trailer(
     """The whole embedded pipeline: document in (and an edited script, if given), package
     exported to `outdir`."""
     started = time.perf_counter()
-    async with open_workspace(outdir, settings) as ws:
+    async with open_workspace(outdir, settings) as ws, running_services(ws) as finished:
         job = await submit(ws, document, job_settings, force, script)
-        manifest = await run_job(ws, job, on_tick)
+        manifest = await run_job(ws, job, finished, on_tick)
         await asyncio.to_thread(export_package, ws, manifest)
         job = await ws.jobs.get_job(job.id)
     manifest.stage_seconds.setdefault("total", round(time.perf_counter() - started, 3))

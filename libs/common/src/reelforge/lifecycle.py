@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reelforge.blobs import BlobStore, job_key
@@ -95,19 +96,36 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-async def create_job(backends: JobBackends, tenant: str, document: Document,
-                     settings: JobSettings) -> Job:
-    """Store the document, create the job, record it, publish `job.submitted`."""
-    job_id = new_job_id()
-    source_key = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
-    await backends.blobs.put(source_key, document.model_dump_json(indent=2).encode(),
+async def store_document(backends: JobBackends, job_id: str, document: Document) -> str:
+    """The document's blob key (content-addressed, so a resubmission stores nothing new)."""
+    key = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
+    await backends.blobs.put(key, document.model_dump_json(indent=2).encode(),
                              "application/json")
+    return key
+
+
+async def store_supplied_script(backends: JobBackends, job_id: str, script: Script) -> str:
+    """A script the user wrote or edited outside the pipeline; the script stage uses it."""
+    key = job_key(job_id, "script", f"script-supplied-{fingerprint(script)}.json")
+    await backends.blobs.put(key, script.model_dump_json(indent=2).encode(), "application/json")
+    return key
+
+
+async def create_job(backends: JobBackends, tenant: str, document: Document,
+                     settings: JobSettings, *, job_id: str | None = None,
+                     force: Sequence[str] = (), script: Script | None = None) -> Job:
+    """Store the document (and a supplied script), create the job, record it, publish
+    `job.submitted`."""
+    job_id = job_id or new_job_id()
+    source_key = await store_document(backends, job_id, document)
+    script_key = await store_supplied_script(backends, job_id, script) if script else None
     stages = {s: StageState() for s in STAGES}
     stages["ingest"] = StageState(status=Status.completed)
     # `running` in the store from the start: the pipeline owns the job now, and the sweeper
     # re-publishes job.submitted if the event is ever lost. The API shows it as queued.
     job = Job(id=job_id, tenant=tenant, status=Status.running, settings=settings,
-              source_key=source_key, stages=stages, budget_usd=settings.budget_usd)
+              source_key=source_key, stages=stages, budget_usd=settings.budget_usd,
+              force=list(force), script_key=script_key)
     await backends.jobs.create_job(job)
     await backends.jobs.record_artifact(job_id, ArtifactRecord(
         name="document", key=source_key, stage="ingest", path=None))
@@ -135,6 +153,19 @@ async def start_run(backends: JobBackends, job: Job, reason: str) -> None:
     await jobs.set_job_status(job.id, Status.running)
     await jobs.add_event(ProgressEvent(job_id=job.id, stage="job", kind="info", message=reason))
     await backends.bus.publish(Event(type=JOB_SUBMITTED, job_id=job.id))
+
+
+async def resubmit(backends: JobBackends, job: Job, document: Document, settings: JobSettings,
+                   *, force: Sequence[str] = (), script: Script | None = None) -> None:
+    """A new run of an existing job with new inputs (the embedded runner's rerun of a
+    folder): what the new document, settings or script change is redone, nothing else."""
+    job.source_key = await store_document(backends, job.id, document)
+    job.script_key = await store_supplied_script(backends, job.id, script) if script else None
+    job.settings, job.force, job.budget_usd = settings, list(force), settings.budget_usd
+    await backends.jobs.update_job(job)
+    await backends.jobs.record_artifact(job.id, ArtifactRecord(
+        name="document", key=job.source_key, stage="ingest", path=None))
+    await start_run(backends, job, "submitted again")
 
 
 async def retry(backends: JobBackends, job: Job) -> None:
