@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from reelforge_ingest.api.deps import ApiDeps
 from reelforge_ingest.api.errors import install_handlers
 from reelforge_ingest.api.jobs import jobs_router
+from reelforge_ingest.studio import studio_router
 
 DESCRIPTION = """Submit a story document (PDF, DOCX, Markdown, text, Fountain), an idea or a
 synopsis; follow the job's progress; download the trailer package through presigned URLs.
@@ -21,6 +22,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title="reelforge", version="1", description=DESCRIPTION)
     install_handlers(app)
     app.include_router(jobs_router(deps))
+    app.include_router(studio_router())
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
