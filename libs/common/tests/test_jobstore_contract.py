@@ -145,6 +145,46 @@ async def test_update_job_sets_and_clears_a_supplied_script(jobs: JobStore, uniq
 # --------------------------------------------------------------------------- fan-in
 
 
+async def test_revise_job_refuses_a_stale_revision_across_stores(
+    kit: StoreKit, unique: str
+) -> None:
+    first, second = await kit.make(), await kit.make()
+    job = new_job(unique)
+    await first.create_job(job)
+
+    async def edit(store: JobStore, title: str) -> bool:
+        mine = await store.get_job(job.id)
+        mine.title, mine.awaiting, mine.approved = title, "storyboard", ["script"]
+        return await store.revise_job(mine, 0)
+
+    outcomes = await asyncio.gather(edit(first, "one"), edit(second, "two"))
+    assert sorted(outcomes) == [False, True]
+    stored = await second.get_job(job.id)
+    assert stored.revision == 1
+    assert stored.title == ("one" if outcomes[0] else "two")
+    assert (stored.awaiting, stored.approved) == ("storyboard", ["script"])
+    assert not await first.revise_job(stored.model_copy(update={"title": "late"}), 0)
+    assert (await first.get_job(job.id)).title == stored.title
+
+
+async def test_delete_job_removes_it_and_its_records(jobs: JobStore, unique: str) -> None:
+    job, other = new_job(unique), new_job(unique)
+    for j in (job, other):
+        await jobs.create_job(j)
+        await jobs.add_items(j.id, "video#1", ["01"])
+        await jobs.record_artifact(j.id, ArtifactRecord(name="script", key="k", stage="script"))
+        await jobs.add_event(ProgressEvent(job_id=j.id, stage="script", kind="started"))
+    await jobs.delete_job(job.id)
+    await jobs.delete_job(job.id)  # gone already: no error
+    with pytest.raises(JobNotFound):
+        await jobs.get_job(job.id)
+    assert await jobs.get_artifact(job.id, "script") is None
+    assert await jobs.list_events(job.id) == []
+    assert [j.id for j in await jobs.list_jobs(unique)] == [other.id]
+    assert await jobs.get_artifact(other.id, "script") is not None
+    assert await jobs.item_counts(other.id, "video#1") == (0, 1)
+
+
 async def test_fan_in_under_concurrency_exactly_one_sees_zero(
     kit: StoreKit, jobs: JobStore, unique: str
 ) -> None:

@@ -138,7 +138,7 @@ async def test_the_shot_planner_sees_the_scene_the_script_and_a_small_frame(
     script = build_script(SPECS[:2])
     await run_storyboard(harness, script)
     context = next(c for c in llm.calls if c["scene"]["index"] == 1)
-    assert context["scene"] == script.scenes[1].model_dump(mode="json")
+    assert context["scene"] == script.scenes[1].story()
     assert context["script"] == {"title": script.title, "genres": ["thriller"], "tones": ["dark"]}
     preview = base64.b64decode(context["frame_png_b64"])
     image = cv2.imdecode(np.frombuffer(preview, np.uint8), cv2.IMREAD_COLOR)

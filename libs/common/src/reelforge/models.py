@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from reelforge.pipeline import STAGES  # every job has a state per stage
+from reelforge.pipeline import REVIEWS, STAGES, Review  # every job has a state per stage
 
 SCHEMA_VERSION = 1
 
@@ -71,6 +71,17 @@ class JobSettings(Model):
         description="stop before a paid provider call would take the job past this many US "
         "dollars (estimated from the provider cost tables); none: no limit",
     )
+    review: list[Review] = Field(
+        default_factory=list,
+        description="checkpoints where the job waits for a person's approval: `script` (before "
+        "any voice or picture is made), `storyboard` (before video and render); none: the job "
+        "runs straight through",
+    )
+
+    @field_validator("review")
+    @classmethod
+    def _each_review_once(cls, value: list[Review]) -> list[Review]:
+        return [r for r in REVIEWS if r in value]
 
 
 # --------------------------------------------------------------------------- ingest
@@ -143,6 +154,39 @@ class SceneList(Model):
     scenes: list[Scene]
 
 
+class FrameVariant(Model):
+    """One frame tried for a scene: the seed and, when the user wrote one, the prompt."""
+
+    seed: int = Field(ge=0, le=2**31 - 1)
+    prompt: str | None = Field(None, min_length=1, max_length=2000,
+                               description="none: the prompt the script makes for the scene")
+
+
+class Direction(Model):
+    """What the user directed for one scene in the studio. It travels with the scene (so it
+    follows a reorder), and stages read it where it changes their output: the chosen frame
+    variant (storyboard), the camera move (shot prompt), the clip's seed (video)."""
+
+    variants: list[FrameVariant] = Field(default_factory=list, max_length=50,
+                                         description="every frame tried, oldest first")
+    chosen: int = Field(0, ge=0, description="the variant on screen (an index of variants)")
+    camera: CameraMove | None = Field(None, description="none: the shot prompt's own move")
+    clip_seed: int | None = Field(None, ge=0, le=2**31 - 1,
+                                  description="none: the clip is seeded from the job")
+
+    @model_validator(mode="after")
+    def _chosen_exists(self) -> Direction:
+        if self.variants and self.chosen >= len(self.variants):
+            raise ValueError(f"chosen variant {self.chosen} does not exist; there are "
+                             f"{len(self.variants)} (numbered from 0)")
+        return self
+
+    @property
+    def frame(self) -> FrameVariant | None:
+        """The chosen frame variant; none while the scene keeps its first frame."""
+        return self.variants[self.chosen] if self.variants else None
+
+
 class Scene(Model):
     index: int = Field(ge=0)
     summary: str
@@ -155,6 +199,12 @@ class Scene(Model):
     framing: Framing | None = Field(
         None, description="shot size; none: alternated by position (see alternating_framing)"
     )
+    direction: Direction | None = Field(None, description="the user's direction, if any")
+
+    def story(self) -> dict[str, object]:
+        """The scene as the story tells it, without the user's direction: what a picture's
+        fingerprint reads, so picking another variant never redraws the others."""
+        return self.model_dump(mode="json", exclude={"direction"})
 
     @property
     def shot_size(self) -> Framing:
@@ -331,7 +381,8 @@ class Status(StrEnum):
     completed = "completed"
     failed = "failed"
     cancelled = "cancelled"
-
+    awaiting_review = "awaiting_review"
+    """stopped at a review checkpoint the job's settings name, until it is approved"""
 
 
 class StageState(Model):
@@ -364,6 +415,13 @@ class Job(Model):
     script_key: str | None = Field(
         None, description="a script the user supplied (edited): the script stage uses it"
     )
+    revision: int = Field(0, ge=0, description="bumped by every edit; an edit names the one "
+                          "it was made on, so a stale one is refused")
+    awaiting: Review | None = Field(None, description="the review the job waits at")
+    approved: list[Review] = Field(default_factory=list,
+                                   description="reviews passed: they never stop the job again")
+    versions: list[str] = Field(default_factory=list,
+                                description="manifest keys of the renders before the current")
 
     def group(self, name: str) -> str:
         """The fan-in group `name` of the current run."""

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal, get_args
 
 # --------------------------------------------------------------------------- routing keys
 
@@ -250,6 +250,24 @@ def upstream(of: Stage) -> tuple[Stage, ...]:
 def finishing_step() -> Step:
     """The step that completes a job."""
     return next(s for s in STEPS if s.publishes == JOB_COMPLETED)
+
+
+# --------------------------------------------------------------------------- reviews
+
+Review = Literal["script", "storyboard"]
+REVIEWS: Final[dict[Review, str]] = {
+    "script": SCRIPT_COMPLETED,
+    "storyboard": STORYBOARD_COMPLETED,
+}
+"""The checkpoints a job may wait at for a person's approval, each with the event it holds
+back: a job whose settings name a review publishes everything up to that event, then waits
+(status `awaiting_review`) until the review is approved, and the held event is published."""
+assert set(get_args(Review)) == set(REVIEWS)
+
+
+def held_by(event: str) -> Review | None:
+    """The review that holds `event` back, if any."""
+    return next((review for review, held in REVIEWS.items() if held == event), None)
 
 
 # --------------------------------------------------------------------------- dependents

@@ -221,7 +221,25 @@ class StageContext:
         await self.blobs.put(key, value.model_dump_json(indent=2).encode(), "application/json")
 
     async def publish(self, event: Event) -> None:
+        """Publish `event`, unless a review the job's settings name holds it back: then the
+        job waits (`awaiting_review`) until the review is approved (`lifecycle.approve`),
+        which publishes the event again."""
+        review = pipeline.held_by(event.type)
+        if review is not None and await self._wait_for_review(event.job_id, review):
+            return
         await self.bus.publish(event)
+
+    async def _wait_for_review(self, job_id: str, review: pipeline.Review) -> bool:
+        job = await self.jobs.get_job(job_id)
+        if review not in job.settings.review or review in job.approved:
+            return False
+        if job.status in (Status.cancelled, Status.failed):
+            return True
+        job.awaiting = review
+        await self.jobs.update_job(job)
+        await self.jobs.set_job_status(job_id, Status.awaiting_review)
+        await self.progress(job_id, review, "info", f"waiting for the {review} review")
+        return True
 
 
 async def _unwrapped(handling: Awaitable[None]) -> None:

@@ -41,9 +41,14 @@ def scene_for_item(script: Script, item: str | None) -> Scene:
 
 def frame_request(script: Script, scene: Scene, job_seed: int) -> FrameRequest:
     """seed = job seed + scene index: the local renderer subtracts the index again to seed
-    each location's look from the job seed alone."""
-    return FrameRequest(prompt=script.frame_prompt(scene), scene=scene, script=script,
-                        width=CANVAS_SIDE, height=CANVAS_SIDE, seed=job_seed + scene.index)
+    each location's look from the job seed alone. A frame variant the user chose in the
+    studio brings its own seed, and its own prompt when they wrote one."""
+    seed, prompt = job_seed + scene.index, script.frame_prompt(scene)
+    chosen = scene.direction.frame if scene.direction else None
+    if chosen is not None:
+        seed, prompt = chosen.seed, chosen.prompt or prompt
+    return FrameRequest(prompt=prompt, scene=scene, script=script,
+                        width=CANVAS_SIDE, height=CANVAS_SIDE, seed=seed)
 
 
 async def _script_key(event: Event, ctx: StageContext) -> str:
@@ -152,18 +157,28 @@ async def _shot(
     focus = _composed_focus(ctx, request)
     genres = [g.label for g in script.patterns.genres]
     tones = [t.label for t in script.patterns.tones]
-    fp = fingerprint(SHOT_VERSION, frame_key, scene, script.title, genres, tones,
-                     shot_duration(script, scene), _identity(llm), focus)
+    plan_fp = fingerprint(SHOT_VERSION, frame_key, scene.story(), script.title, genres, tones,
+                          _identity(llm))
+    directed = scene.direction.camera if scene.direction else None
+    fp = fingerprint(plan_fp, shot_duration(script, scene), focus, directed)
     key = output_key(job.id, STAGE, f"{item}.json", fp)
     name, path = f"shot/{item}", f"shots/{item}.json"
     if await ctx.reuse(job, STAGE, key):
         await _record_reused(ctx, job, name, key, path, llm.name)
         return key
-    png = frame_png if frame_png is not None else await ctx.blobs.get(frame_key)
-    context = shot_context(script, scene, preview_b64(png))
-    await ctx.check_cancelled(job.id)
-    with track_calls(_budget(job)) as calls:
-        plan = await llm.complete("shot", context, ShotPlan)
+    # The LLM's plan is kept apart from the timing and the user's camera move, so a retimed
+    # or redirected shot costs no new call.
+    plan_key = output_key(job.id, STAGE, f"{item}.plan.json", plan_fp)
+    calls = CallLog()
+    if await ctx.reuse(job, STAGE, plan_key):
+        plan = await ctx.load(plan_key, ShotPlan)
+    else:
+        png = frame_png if frame_png is not None else await ctx.blobs.get(frame_key)
+        context = shot_context(script, scene, preview_b64(png))
+        await ctx.check_cancelled(job.id)
+        with track_calls(_budget(job)) as calls:
+            plan = await llm.complete("shot", context, ShotPlan)
+        await ctx.store(plan_key, plan)
     await ctx.store(key, shot_from_plan(plan, script, scene, focus))
     await _record_new(ctx, job, name, key, path, calls, llm.name)
     return key

@@ -31,7 +31,7 @@ def shot_duration(script: Script, scene: Scene) -> float:
 def shot_context(script: Script, scene: Scene, frame_png_b64: str) -> dict[str, Any]:
     """What the `shot` task is given (the same keys for the local and remote LLMs)."""
     return {
-        "scene": scene.model_dump(mode="json"),
+        "scene": scene.story(),
         "script": {
             "title": script.title,
             "genres": [g.label for g in script.patterns.genres],
@@ -44,11 +44,13 @@ def shot_context(script: Script, scene: Scene, frame_png_b64: str) -> dict[str, 
 def shot_from_plan(
     plan: ShotPlan, script: Script, scene: Scene, focus: tuple[float, float] | None
 ) -> Shot:
-    """The stored Shot: the plan's creative choices, our timing, and the composed focus when
-    the renderer knows it (else the planner's guess)."""
+    """The stored Shot: the plan's creative choices (the camera move the user directed, if
+    any, over the plan's), our timing, and the composed focus when the renderer knows it
+    (else the planner's guess)."""
+    directed = scene.direction.camera if scene.direction else None
     return Shot(
         scene=scene.index,
-        camera=plan.camera,
+        camera=directed or plan.camera,
         action=plan.action,
         atmosphere=plan.atmosphere,
         prompt=plan.prompt,

@@ -65,8 +65,14 @@ async def on_video_shot(event: Event, ctx: StageContext) -> None:
     job = await ctx.job(event.job_id)
     frame_key = await ctx.artifact_key(job.id, f"frame/{item}")
     shot = await ctx.load(await ctx.artifact_key(job.id, f"shot/{item}"), Shot)
+    script = await ctx.load(await _script_key(event, ctx), Script)
+    scenes = script.scenes
+    direction = scenes[int(item) - 1].direction if int(item) <= len(scenes) else None
+    seed = job.settings.seed + shot.scene
+    if direction is not None and direction.clip_seed is not None:
+        seed = direction.clip_seed  # the user asked the studio for another take
 
-    await _clip(ctx, job, item, frame_key, shot)
+    await _clip(ctx, job, item, frame_key, shot, seed)
 
     remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), item)
     await ctx.progress(job.id, STAGE, "item", f"clip {item} rendered")
@@ -81,12 +87,12 @@ def _identity(provider: Any) -> str:
     return str(getattr(provider, "identity", None) or provider.name)
 
 
-async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Shot) -> None:
+async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Shot,
+                seed: int) -> None:
     """Render, store and record clip/NN, unless it exists (then keep its record). A claim on
     the clip's key makes a concurrent delivery of the same shot wait for this one's clip
     rather than render it too."""
     settings, video = job.settings, ctx.providers.video
-    seed = settings.seed + shot.scene
     fp = fingerprint(CLIP_VERSION, frame_key, shot, settings.grade, settings.fps,
                      settings.quality, _identity(video), seed, CLIP_SIDE)
     key = output_key(job.id, STAGE, f"{item}.mp4", fp)

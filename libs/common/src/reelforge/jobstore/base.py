@@ -33,6 +33,11 @@ class ApiKeyInfo:
     revoked_at: datetime | None
 
 
+EDITABLE = frozenset({"settings", "force", "title", "source_key", "budget_usd", "script_key",
+                      "awaiting", "approved", "versions"})
+"""The job fields `update_job` and `revise_job` write (the rest have their own methods)."""
+
+
 class JobStore(Protocol):
     """Implemented by SQLite (embedded) and Postgres (distributed); one contract test suite
     runs against both."""
@@ -55,7 +60,18 @@ class JobStore(Protocol):
     ) -> None: ...
 
     async def update_job(self, job: Job) -> None:
-        """Replace settings/force/title of an existing job (a rerun with new options)."""
+        """Replace the editable fields of an existing job (`EDITABLE`: its settings, inputs
+        and review state), e.g. for a rerun with new options."""
+        ...
+
+    async def revise_job(self, job: Job, revision: int) -> bool:
+        """Write the job's editable fields with revision `revision + 1`, only if the stored
+        revision is still `revision`; False (and nothing written) when another edit came
+        first."""
+        ...
+
+    async def delete_job(self, job_id: str) -> None:
+        """Remove the job and everything the store holds for it (a no-op if it is gone)."""
         ...
 
     async def set_stage(

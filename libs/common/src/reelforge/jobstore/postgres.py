@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import asyncpg
 import structlog
 
-from reelforge.jobstore.base import ApiKeyInfo, JobNotFound, key_id
+from reelforge.jobstore.base import EDITABLE, ApiKeyInfo, JobNotFound, key_id
 from reelforge.jobstore.pg_migrate import load_migrations, migrate
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, StageState, Status
 
@@ -31,7 +31,6 @@ log = structlog.get_logger(__name__)
 FINAL = [Status.completed.value, Status.failed.value, Status.cancelled.value]
 _COLUMNS = {"id", "tenant", "status", "error", "run", "cost_usd", "created_at", "updated_at",
             "stages"}
-_UPDATABLE = {"settings", "force", "title", "source_key", "budget_usd", "script_key"}
 
 _SELECT_JOB = """
 SELECT j.id, j.tenant, j.status, j.error, j.run, j.cost_usd, j.created_at, j.updated_at, j.doc,
@@ -179,12 +178,28 @@ class PostgresJobStore:
         )
 
     async def update_job(self, job: Job) -> None:
-        changes = job.model_dump(mode="json", include=_UPDATABLE)
+        changes = job.model_dump(mode="json", include=set(EDITABLE))
         await self._update(
             "UPDATE jobs SET doc = doc || $2::jsonb, run = $3, updated_at = now()"
             " WHERE id = $1 RETURNING id",
             job.id, changes, job.run,
         )
+
+    async def revise_job(self, job: Job, revision: int) -> bool:
+        changes = job.model_dump(mode="json", include=set(EDITABLE))
+        changes["revision"] = revision + 1
+        revised = await self.pool.fetchval(
+            "UPDATE jobs SET doc = doc || $2::jsonb, updated_at = now()"
+            " WHERE id = $1 AND COALESCE((doc->>'revision')::int, 0) = $3 RETURNING id",
+            job.id, changes, revision,
+        )
+        if revised is None:
+            await self.get_job(job.id)  # JobNotFound when it is gone, not a conflict
+            return False
+        return True
+
+    async def delete_job(self, job_id: str) -> None:
+        await self.pool.execute("DELETE FROM jobs WHERE id = $1", job_id)
 
     async def set_stage(
         self, job_id: str, stage: str, status: Status, error: str | None = None

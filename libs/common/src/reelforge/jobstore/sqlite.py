@@ -20,7 +20,7 @@ from typing import Any, overload
 
 import aiosqlite
 
-from reelforge.jobstore.base import ApiKeyInfo, JobNotFound, key_id
+from reelforge.jobstore.base import EDITABLE, ApiKeyInfo, JobNotFound, key_id
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, StageState, Status, utcnow
 
 MIGRATIONS = [
@@ -219,11 +219,30 @@ class SQLiteJobStore:
 
     async def update_job(self, job: Job) -> None:
         def change(j: Job) -> None:
-            j.settings, j.force, j.title = job.settings, job.force, job.title
-            j.source_key, j.budget_usd, j.run = job.source_key, job.budget_usd, job.run
-            j.script_key = job.script_key
+            for name in EDITABLE:
+                setattr(j, name, getattr(job, name))
+            j.run = job.run
 
         await self._mutate(job.id, change)
+
+    async def revise_job(self, job: Job, revision: int) -> bool:
+        async with self._tx():
+            stored = await self._get_job(job.id)
+            if stored.revision != revision:
+                return False
+            for name in EDITABLE:
+                setattr(stored, name, getattr(job, name))
+            stored.revision, stored.updated_at = revision + 1, utcnow()
+            await self.db.execute(
+                "UPDATE jobs SET doc = ? WHERE id = ?", (stored.model_dump_json(), job.id)
+            )
+        return True
+
+    async def delete_job(self, job_id: str) -> None:
+        async with self._tx():
+            for table in ("items", "artifacts", "events", "jobs"):
+                column = "id" if table == "jobs" else "job_id"
+                await self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_id,))
 
     async def set_job_status(self, job_id: str, status: Status, error: str | None = None) -> None:
         def change(j: Job) -> None:

@@ -75,7 +75,7 @@ def frame_inputs(request: FrameRequest) -> dict[str, Any]:
     scene, location = request.scene, location_of(request)
     return {
         "renderer": RENDERER_VERSION,
-        "scene": scene.model_dump(mode="json"),
+        "scene": scene.story(),
         "location": location.model_dump(mode="json"),
         "cast": [c.model_dump(mode="json") for c in cast_of(request)],
         "genres": [g.label for g in request.script.patterns.genres],
