@@ -51,8 +51,13 @@ async function errorFrom(response) {
 
 /** A request to the API: `json` or `form` (FormData) as the body; the answer's JSON (or
  * null for 204). Non-2xx answers throw ApiError with the server's message. */
+function authorization() {
+  const key = storedKey();
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
 export async function api(path, { method = "GET", json, form, signal } = {}) {
-  const headers = { Authorization: `Bearer ${storedKey() || ""}` };
+  const headers = authorization();
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -83,7 +88,7 @@ export function followEvents(jobId, { onEvent, onFallback }) {
 
   async function readOnce() {
     const response = await fetch(`/v1/jobs/${encodeURIComponent(jobId)}/events?after=${lastId}`, {
-      headers: { Authorization: `Bearer ${storedKey() || ""}`, Accept: "text/event-stream" },
+      headers: { ...authorization(), Accept: "text/event-stream" },
       signal: controller.signal,
     });
     if (!response.ok || !response.body) throw await errorFrom(response);

@@ -10,11 +10,13 @@ import { newTrailer } from "./new.js";
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 let current = null;
+let keyless = false; // a local studio that asks for no key
 
 function route() {
   if (current && current.dispose) current.dispose();
   current = null;
-  if (!storedKey()) {
+  document.getElementById("forget-key").hidden = keyless && !storedKey();
+  if (!storedKey() && !keyless) {
     nav.hidden = true;
     keyForm();
     return;
@@ -75,5 +77,17 @@ window.addEventListener("hashchange", () => {
   main.focus({ preventScroll: true });
 });
 
-takeKeyFromFragment();
-route();
+async function boot() {
+  takeKeyFromFragment();
+  if (!storedKey()) {
+    try {
+      await api("/v1/jobs?limit=1");
+      keyless = true;
+    } catch {
+      // a key is needed: the form asks for it
+    }
+  }
+  route();
+}
+
+boot();

@@ -25,6 +25,7 @@ export function newTrailer(main) {
   const aspect = select([["16:9", "16:9 landscape"], ["9:16", "9:16 vertical"],
                          ["1:1", "1:1 square"]], "16:9");
   const grade = select([["bw", "Black and white"], ["color", "Colour"]], "bw");
+  const quality = select([["final", "Final"], ["draft", "Draft (quick preview)"]], "final");
   const voice = h("input", { type: "text", maxlength: 500, autocomplete: "off",
                              placeholder: "default voice" });
   const seed = h("input", { type: "number", min: 0, max: 2147483647, step: 1, value: "0",
@@ -67,6 +68,7 @@ export function newTrailer(main) {
       field("Duration (seconds)", duration, "15 to 600"),
       field("Primary aspect", aspect),
       field("Grade", grade),
+      field("Quality", quality),
       field("Voice (optional)", voice),
       field("Seed", seed, "the same seed makes the same pictures")),
     h("fieldset", {},
@@ -83,6 +85,7 @@ export function newTrailer(main) {
       duration: Number(duration.value),
       aspect: aspect.value,
       grade: grade.value,
+      quality: quality.value,
       seed: Number(seed.value),
       review: [reviewScript.checked && "script", reviewStoryboard.checked && "storyboard"]
         .filter(Boolean),

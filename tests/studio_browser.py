@@ -23,7 +23,7 @@ from reelforge_ingest.api.app import create_app
 from reelforge_ingest.api.deps import ApiDeps
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[1] / ".screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / ".screenshots"
 T = TypeVar("T")
 
 

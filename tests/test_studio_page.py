@@ -4,7 +4,11 @@ keyboard order, and text from users shown as text."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 from reelforge.models import ProgressEvent
 from studio_browser import ServedApi, collect_page_errors, screenshot
@@ -13,11 +17,19 @@ HOSTILE = '<img src=x onerror="window.__studioXss = 1">'
 CONTROLS = "main input, main select, main textarea, main button"
 
 
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[ServedApi]:
+    api = ServedApi(tmp_path)
+    yield api
+    api.stop()
+
+
 def make_job(served: ServedApi, key: str, title: str | None = None,
              message: str | None = None) -> str:
     """A job submitted through the API (nothing runs it: the bus has no consumer), its
     title and an event set in the store as the pipeline would."""
     response = httpx.post(f"{served.url}/v1/jobs", headers={"Authorization": f"Bearer {key}"},
+                          timeout=60,
                           json={"synopsis": "The keeper climbs the stairs every night and "
                                 "lights the lamp. One night the lamp will not light."})
     assert response.status_code == 202, response.text
@@ -87,7 +99,8 @@ def test_the_new_trailer_form_is_labelled_and_keyboard_reachable(
     expect(page.get_by_role("heading", name="New trailer")).to_be_visible()
 
     for label in ("Story file", "Type an idea or paste a synopsis", "Title (optional)",
-                  "Duration (seconds)", "Primary aspect", "Grade", "Voice (optional)", "Seed"):
+                  "Duration (seconds)", "Primary aspect", "Grade", "Quality", "Voice (optional)",
+                  "Seed"):
         expect(page.get_by_label(label, exact=True)).to_be_visible()
     expect(page.get_by_label("Script: before any voice or picture is made")).to_be_checked()
     expect(page.get_by_label("Storyboard: before the video is made")).to_be_checked()
@@ -123,7 +136,7 @@ def test_the_new_trailer_form_is_labelled_and_keyboard_reachable(
     page.get_by_label("Type an idea or paste a synopsis").fill("no")
     page.get_by_label("Seed").focus()
     page.keyboard.press("Enter")
-    settings = {"duration": 60, "aspect": "16:9", "grade": "bw", "seed": 0,
+    settings = {"duration": 60, "aspect": "16:9", "grade": "bw", "quality": "final", "seed": 0,
                 "review": ["script", "storyboard"]}
     refused = httpx.post(f"{served.url}/v1/jobs", headers={"Authorization": f"Bearer {key}"},
                          json={"idea": "no", "settings": settings})

@@ -1,11 +1,12 @@
+"""Fixtures of the studio's browser tests: Debian's Chromium through Playwright."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from studio_browser import ServedApi, chromium_path
+from studio_browser import chromium_path
 
 
 @pytest.fixture(scope="module")
@@ -19,15 +20,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  accept_downloads=True)
     context.set_default_timeout(15_000)
     opened = context.new_page()
     yield opened
     context.close()
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[ServedApi]:
-    api = ServedApi(tmp_path)
-    yield api
-    api.stop()
