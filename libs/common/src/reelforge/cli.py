@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -220,6 +221,26 @@ def make(
     out.print(stage_table(manifest))
     out.print(f"[bold green]✔[/] {manifest.title!r}: {output / 'trailer.mp4'} "
               f"in {time.perf_counter() - started:.1f}s")
+
+
+@app.command()
+def studio(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1")] = 8765,
+    data: Annotated[Path | None, typer.Option(
+        help="where jobs are kept (default: ~/.local/share/reelforge/studio)")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="do not open a browser")]
+    = False,
+) -> None:
+    """Review, edit and regenerate trailers scene by scene in the browser (local, offline)."""
+    configure_logging(False)
+    try:
+        serve = load_plugin("reelforge.apps", "studio")
+    except PluginMissing as exc:
+        raise fail(f"{exc} (the studio is in the reelforge-ingest package); run scripts/setup",
+                   EXIT_BAD_INPUT) from None
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(Settings(), data=data.expanduser().resolve() if data else None,
+              host="127.0.0.1", port=port, open_browser=not no_browser)
 
 
 def local_voice(settings: Settings, voice: str | None) -> tuple[Settings, str | None]:

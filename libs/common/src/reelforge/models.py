@@ -160,6 +160,7 @@ class FrameVariant(Model):
     seed: int = Field(ge=0, le=2**31 - 1)
     prompt: str | None = Field(None, min_length=1, max_length=2000,
                                description="none: the prompt the script makes for the scene")
+    key: str | None = Field(None, description="the frame made for it, once the studio knows it")
 
 
 class Direction(Model):

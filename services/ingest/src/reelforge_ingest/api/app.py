@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from reelforge_ingest.api.deps import ApiDeps
+from reelforge_ingest.api.edits import edits_router, manifest_by_digest
 from reelforge_ingest.api.errors import install_handlers
 from reelforge_ingest.api.jobs import jobs_router
+from reelforge_ingest.api.media import media_router
 from reelforge_ingest.studio import studio_router
 
 DESCRIPTION = """Submit a story document (PDF, DOCX, Markdown, text, Fountain), an idea or a
@@ -22,6 +26,8 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(title="reelforge", version="1", description=DESCRIPTION)
     install_handlers(app)
     app.include_router(jobs_router(deps))
+    app.include_router(edits_router(deps))
+    app.include_router(media_router(deps.media, partial(manifest_by_digest, deps)))
     app.include_router(studio_router())
 
     @app.get("/healthz", tags=["ops"])

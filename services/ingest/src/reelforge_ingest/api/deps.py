@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from reelforge.blobs import BlobStore
 from reelforge.bus import Bus
 from reelforge.jobstore import JobStore
+from reelforge.lifecycle import JobBackends
 from reelforge.metrics import Metrics
 from reelforge.settings import Settings
 
+from reelforge_ingest.api.media import MediaLinks
 from reelforge_ingest.errors import DocumentLimits
 
 
@@ -32,6 +34,16 @@ class ApiDeps:
     """s of silence after which the event stream sends a comment (proxies drop idle ones)"""
     document_limits: DocumentLimits = field(default_factory=DocumentLimits)
     """the parser's limits; max_bytes is replaced by the configured upload size"""
+
+    media: MediaLinks = field(init=False)
+    """links a browser opens without the API key (presigned, or signed by this API)"""
+
+    def __post_init__(self) -> None:
+        self.media = MediaLinks(self.blobs, self.settings.api_url_expiry)
+
+    @property
+    def backends(self) -> JobBackends:
+        return JobBackends(self.jobs, self.blobs, self.bus)
 
     @property
     def limits(self) -> DocumentLimits:

@@ -12,16 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from reelforge.blobs import job_key
-from reelforge.events import JOB_SUBMITTED, Event
+from reelforge import lifecycle
 from reelforge.jobstore import JobNotFound
-from reelforge.models import STAGES, ArtifactRecord, Job, ProgressEvent, StageState, Status
-from reelforge.runtime import fingerprint
+from reelforge.models import Job, ProgressEvent, Status
 
 from reelforge_ingest.api.auth import Caller, authenticate
 from reelforge_ingest.api.deps import ApiDeps
 from reelforge_ingest.api.errors import ApiError
-from reelforge_ingest.api.intake import Submission, read_submission
+from reelforge_ingest.api.intake import read_submission
 from reelforge_ingest.api.ratelimit import CreationLimiter
 from reelforge_ingest.api.views import (
     FINAL,
@@ -52,21 +50,26 @@ STREAM_SLOT_TTL = 60.0
 """s an open stream's slot outlives its last renewal (a replica that died frees it then)."""
 
 
+async def owned_job(deps: ApiDeps, request: Request, job_id: str) -> tuple[Caller, Job]:
+    """The caller and their job; another tenant's job answers 404 as if it did not exist."""
+    caller = await authenticate(request, deps.jobs)
+    try:
+        job = await deps.jobs.get_job(job_id)
+    except JobNotFound:
+        job = None
+    if job is None or job.tenant != caller.tenant:
+        raise ApiError(404, "not_found", f"no job {job_id!r} for this API key; list yours "
+                       "with GET /v1/jobs")
+    return caller, job
+
+
 def jobs_router(deps: ApiDeps) -> APIRouter:
     router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
     limiter = CreationLimiter(deps.jobs, deps.settings.api_rate_limit,
                               deps.settings.api_rate_window)
 
     async def caller_job(request: Request, job_id: str) -> tuple[Caller, Job]:
-        caller = await authenticate(request, deps.jobs)
-        try:
-            job = await deps.jobs.get_job(job_id)
-        except JobNotFound:
-            job = None
-        if job is None or job.tenant != caller.tenant:  # another tenant's job is not there
-            raise ApiError(404, "not_found", f"no job {job_id!r} for this API key; list yours "
-                           "with GET /v1/jobs")
-        return caller, job
+        return await owned_job(deps, request, job_id)
 
     @router.post("", status_code=202, response_model=JobCreated, responses=CREATE_ERRORS,
                  openapi_extra={"requestBody": {"content": {
@@ -83,7 +86,9 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
         caller = await authenticate(request, deps.jobs)
         submission = await read_submission(request, deps.limits,
                                            charge=lambda: limiter.take(caller.key_hash))
-        job = await submit(deps, caller.tenant, submission)
+        job = await lifecycle.create_job(deps.backends, caller.tenant, submission.document,
+                                         submission.settings)
+        deps.metrics.jobs_submitted.inc()
         body = JobCreated(id=job.id, links=links(job.id))
         return JSONResponse(body.model_dump(), 202, headers={"Location": body.links.self})
 
@@ -97,14 +102,15 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
         caller = await authenticate(request, deps.jobs)
         jobs = await deps.jobs.list_jobs(caller.tenant, limit=limit, offset=offset)
         nxt = f"/v1/jobs?limit={limit}&offset={offset + limit}" if len(jobs) == limit else None
-        return JobPage(jobs=[summary(j) for j in jobs], limit=limit, offset=offset, next=nxt)
+        return JobPage(jobs=[await summary(j, deps) for j in jobs], limit=limit, offset=offset,
+                       next=nxt)
 
     @router.get("/{job_id}", response_model=JobView, responses=ERRORS)
     async def get_job(request: Request, job_id: str) -> JobView:
         """Status, per-stage status and progress, error, cost, and once the package exists,
         presigned download URLs of its files."""
         _, job = await caller_job(request, job_id)
-        return await job_view(job, deps.jobs, deps.blobs, deps.settings.api_url_expiry)
+        return await job_view(job, deps)
 
     @router.post("/{job_id}/cancel", response_model=JobView, responses={
         **ERRORS, 409: {"description": "the job already finished"}})
@@ -119,7 +125,7 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
         await deps.jobs.add_event(ProgressEvent(job_id=job.id, stage="job", kind="cancelled",
                                                 message="cancelled by the user"))
         job = await deps.jobs.get_job(job.id)
-        return await job_view(job, deps.jobs, deps.blobs, deps.settings.api_url_expiry)
+        return await job_view(job, deps)
 
     @router.post("/{job_id}/retry", status_code=202, response_model=JobView, responses={
         **ERRORS, 409: {"description": "the job is not failed or cancelled"}})
@@ -132,9 +138,9 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
             raise ApiError(409, "conflict", f"the job is {job.status.value}; only a failed or "
                            "cancelled job can be retried")
         await limiter.take(caller.key_hash)
-        await restart(deps, job)
+        await lifecycle.retry(deps.backends, job)
         job = await deps.jobs.get_job(job.id)
-        return await job_view(job, deps.jobs, deps.blobs, deps.settings.api_url_expiry)
+        return await job_view(job, deps)
 
     @router.get("/{job_id}/events", responses={
         **ERRORS, 200: {"content": {"text/event-stream": {}},
@@ -163,46 +169,6 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
         )
 
     return router
-
-
-async def submit(deps: ApiDeps, tenant: str, submission: Submission) -> Job:
-    """Store the document, create the job, record it, publish `job.submitted`."""
-    job_id = uuid.uuid4().hex
-    document = submission.document
-    source_key = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
-    await deps.blobs.put(source_key, document.model_dump_json(indent=2).encode(),
-                         "application/json")
-    stages = {s: StageState() for s in STAGES}
-    stages["ingest"] = StageState(status=Status.completed)
-    # `running` in the store from the start: the pipeline owns the job now, and the sweeper
-    # re-publishes job.submitted if the event is ever lost. The API shows it as queued.
-    job = Job(id=job_id, tenant=tenant, status=Status.running, settings=submission.settings,
-              source_key=source_key, stages=stages, budget_usd=submission.settings.budget_usd)
-    await deps.jobs.create_job(job)
-    await deps.jobs.record_artifact(job_id, ArtifactRecord(
-        name="document", key=source_key, stage="ingest", path=None))
-    await deps.jobs.add_event(ProgressEvent(
-        job_id=job_id, stage="ingest", kind="completed",
-        message=f"{document.format} document, {len(document.text):,} characters"))
-    await deps.bus.publish(Event(type=JOB_SUBMITTED, job_id=job_id,
-                                 artifacts={"document": source_key}))
-    deps.metrics.jobs_submitted.inc()
-    return job
-
-
-async def restart(deps: ApiDeps, job: Job) -> None:
-    """A new run from the failed stage: bump the run (fresh fan-in groups), put every stage
-    that did not complete back in the queue, re-publish job.submitted. Stages find their
-    cached outputs, so only what failed (and what depends on it) is redone."""
-    await deps.jobs.bump_run(job.id)
-    for name, state in job.stages.items():
-        if state.status != Status.completed:
-            await deps.jobs.set_stage(job.id, name, Status.queued)
-    await deps.jobs.set_job_status(job.id, Status.running)
-    await deps.jobs.add_event(ProgressEvent(job_id=job.id, stage="job", kind="info",
-                                            message=f"retry after: {job.error or job.status}"))
-    await deps.bus.publish(Event(type=JOB_SUBMITTED, job_id=job.id,
-                                 artifacts={"document": job.source_key}))
 
 
 @dataclass

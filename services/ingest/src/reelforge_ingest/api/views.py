@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from reelforge.blobs import BlobStore
-from reelforge.jobstore import JobStore
 from reelforge.models import STAGES, Job, JobSettings, Manifest, Status
 from reelforge.pipeline import FAN_OUT_STAGES as FAN_OUT
+from reelforge.pipeline import Review
+
+from reelforge_ingest.api.deps import ApiDeps
 
 FINAL = {Status.completed, Status.failed, Status.cancelled}
+"""States after which the event stream ends (a job awaiting review may still go on)."""
 
 
 class Links(BaseModel):
@@ -55,6 +57,11 @@ class JobSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     links: Links
+    awaiting: Review | None = Field(None, description="the review the job waits at")
+    revision: int = Field(0, description="the revision an edit or approval must name")
+    thumbnail_url: str | None = Field(None, description="a small picture of the job, once "
+                                      "it has one")
+    duration: float | None = Field(None, description="the trailer's length, once rendered")
 
 
 class JobView(JobSummary):
@@ -91,23 +98,30 @@ def public_status(job: Job) -> str:
     return job.status.value
 
 
-def summary(job: Job) -> JobSummary:
+async def summary(job: Job, deps: ApiDeps) -> JobSummary:
+    trailer = await deps.jobs.get_artifact(job.id, "trailer")
+    picture = (await deps.jobs.get_artifact(job.id, "thumbnail")
+               or await deps.jobs.get_artifact(job.id, "frame/01"))
     return JobSummary(id=job.id, status=public_status(job), title=job.title, error=job.error,
-                      created_at=job.created_at, updated_at=job.updated_at, links=links(job.id))
+                      created_at=job.created_at, updated_at=job.updated_at, links=links(job.id),
+                      awaiting=job.awaiting, revision=job.revision,
+                      thumbnail_url=await deps.media.thumb_url(picture.key) if picture else None,
+                      duration=trailer.duration if trailer else None)
 
 
-async def job_view(job: Job, jobs: JobStore, blobs: BlobStore, url_expiry: int) -> JobView:
+async def job_view(job: Job, deps: ApiDeps) -> JobView:
     stages: dict[str, StageView] = {}
     for name, state in job.stages.items():
         view = StageView(status=state.status, started_at=state.started_at,
                          finished_at=state.finished_at, seconds=state.seconds, error=state.error)
         if name in FAN_OUT:
-            view.items_done, view.items_total = await jobs.item_counts(job.id, job.group(name))
+            view.items_done, view.items_total = await deps.jobs.item_counts(job.id,
+                                                                           job.group(name))
         stages[name] = view
     return JobView(
-        **summary(job).model_dump(), settings=job.settings, run=job.run, cost_usd=job.cost_usd,
-        progress=progress(stages), stages=stages,
-        artifacts=await package_artifacts(job, jobs, blobs, url_expiry),
+        **(await summary(job, deps)).model_dump(), settings=job.settings, run=job.run,
+        cost_usd=job.cost_usd, progress=progress(stages), stages=stages,
+        artifacts=await package_artifacts(job, deps),
     )
 
 
@@ -122,19 +136,18 @@ def progress(stages: dict[str, StageView]) -> float:
     return round(done / max(1, len(stages)), 3)
 
 
-async def package_artifacts(job: Job, jobs: JobStore, blobs: BlobStore,
-                            expiry: int) -> list[ArtifactView]:
-    """Presigned URLs of every package file, once the manifest exists."""
-    record = await jobs.get_artifact(job.id, "manifest")
+async def package_artifacts(job: Job, deps: ApiDeps) -> list[ArtifactView]:
+    """Download links of every package file, once the manifest exists."""
+    record = await deps.jobs.get_artifact(job.id, "manifest")
     if record is None:
         return []
-    manifest = Manifest.model_validate_json(await blobs.get(record.key))
+    manifest = Manifest.model_validate_json(await deps.blobs.get(record.key))
     views = [ArtifactView(name="manifest", path="manifest.json",
-                          url=await blobs.url(record.key, expiry))]
+                          url=await deps.media.url(record.key))]
     for a in manifest.artifacts:
         if a.path is None or a.name == "manifest":
             continue
-        views.append(ArtifactView(name=a.name, path=a.path, url=await blobs.url(a.key, expiry),
+        views.append(ArtifactView(name=a.name, path=a.path, url=await deps.media.url(a.key),
                                   size=a.size, duration=a.duration, provider=a.provider))
     return views
 
