@@ -121,7 +121,7 @@ def test_a_trailer_made_reviewed_and_edited_in_the_studio(
     expect(page.get_by_label("Script: before any voice or picture is made")).to_be_checked()
     expect(page.get_by_label("Storyboard: before the video is made")).to_be_checked()
     page.get_by_role("button", name="Make the trailer").click()
-    expect(page).to_have_url(re.compile(r"#/jobs/[A-Za-z0-9_-]+$"))
+    expect(page).to_have_url(re.compile(r"#/jobs/[A-Za-z0-9_-]+$"), timeout=120_000)
     job_id = job_id_of(page)
     api = f"{studio.base}/v1/jobs/{job_id}"
 

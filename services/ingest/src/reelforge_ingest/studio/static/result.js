@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { button, field, formatBytes, formatDate, formatSeconds, h, replace, select }
   from "./dom.js";
 import { showInfo } from "./notice.js";
-import { CAMERAS, frameImage, newSeed, sceneEdits } from "./scenes.js";
+import { cameraOptions, frameImage, newSeed, sceneEdits } from "./scenes.js";
 
 /** `trailer.mp4` is the primary aspect; `trailer_9x16.mp4` and the like the others. */
 function aspectOf(file, primary) {
@@ -115,7 +115,7 @@ export function resultPanel(panel, ctx) {
                                  disabled: scene.narration === null });
     const seconds = h("input", { type: "number", min: 1, max: 30, step: 0.1,
                                  value: scene.seconds ?? "", placeholder: "as the line" });
-    const camera = select(CAMERAS, scene.camera);
+    const camera = select(cameraOptions(scene.camera), scene.camera ?? "");
     const save = button("Save scene changes", async () => {
       const change = {};
       if (scene.narration !== null && line.value.trim() !== scene.narration) {
@@ -123,7 +123,7 @@ export function resultPanel(panel, ctx) {
       }
       const wanted = seconds.value === "" ? null : Number(seconds.value);
       if (wanted !== (scene.seconds ?? null)) change.seconds = wanted;
-      if (camera.value !== scene.camera) change.camera = camera.value;
+      if (camera.value && camera.value !== scene.camera) change.camera = camera.value;
       if (!Object.keys(change).length) { showInfo(`Scene ${n}: nothing changed.`); return; }
       await run(() => edits.patch(n, revision, change),
         `Scene ${n} saved. Render a new version to see it.`);

@@ -7,6 +7,11 @@ import { h } from "./dom.js";
 export const CAMERAS = ["push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down",
   "drift", "parallax"].map((move) => [move, move.replace("_", " ")]);
 
+/** The camera choices for a scene: its own move, or the shot plan's while none is chosen. */
+export function cameraOptions(current) {
+  return current ? CAMERAS : [["", "as the shot plan says"], ...CAMERAS];
+}
+
 export function newSeed() {
   return crypto.getRandomValues(new Uint32Array(1))[0] % 2147483647;
 }

@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { button, field, formatSeconds, h, replace, select } from "./dom.js";
 import { showInfo } from "./notice.js";
-import { CAMERAS, frameImage, newSeed, sceneEdits } from "./scenes.js";
+import { cameraOptions, frameImage, newSeed, sceneEdits } from "./scenes.js";
 
 export function storyboardReview(panel, ctx) {
   let disposed = false;
@@ -86,8 +86,9 @@ export function storyboardReview(panel, ctx) {
       const prompt = h("textarea", { rows: 4, maxlength: 2000,
         value: typedPrompts.get(n) ?? scene.prompt ?? "", dataset: { focusKey: `prompt-${n}` } });
       prompt.addEventListener("input", () => typedPrompts.set(n, prompt.value));
-      const camera = select(CAMERAS, scene.camera, { "data-focus-key": `camera-${n}` });
-      camera.addEventListener("change", () => run(() => edits.patch(n, revision,
+      const camera = select(cameraOptions(scene.camera), scene.camera ?? "",
+        { "data-focus-key": `camera-${n}` });
+      camera.addEventListener("change", () => camera.value && run(() => edits.patch(n, revision,
         { camera: camera.value }), `Scene ${n}: camera move set to ${camera.value}.`));
       grid.append(h("li", { class: "board-card", dataset: { scene: n } },
         h("figure", {}, frameImage(scene, `Frame of scene ${n}`),
