@@ -21,7 +21,7 @@ from package_checks import check_package
 from playwright.sync_api import Page, expect
 from studio_browser import collect_page_errors, free_socket, screenshot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "short.md"
 DURATION = 20

@@ -7,10 +7,12 @@ import { button, field, formatBytes, formatDate, formatSeconds, h, replace, sele
 import { showInfo } from "./notice.js";
 import { cameraOptions, frameImage, newSeed, sceneEdits } from "./scenes.js";
 
+const TRAILER = /^trailer(?:_(\d+)x(\d+))?\.mp4$/;
+
 /** `trailer.mp4` is the primary aspect; `trailer_9x16.mp4` and the like the others. */
 function aspectOf(file, primary) {
-  const match = (file.path || "").match(/_(\d+)x(\d+)\.mp4$/);
-  return match ? `${match[1]}:${match[2]}` : primary;
+  const match = (file.path || "").match(TRAILER);
+  return match && match[1] ? `${match[1]}:${match[2]}` : primary;
 }
 
 export function resultPanel(panel, ctx) {
@@ -62,7 +64,7 @@ export function resultPanel(panel, ctx) {
     if (latest) {
       const captions = latest.files.find((f) => f.name === "captions_vtt" ||
         (f.path || "").endsWith(".vtt"));
-      for (const file of latest.files.filter((f) => (f.path || "").endsWith(".mp4"))) {
+      for (const file of latest.files.filter((f) => TRAILER.test(f.path || ""))) {
         const aspect = aspectOf(file, ctx.job.settings.aspect);
         const video = h("video", { controls: true, preload: "metadata", src: file.url,
           playsinline: true, "aria-label": `Trailer, ${aspect}, version ${latest.number}`,
