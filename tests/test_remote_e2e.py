@@ -136,3 +136,21 @@ def test_a_small_local_model_s_adversarial_answers_still_make_a_package(
     finally:
         fakes.reset()
         OUTPUT_MODE_MEMORY.forget()
+
+
+def test_frames_and_clips_from_comfyui_on_your_own_gpu(fakes: FakeSuite, tmp_path: Path) -> None:
+    """REELFORGE_IMAGE=comfyui REELFORGE_VIDEO=comfyui with the packaged workflows (Flux
+    schnell, Wan 2.2 5B), against the fake ComfyUI server."""
+    fakes.reset()
+    comfyui = fakes.fakes["comfyui"]
+    manifest = make(fakes, tmp_path / "pkg", image="comfyui", video="comfyui")
+    check_package(tmp_path / "pkg")
+    made_by = providers_by_path(manifest)
+    frames = [p for p in made_by if p.startswith("storyboard/")]
+    clips = [p for p in made_by if p.startswith("clips/")]
+    assert frames and all(made_by[p].startswith("comfyui") for p in frames)
+    assert clips and all(made_by[p].startswith("comfyui") for p in clips)
+    prompts = [c.body["prompt"] for c in comfyui.calls("prompt")]
+    assert len(prompts) == len(frames) + len(clips)
+    assert len(comfyui.calls("upload")) >= 1  # each clip's first frame went up
+    assert fakes.violations() == {}, fakes.violations()

@@ -177,3 +177,34 @@ def test_jobs_are_final_in_the_listing(run: Run) -> None:
     listed = run.alice.get("/v1/jobs?limit=1").json()
     assert len(listed["jobs"]) == 1 and listed["jobs"][0]["status"] in FINAL
     assert listed["next"] == "/v1/jobs?limit=1&offset=1"
+
+
+def test_a_job_waits_at_its_script_review_is_edited_over_http_and_completes(run: Run) -> None:
+    """Runs last: the counts above are of the three jobs the fixture made."""
+    alice, bob = run.alice, run.bob
+    job_id = alice.submit_synopsis(SYNOPSIS, duration=15, review=["script"], **DRAFT)
+    waiting = alice.wait([job_id], timeout=300, logs=run.cluster.logs,
+                         until=lambda v: v["status"] in FINAL | {"awaiting_review"})[job_id]
+    assert (waiting["status"], waiting["awaiting"]) == ("awaiting_review", "script"), waiting
+    assert waiting["stages"]["audio"]["status"] == "queued"
+    assert bob.get(f"/v1/jobs/{job_id}/script").status_code == 404
+
+    line = "The map was drawn by her own hand."
+    edited = httpx.patch(f"{alice.base}/v1/jobs/{job_id}/scenes/01", headers=alice.headers,
+                         json={"revision": 0, "narration": line}, timeout=30)
+    assert edited.status_code == 200, edited.text
+    stale = alice.post(f"/v1/jobs/{job_id}/approve", json={"revision": 0, "review": "script"})
+    assert stale.status_code == 409, stale.text
+    approved = alice.post(f"/v1/jobs/{job_id}/approve", json={"revision": 1,
+                                                              "review": "script"})
+    assert approved.status_code == 202, approved.text
+
+    view = alice.wait([job_id], timeout=900, logs=run.cluster.logs)[job_id]
+    assert view["status"] == "completed", (view["error"], run.cluster.logs())
+    artifacts = {a["name"]: a for a in view["artifacts"]}
+    words = json.loads(httpx.get(artifacts["words"]["url"], timeout=60).content)
+    spoken = " ".join(w["text"] for w in words["words"]).lower()
+    assert "drawn by her own hand" in spoken
+    script = json.loads(httpx.get(artifacts["script"]["url"], timeout=60).content)
+    assert script["narration"][next(i for i, n in enumerate(script["narration"])
+                                    if n["scene"] == 0)]["text"] == line

@@ -22,37 +22,59 @@ from reelforge.models import (
     ArtifactRecord,
     Job,
     JobSettings,
+    Script,
     Status,
+    Word,
     WordTimings,
 )
-from reelforge.providers import TTS, Providers, Speech
+from reelforge.providers import TTS, Aligner, Audio, Providers, Speech
+from reelforge.providers.calls import charge
 from reelforge.providers.chain import build_chain
 from reelforge.runtime import StageContext, start_service
 from reelforge.settings import Settings
 from reelforge_audio.aligner import PocketsphinxAligner
+from reelforge_audio.line_speech import LineTimings, decode
 from reelforge_audio.music import LocalComposer
 from reelforge_audio.service import service
-from reelforge_audio.voiceover import ACT_GAP_SECONDS, LEAD_IN_SECONDS
+from reelforge_audio.voiceover import ACT_GAP_SECONDS, LEAD_IN_SECONDS, VoiceoverLayout
 from reelforge_audio.words import spoken_tokens
 
 JOB_ID = "job-audio-1"
 
 
 class CountingTTS:
-    """The real engine, counting calls, to prove a redelivery speaks nothing again."""
+    """The real engine, counting calls (and the texts spoken), to prove a redelivery speaks
+    nothing again; with a price, each call is charged as a paid adapter charges."""
 
     def __init__(self, inner: TTS) -> None:
         self.inner = inner
         self.name = inner.name
         self.calls = 0
+        self.texts: list[str] = []
+        self.price_usd = 0.0
         self.after_call: Callable[[], Awaitable[None]] | None = None
 
     async def synthesize(self, text: str, voice: str | None = None) -> Speech:
         self.calls += 1
+        self.texts.append(text)
         speech = await self.inner.synthesize(text, voice)
+        charge(self.name, "counting", self.price_usd, "speech")
         if self.after_call is not None:
             await self.after_call()
         return speech
+
+
+class CountingAligner:
+    """The real aligner, keeping the transcripts it was asked to align."""
+
+    def __init__(self, inner: Aligner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.texts: list[str] = []
+
+    async def align(self, audio: Audio, transcript: str) -> list[Word]:
+        self.texts.append(transcript)
+        return await self.inner.align(audio, transcript)
 
 
 @dataclass
@@ -61,6 +83,7 @@ class Harness:
     bus: InMemoryBus
     blobs: LocalBlobStore
     tts: CountingTTS
+    aligner: CountingAligner
     completed: list[Event]
 
     async def deliver_script(self, script_key: str) -> Event:
@@ -77,6 +100,11 @@ class Harness:
         assert record is not None, name
         return record
 
+    async def layout(self) -> VoiceoverLayout:
+        """The layout stored beside the recorded voiceover (same key, .json)."""
+        key = (await self.artifact("voiceover")).key
+        return await self.ctx.load(key.removesuffix(".wav") + ".json", VoiceoverLayout)
+
     async def wav(self, name: str) -> tuple[np.ndarray, int]:
         data = await self.blobs.get((await self.artifact(name)).key)
         samples, rate = soundfile.read(io.BytesIO(data), dtype="float32")
@@ -90,6 +118,7 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     engine = getattr(request, "param", "espeak_tts")  # the fast engine unless a test asks
     tts = CountingTTS(request.getfixturevalue(engine))
+    counting_aligner = CountingAligner(aligner)
     jobs = SQLiteJobStore(tmp_path / "jobs.sqlite")
     await jobs.start()
     bus = InMemoryBus(max_attempts=1)
@@ -98,7 +127,7 @@ async def harness(
     # three capabilities, the others stay unset on purpose
     providers = Providers(
         llm=None, image=None, video=None,  # type: ignore[arg-type]
-        tts=build_chain("tts", [tts]), aligner=build_chain("aligner", [aligner]),
+        tts=build_chain("tts", [tts]), aligner=build_chain("aligner", [counting_aligner]),
         music=build_chain("music", [composer]),
     )
     ctx = StageContext(bus, blobs, jobs, providers, Settings())
@@ -112,15 +141,16 @@ async def harness(
     await start_service(service, ctx)
     await bus.subscribe("probe", [AUDIO_COMPLETED], collect)
     try:
-        yield Harness(ctx, bus, blobs, tts, completed)
+        yield Harness(ctx, bus, blobs, tts, counting_aligner, completed)
     finally:
         await bus.close()
         await jobs.close()
 
 
-async def store_script(harness: Harness) -> str:
-    key = job_key(JOB_ID, "script", "script.json")
-    await harness.ctx.store(key, build_script())
+async def store_script(harness: Harness, script: Script | None = None,
+                       name: str = "script.json") -> str:
+    key = job_key(JOB_ID, "script", name)
+    await harness.ctx.store(key, script or build_script())
     await harness.ctx.record(JOB_ID, "script", key, "script", path="script.json")
     return key
 
@@ -190,12 +220,119 @@ async def test_redelivery_reuses_every_output(harness: Harness) -> None:
     first = await harness.deliver_script(script_key)
     calls = harness.tts.calls
     stored = {key: await harness.blobs.get(key) for key in first.artifacts.values()}
+    # the stored voiceover is reused whole: its lines' speech is not even read
+    line_blobs = await harness.blobs.list(f"jobs/{JOB_ID}/audio/line-")
+    assert len(line_blobs) == 2 * len(NARRATION)
+    for key in line_blobs:
+        await harness.blobs.delete(key)
 
     second = await harness.deliver_script(script_key)
 
     assert harness.tts.calls == calls
     assert second.artifacts == first.artifacts
     assert {key: await harness.blobs.get(key) for key in second.artifacts.values()} == stored
+
+
+def edited(line: int, **changes: object) -> Script:
+    """The sample script with one narration line changed."""
+    narration = list(NARRATION)
+    narration[line] = narration[line].model_copy(update=changes)
+    return build_script(narration)
+
+
+def line_samples(voiceover: np.ndarray, rate: int, layout: VoiceoverLayout,
+                 index: int) -> np.ndarray:
+    placed = next(p for p in layout.lines if p.index == index)
+    first = round(placed.start * rate)
+    return voiceover[first:first + round((placed.end - placed.start) * rate)]
+
+
+async def test_editing_one_line_speaks_and_aligns_that_line_alone(harness: Harness) -> None:
+    await harness.deliver_script(await store_script(harness))
+    before, rate = await harness.wav("voiceover")
+    layout_before = await harness.layout()
+    assert len(harness.aligner.texts) == len(NARRATION)
+    harness.tts.texts.clear()
+    harness.aligner.texts.clear()
+    # the loudest line: were the track normalised as a whole, every other line would change
+    edited_line = max(range(len(NARRATION)), key=lambda index: np.abs(
+        line_samples(before, rate, layout_before, index)).max())
+    new_text = "Nobody knows why the lights went out."
+
+    await harness.deliver_script(await store_script(
+        harness, edited(edited_line, text=new_text, marked=new_text), "script-2.json"))
+
+    assert harness.tts.texts == [new_text]
+    assert harness.aligner.texts == [new_text]
+    after, after_rate = await harness.wav("voiceover")
+    layout = await harness.layout()
+    assert after_rate == rate and len(after) / rate == pytest.approx(layout.duration)
+    timings = WordTimings.model_validate_json(
+        await harness.blobs.get((await harness.artifact("words")).key))
+    new_words = [w for w in timings.words if w.line == edited_line]
+    assert [w.text for w in new_words] == [t.text for t in spoken_tokens(new_text)]
+    # the aligner hears the new words where the TTS put them: they are in the track
+    assert all(w.disagreement is not None and w.disagreement < 0.35 for w in new_words)
+    spoken = line_samples(after, rate, layout, edited_line)
+    assert np.sqrt(np.mean(spoken ** 2)) > 0.02
+    for line in NARRATION:
+        if line.index != edited_line:
+            unchanged = line_samples(after, rate, layout, line.index)
+            assert len(unchanged) > rate // 2
+            assert np.array_equal(unchanged,
+                                  line_samples(before, rate, layout_before, line.index))
+
+
+async def test_a_reused_line_costs_nothing_and_keeps_its_provider(harness: Harness) -> None:
+    harness.tts.price_usd = 0.01
+    await harness.deliver_script(await store_script(harness))
+    first = await harness.artifact("voiceover")
+    assert first.cost_usd == pytest.approx(0.01 * harness.tts.calls)
+    calls = harness.tts.calls
+
+    # a longer pause changes the layout, not a word: nothing is spoken, nothing is paid
+    await harness.deliver_script(await store_script(
+        harness, edited(0, pause_after=1.2), "script-2.json"))
+    relaid = await harness.artifact("voiceover")
+    assert harness.tts.calls == calls
+    assert len(harness.aligner.texts) == len(NARRATION)  # the lines only moved
+    assert (await harness.artifact("words")).provider == "pocketsphinx:en-us"
+    assert relaid.key != first.key
+    assert relaid.cost_usd is None and relaid.provider == harness.tts.name
+
+    await harness.deliver_script(await store_script(
+        harness, edited(3, text="Dark Water.", marked="*Dark Water.*"), "script-3.json"))
+    assert harness.tts.calls == calls + 1
+    respoken = await harness.artifact("voiceover")
+    assert respoken.cost_usd == pytest.approx(0.01)
+    assert respoken.provider == harness.tts.name
+    job = await harness.ctx.job(JOB_ID)
+    assert job.cost_usd == pytest.approx(0.01 * (calls + 1))
+
+
+async def test_a_damaged_stored_line_is_spoken_again(harness: Harness) -> None:
+    await harness.deliver_script(await store_script(harness))
+    title = NARRATION[3]
+    spoken_line = {}
+    for key in await harness.blobs.list(f"jobs/{JOB_ID}/audio/line-"):
+        if key.endswith(".json"):
+            timings = LineTimings.model_validate_json(await harness.blobs.get(key))
+            spoken_line[timings.words[0].line] = key.removesuffix(".json") + ".wav"
+    assert sorted(spoken_line) == [line.index for line in NARRATION]
+    wav_key = spoken_line[title.index]
+    wav = await harness.blobs.get(wav_key)
+    await harness.blobs.put(wav_key, wav[: len(wav) // 2], "audio/wav")  # a torn write
+    harness.tts.texts.clear()
+
+    await harness.deliver_script(await store_script(
+        harness, edited(0, pause_after=1.2), "script-2.json"))
+
+    assert harness.tts.texts == [title.text]
+    repaired = LineTimings.model_validate_json(
+        await harness.blobs.get(wav_key.removesuffix(".wav") + ".json"))
+    assert decode(await harness.blobs.get(wav_key), repaired) is not None
+    voiceover, rate = await harness.wav("voiceover")
+    assert np.sqrt(np.mean(line_samples(voiceover, rate, await harness.layout(), 3) ** 2)) > 0.02
 
 
 async def test_cancellation_stops_before_the_next_provider_call(harness: Harness) -> None:

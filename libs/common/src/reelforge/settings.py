@@ -169,6 +169,9 @@ class Settings(BaseSettings):
     fal_base_url: str = Field(
         "https://queue.fal.run", validation_alias=_env("FAL_BASE_URL", "fal_base_url")
     )
+    comfyui_base_url: str = Field(
+        "http://127.0.0.1:8188", validation_alias=_env("COMFYUI_BASE_URL", "comfyui_base_url")
+    )
 
     # remote providers: models and options (REELFORGE_LLM_MODEL, REELFORGE_SEEDANCE_MODEL, ...)
     llm_model: str = "gpt-4o-mini"
@@ -194,6 +197,21 @@ class Settings(BaseSettings):
     replicate_wait: int = Field(60, ge=0, le=60, description="s for Prefer: wait; 0 polls")
     fal_image_model: str = "fal-ai/flux/schnell"
     fal_video_model: str = "fal-ai/kling-video/v2.1/standard/image-to-video"
+    comfyui_image_workflow: Path | None = Field(
+        None, description="API-format workflow JSON; default: the packaged Flux schnell one"
+    )
+    comfyui_image_mapping: Path | None = Field(
+        None, description="its mapping file; default: <workflow>.mapping.json beside it"
+    )
+    comfyui_video_workflow: Path | None = Field(
+        None, description="API-format workflow JSON; default: the packaged Wan 2.2 5B one"
+    )
+    comfyui_video_mapping: Path | None = Field(
+        None, description="its mapping file; default: <workflow>.mapping.json beside it"
+    )
+    comfyui_timeout: float = Field(
+        1800.0, gt=0, description="s one ComfyUI job may take, queue wait included"
+    )
 
     # remote providers: HTTP behaviour (tests shrink these)
     http_connect_timeout: float = Field(10.0, gt=0)

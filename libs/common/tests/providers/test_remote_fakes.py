@@ -9,12 +9,15 @@ from reelforge.providers.remote.media import decode_audio, probe_video
 
 def test_start_all_serves_every_provider_on_loopback() -> None:
     urls = start_all()
-    assert set(urls) == {"openai", "elevenlabs", "ark", "replicate", "fal"}
+    assert set(urls) == {"openai", "elevenlabs", "ark", "replicate", "fal", "comfyui"}
     probes = {"openai": "/models", "elevenlabs": "/v1/user", "ark": "/contents/generations/tasks",
               "replicate": "/v1/account", "fal": "/fal-ai/flux/requests/x/status"}
     for name, url in urls.items():
         assert url.startswith("http://127.0.0.1:")
-        assert httpx.get(url + probes[name]).status_code == 401  # no key: refused
+        if name == "comfyui":  # a self-hosted server without keys, like ComfyUI itself
+            assert httpx.get(url + "/system_stats").status_code == 200
+        else:
+            assert httpx.get(url + probes[name]).status_code == 401  # no key: refused
 
 
 def test_fake_media_is_real() -> None:

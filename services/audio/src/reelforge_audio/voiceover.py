@@ -129,7 +129,11 @@ def build_voiceover(
     lines: Sequence[NarrationLine], speeches: Sequence[Speech], tts: str, voice: str | None,
     target: float | None = None,
 ) -> tuple[Audio, VoiceoverLayout]:
-    """Mix the spoken lines at their places: the track and its layout."""
+    """Mix the spoken lines at their places: the track and its layout.
+
+    Each line is brought to the voiceover's peak on its own (lines never overlap, so the
+    track peaks there too): a line's samples in the track depend on that line alone, and
+    editing one line of a script leaves every other line sounding exactly as it did."""
     starts = place_lines(lines, speeches, target)
     last_end = starts[-1] + speeches[-1].audio.duration
     total = round((last_end + TAIL_SECONDS) * VOICEOVER_RATE)
@@ -137,14 +141,14 @@ def build_voiceover(
     placed: list[PlacedLine] = []
     for line, speech, start in zip(lines, speeches, starts, strict=True):
         first = round(start * VOICEOVER_RATE)
-        samples = pcm.to_mono(speech.audio.samples)
+        samples = pcm.peak_normalize(pcm.to_mono(speech.audio.samples), VOICEOVER_PEAK_DBFS)
         track[first:first + len(samples)] += samples[: total - first]
         placed.append(PlacedLine(
             index=line.index, act=line.act, start=start, end=start + speech.audio.duration,
             tts_words=[w.model_copy(update={"start": w.start + start, "end": w.end + start,
                                             "line": line.index}) for w in speech.words],
         ))
-    audio = Audio(samples=pcm.peak_normalize(track, VOICEOVER_PEAK_DBFS), rate=VOICEOVER_RATE)
+    audio = Audio(samples=track, rate=VOICEOVER_RATE)
     layout = VoiceoverLayout(duration=total / VOICEOVER_RATE, rate=VOICEOVER_RATE, tts=tts,
                              voice=voice, lines=placed)
     return audio, layout

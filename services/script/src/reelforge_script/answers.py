@@ -171,7 +171,8 @@ class SceneListAnswer(Model):
     @classmethod
     def from_domain(cls, scene_list: SceneList) -> SceneListAnswer:
         ordered = sorted(scene_list.scenes, key=lambda scene: scene.index)
-        scenes = [scene.model_dump(mode="json", exclude={"index", "act"}) for scene in ordered]
+        scenes = [scene.model_dump(mode="json", exclude={"index", "act", "direction"})
+                  for scene in ordered]
         return cls.model_validate({
             "characters": [c.model_dump(mode="json") for c in scene_list.characters],
             "locations": [loc.model_dump(mode="json") for loc in scene_list.locations],

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .ark_fake import FakeArk
 from .base import CONTENT_TRIGGERS, FakeProvider, Fault, Recorded
+from .comfyui_fake import FakeComfyUI
 from .elevenlabs_fake import QUOTA_EXCEEDED, FakeElevenLabs
 from .fal_fake import FakeFal
 from .openai_fake import FakeOpenAI
@@ -31,6 +32,7 @@ __all__ = [
     "CONTENT_TRIGGERS",
     "QUOTA_EXCEEDED",
     "FakeArk",
+    "FakeComfyUI",
     "FakeElevenLabs",
     "FakeFal",
     "FakeOpenAI",
@@ -63,6 +65,7 @@ class FakeSuite:
             "REPLICATE_API_TOKEN": f["replicate"].key,
             "REPLICATE_BASE_URL": f["replicate"].base_url,
             "FAL_KEY": f["fal"].key, "FAL_BASE_URL": f["fal"].base_url,
+            "COMFYUI_BASE_URL": f["comfyui"].base_url,
         }
 
     def settings(self) -> dict[str, str]:
@@ -84,7 +87,7 @@ class FakeSuite:
 def start_suite() -> FakeSuite:
     fakes: dict[str, FakeProvider] = {
         "openai": FakeOpenAI(), "elevenlabs": FakeElevenLabs(), "ark": FakeArk(),
-        "replicate": FakeReplicate(), "fal": FakeFal(),
+        "replicate": FakeReplicate(), "fal": FakeFal(), "comfyui": FakeComfyUI(),
     }
     for fake in fakes.values():
         fake.start()
@@ -93,6 +96,6 @@ def start_suite() -> FakeSuite:
 
 def start_all() -> dict[str, str]:
     """Start every fake and return {"openai": base_url, "elevenlabs": ..., "ark": ...,
-    "replicate": ..., "fal": ...}. The servers run until the process exits; use
+    "replicate": ..., "fal": ..., "comfyui": ...}. The servers run until the process exits; use
     `start_suite()` to control, inspect or stop them."""
     return start_suite().urls

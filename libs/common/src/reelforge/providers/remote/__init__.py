@@ -24,6 +24,9 @@ Per provider (`_X` stands for `REELFORGE_X`):
   _REPLICATE_WAIT.
 - fal (image, video): FAL_KEY, FAL_BASE_URL (the queue host); _FAL_IMAGE_MODEL,
   _FAL_VIDEO_MODEL.
+- comfyui (image, video), a ComfyUI server of your own: COMFYUI_BASE_URL (no key);
+  _COMFYUI_{IMAGE,VIDEO}_WORKFLOW, _COMFYUI_{IMAGE,VIDEO}_MAPPING, _COMFYUI_TIMEOUT
+  (docs/comfyui.md).
 
 Keys may live in a dotenv file named by REELFORGE_SECRETS_FILE; real environment variables
 win over it. HTTP behaviour:

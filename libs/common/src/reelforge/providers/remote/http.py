@@ -114,15 +114,21 @@ class ApiError(ProviderError):
         self.status = status
 
 
+class Unreachable(ProviderError):
+    """Every attempt failed to connect: the server is down or the base URL is wrong (an
+    adapter for a self-hosted server turns this into "start it or set X_BASE_URL")."""
+
+
 class _Retry(Exception):
     """Internal: this attempt failed in a way worth repeating."""
 
     def __init__(self, reason: str, retry_after: float | None = None,
-                 status: int | None = None) -> None:
+                 status: int | None = None, *, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.status = status
+        self.unreachable = unreachable
 
 
 RetryObserver = Callable[[str, int | None], None]
@@ -372,7 +378,7 @@ class ApiSession:
             resp = await self.client.request(method, url, follow_redirects=method == "GET",
                                              **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise _Retry(f"cannot connect: {type(exc).__name__}") from exc
+            raise _Retry(f"cannot connect: {type(exc).__name__}", unreachable=True) from exc
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             reason = f"{type(exc).__name__}: {self.api.redact(str(exc)) or 'no detail'}"
             if safe:
@@ -413,26 +419,30 @@ class ApiSession:
                 with attempt:
                     return await once()
         except _Retry as exc:
-            raise self.api.error(
-                f"gave up after {policy.max_attempts} attempts: {exc.reason}", permanent=False
-            ) from None
+            message = f"gave up after {policy.max_attempts} attempts: {exc.reason}"
+            if exc.unreachable:
+                raise Unreachable(self.api.provider, self.api._clip(message)) from None
+            raise self.api.error(message, permanent=False) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def poll(
-        self, fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], what: str
+        self, fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], what: str, *,
+        timeout: float | None = None, timeout_setting: str = "REELFORGE_POLL_TIMEOUT",
     ) -> T:
-        """Call `fetch` until `done`, with growing jittered intervals, up to poll_timeout."""
+        """Call `fetch` until `done`, with growing jittered intervals, up to `timeout`
+        (default poll_timeout; `timeout_setting` is the variable the message names)."""
         policy = self.api.policy
         interval = policy.poll_interval
-        deadline = time.monotonic() + policy.poll_timeout
+        limit = policy.poll_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
         while True:
             state = await fetch()
             if done(state):
                 return state
             if time.monotonic() + interval > deadline:
                 raise self.api.error(
-                    f"{what} did not finish within {policy.poll_timeout:.0f}s "
-                    "(REELFORGE_POLL_TIMEOUT)", permanent=False,
+                    f"{what} did not finish within {limit:.0f}s ({timeout_setting})",
+                    permanent=False,
                 )
             await asyncio.sleep(interval * random.uniform(0.8, 1.2))
             interval = min(interval * 1.5, policy.poll_interval_max)

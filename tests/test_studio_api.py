@@ -1,0 +1,238 @@
+"""The studio API over the embedded backends (what `reelforge studio` serves): reviews,
+revisions, scene edits, frame variants, versions. The job runs the real local pipeline in
+this process; the HTTP calls go through the ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import pytest
+from reelforge.apikeys import create_key
+from reelforge.jobstore import JobStore
+from reelforge.settings import Settings
+from reelforge_ingest.local_studio import open_studio
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "short.md"
+WAITING = {"awaiting_review", "completed", "failed", "cancelled"}
+
+
+@dataclass
+class Client:
+    http: httpx.AsyncClient
+    jobs: JobStore
+
+    async def call(self, method: str, path: str, status: int = 200, **kw: Any) -> Any:
+        resp = await self.http.request(method, path, **kw)
+        assert resp.status_code == status, f"{method} {path}: {resp.status_code} {resp.text}"
+        return resp.json() if resp.content and status != 204 else None
+
+    async def submit(self, review: list[str], duration: float = 20.0) -> str:
+        settings = {"duration": duration, "quality": "draft", "seed": 3, "review": review}
+        created = await self.call("POST", "/v1/jobs", 202, json={
+            "synopsis": EXAMPLE.read_text(), "settings": settings})
+        return str(created["id"])
+
+    async def settle(self, job_id: str, timeout: float = 600.0) -> dict[str, Any]:
+        """Wait until the job stops: at a review, done, or failed."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            view: dict[str, Any] = await self.call("GET", f"/v1/jobs/{job_id}")
+            if view["status"] in WAITING:
+                return view
+            assert asyncio.get_running_loop().time() < deadline, view
+            await asyncio.sleep(0.2)
+
+    async def fetch(self, url: str) -> bytes:
+        resp = await self.http.get(url)  # signed: no Authorization header needed
+        assert resp.status_code == 200, f"{url}: {resp.status_code} {resp.text[:200]}"
+        return resp.content
+
+
+@pytest.fixture
+async def studio(tmp_path: Path) -> AsyncIterator[Client]:
+    async with open_studio(tmp_path / "data", Settings()) as opened:
+        transport = httpx.ASGITransport(app=opened.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://studio",
+                                     headers={"Authorization": f"Bearer {opened.key}"},
+                                     timeout=120) as http:
+            yield Client(http, opened.deps.jobs)
+
+
+async def at_script_review(studio: Client) -> tuple[str, dict[str, Any]]:
+    job_id = await studio.submit(["script"])
+    view = await studio.settle(job_id)
+    assert (view["status"], view["awaiting"]) == ("awaiting_review", "script"), view
+    return job_id, view
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+async def test_a_job_waits_at_the_script_review_before_any_voice_or_picture(
+    studio: Client,
+) -> None:
+    job_id, view = await at_script_review(studio)
+    assert view["stages"]["script"]["status"] == "completed"
+    for stage in ("audio", "storyboard", "video", "assembly"):
+        assert view["stages"][stage]["status"] == "queued", stage
+    script = await studio.call("GET", f"/v1/jobs/{job_id}/script")
+    assert script["revision"] == 0 and script["estimated_seconds"] > 5
+    scenes = await studio.call("GET", f"/v1/jobs/{job_id}/scenes")
+    assert all(s["frame"] is None and s["clip"] is None for s in scenes["scenes"])
+
+
+async def test_edits_name_their_revision_and_a_stale_one_changes_nothing(
+    studio: Client,
+) -> None:
+    job_id, _ = await at_script_review(studio)
+    path = f"/v1/jobs/{job_id}/scenes/02"
+    first = await studio.call("PATCH", path, json={"revision": 0, "narration": "One line."})
+    assert first["revision"] == 1
+    stale = await studio.call("PATCH", path, 409, json={"revision": 0, "narration": "Other."})
+    assert "revision 0" in stale["error"]["message"]
+    script = await studio.call("GET", f"/v1/jobs/{job_id}/script")
+    line = next(n for n in script["script"]["narration"] if n["scene"] == 1)
+    assert (script["revision"], line["text"]) == (1, "One line.")
+    again = await studio.call("POST", f"/v1/jobs/{job_id}/approve", 409,
+                              json={"revision": 0, "review": "script"})
+    assert again["error"]["code"] == "conflict"
+
+
+async def test_bad_edits_are_refused_with_a_reason_and_change_nothing(studio: Client) -> None:
+    job_id, _ = await at_script_review(studio)
+    base = f"/v1/jobs/{job_id}"
+    cases = [
+        ("PATCH", f"{base}/scenes/99", {"revision": 0, "narration": "x"}, 404, "no scene"),
+        ("PATCH", f"{base}/scenes/01", {"revision": 0, "narration": "   "}, 422, "empty"),
+        ("PATCH", f"{base}/scenes/01", {"revision": 0, "narration": "word " * 80}, 422,
+         "characters"),
+        ("PATCH", f"{base}/scenes/01", {"revision": 0, "camera": "zoom_wild"}, 422, "camera"),
+        ("POST", f"{base}/approve", {"revision": 0, "review": "storyboard"}, 409, "script review"),
+        ("POST", f"{base}/render", {"revision": 0}, 409, "approve"),
+        ("POST", f"{base}/scenes/01/variants/5", {"revision": 0}, 404, "variant"),
+    ]
+    for method, path, body, status, says in cases:
+        answer = await studio.call(method, path, status, json=body)
+        assert says in answer["error"]["message"], (path, answer)
+    assert (await studio.call("GET", base))["revision"] == 0
+
+
+async def test_an_edit_while_a_stage_runs_is_refused_as_busy(studio: Client) -> None:
+    job_id = await studio.submit([])
+    answer = await studio.call("PATCH", f"/v1/jobs/{job_id}/scenes/01", 409,
+                               json={"revision": 0, "narration": "Too early."})
+    assert answer["error"]["code"] == "busy"
+    await studio.call("POST", f"/v1/jobs/{job_id}/cancel")
+
+
+async def test_another_tenant_gets_404_on_every_studio_route(studio: Client) -> None:
+    job_id, _ = await at_script_review(studio)
+    script = (await studio.call("GET", f"/v1/jobs/{job_id}/script"))["script"]
+    stranger = {"Authorization": f"Bearer {await create_key(studio.jobs, 'stranger')}"}
+    base = f"/v1/jobs/{job_id}"
+    for method, path, body in [
+        ("GET", f"{base}/script", None), ("PUT", f"{base}/script", {"revision": 0,
+                                                                   "script": script}),
+        ("GET", f"{base}/scenes", None), ("PATCH", f"{base}/scenes/01", {"revision": 0}),
+        ("POST", f"{base}/scenes/01/frame", {"revision": 0}),
+        ("POST", f"{base}/scenes/01/variants/0", {"revision": 0}),
+        ("POST", f"{base}/scenes/01/clip", {"revision": 0}),
+        ("POST", f"{base}/approve", {"revision": 0, "review": "script"}),
+        ("POST", f"{base}/render", {"revision": 0}), ("GET", f"{base}/versions", None),
+        ("GET", f"{base}/estimate", None), ("DELETE", base, None),
+    ]:
+        resp = await studio.http.request(method, path, json=body, headers=stranger)
+        assert resp.status_code == 404, (method, path, resp.status_code, resp.text)
+    view = await studio.call("GET", base)
+    assert (view["status"], view["revision"]) == ("awaiting_review", 0)
+
+
+# --------------------------------------------------------------------------- the whole loop
+
+
+def stored(data: Path, stage: str) -> set[str]:
+    return {p.name for p in (data / "store").rglob(f"jobs/*/{stage}/*") if p.is_file()}
+
+
+@pytest.mark.e2e
+async def test_review_edit_regenerate_and_render_a_new_version(
+    studio: Client, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    job_id = await studio.submit(["script", "storyboard"])
+    base = f"/v1/jobs/{job_id}"
+    view = await studio.settle(job_id)
+    assert view["awaiting"] == "script", view
+
+    # script review: rewrite scene 02's line, then approve
+    edited = await studio.call("PATCH", f"{base}/scenes/02",
+                               json={"revision": 0, "narration": "Nobody leaves the island."})
+    assert edited["scenes"][1]["narration"] == "Nobody leaves the island."
+    await studio.call("POST", f"{base}/approve", 202, json={"revision": 1, "review": "script"})
+    view = await studio.settle(job_id)
+    assert (view["status"], view["awaiting"]) == ("awaiting_review", "storyboard"), view
+    assert view["stages"]["video"]["status"] == "queued"
+    scenes = (await studio.call("GET", f"{base}/scenes"))["scenes"]
+    first_frame = await studio.fetch(scenes[2]["frame"]["thumb_url"])
+    assert first_frame[:3] == b"\xff\xd8\xff"  # a JPEG thumbnail
+    estimate = await studio.call("GET", f"{base}/estimate")
+    assert set(estimate["stages"]) == {"video", "assembly"} and estimate["usd"] == 0.0
+
+    # storyboard review: a new frame for scene 03 redraws that frame only
+    frames_before = stored(data, "storyboard")
+    await studio.call("POST", f"{base}/scenes/03/frame", 202, json={"revision": 2, "seed": 99})
+    view = await studio.settle(job_id)
+    assert view["awaiting"] == "storyboard", view
+    new_files = stored(data, "storyboard") - frames_before
+    assert {name.split("-")[0] for name in new_files} <= {"03", "03.plan"}, new_files
+    assert any(name.startswith("03-") and name.endswith(".png") for name in new_files)
+    scene3 = (await studio.call("GET", f"{base}/scenes"))["scenes"][2]
+    assert [(v["number"], v["chosen"]) for v in scene3["variants"]] == [(0, False), (1, True)]
+    assert all(v["thumb_url"] for v in scene3["variants"])
+    assert await studio.fetch(scene3["variants"][1]["thumb_url"]) != first_frame
+
+    # pick the first frame back: nothing is drawn again
+    frames_before = stored(data, "storyboard")
+    await studio.call("POST", f"{base}/scenes/03/variants/0", 202, json={"revision": 3})
+    view = await studio.settle(job_id)
+    assert not {n for n in stored(data, "storyboard") - frames_before if n.endswith(".png")}
+    await studio.call("POST", f"{base}/approve", 202,
+                      json={"revision": view["revision"], "review": "storyboard"})
+    view = await studio.settle(job_id)
+    assert view["status"] == "completed", view
+
+    versions = (await studio.call("GET", f"{base}/versions"))["versions"]
+    assert len(versions) == 1
+    # after the result: edit one line and render again; the first version stays
+    clips_before, audio_before = stored(data, "video"), stored(data, "audio")
+    await studio.call("PATCH", f"{base}/scenes/04",
+                      json={"revision": view["revision"], "narration": "The tide turns."})
+    await studio.call("POST", f"{base}/render", 202, json={"revision": view["revision"] + 1})
+    view = await studio.settle(job_id)
+    assert view["status"] == "completed", view
+    new_clips = stored(data, "video") - clips_before
+    assert {name.split("-")[0] for name in new_clips} <= {"04"}, new_clips
+    spoken_again = [n for n in stored(data, "audio") - audio_before
+                    if n.startswith("line-") and n.endswith(".wav")]
+    assert len(spoken_again) == 1, spoken_again  # only the edited line was voiced again
+    versions = (await studio.call("GET", f"{base}/versions"))["versions"]
+    assert len(versions) == 2
+    for version in versions:
+        package = zipfile.ZipFile(io.BytesIO(await studio.fetch(version["zip_url"])))
+        with av.open(io.BytesIO(package.read("trailer.mp4"))) as trailer:
+            video = trailer.streams.video[0]
+            frames = sum(1 for _ in trailer.decode(video))
+        assert abs(frames / 24 - version["duration"]) < 0.1, (frames, version["duration"])
+    words = [json.loads(zipfile.ZipFile(io.BytesIO(await studio.fetch(v["zip_url"])))
+                        .read("words.json")) for v in versions]
+    spoken = [" ".join(w["text"] for w in ws["words"]) for ws in words]
+    assert "tide turns" not in spoken[0].lower() and "tide turns" in spoken[1].lower()
