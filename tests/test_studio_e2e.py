@@ -129,6 +129,21 @@ def test_a_trailer_made_reviewed_and_edited_in_the_studio(
     expect(page.get_by_role("heading", name="Script review")).to_be_visible(
         timeout=STAGE_WAIT_MS)
     first_line = page.locator(".scene-card").first.get_by_label("Narration line").first
+
+    # another tab saves first: this page's save is refused with the server's word, and the
+    # page shows the script as it now is
+    current = httpx.get(f"{api}/script", headers=studio.headers, timeout=30).json()
+    current["script"]["tagline"] = "Some signals should stay unanswered."
+    other_tab = httpx.put(f"{api}/script", headers=studio.headers, timeout=30,
+                          json={"revision": current["revision"], "script": current["script"]})
+    assert other_tab.status_code == 200, other_tab.text
+    first_line.fill("A line this page never saves.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        f"the job was edited since revision {current['revision']}")
+    expect(page.get_by_label("Tagline")).to_have_value("Some signals should stay unanswered.")
+    expect(first_line).not_to_have_value("A line this page never saves.")
+
     estimate = page.locator("output.estimate")
     before = float(estimate.get_attribute("data-seconds") or 0)
     first_line.fill(NEW_LINE + " " + " ".join(["Again."] * 26))
@@ -204,4 +219,12 @@ def test_a_trailer_made_reviewed_and_edited_in_the_studio(
     versions = httpx.get(f"{api}/versions", headers=studio.headers, timeout=30).json()
     assert [v["number"] for v in versions["versions"]][:2] in ([1, 2], [2, 1])
     screenshot(page, "e2e-second-version")
+
+    # The jobs list shows the finished trailer with its picture and length
+    page.get_by_role("link", name="Trailers", exact=True).click()
+    card = page.locator(".job-card").first
+    expect(card.locator("img.thumb")).to_be_visible()
+    expect(card.locator(".duration")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    expect(card.locator(".badge")).to_have_text("completed")
+    screenshot(page, "e2e-jobs-list")
     assert errors == []
