@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from reelforge.cli import configure_logging
 from reelforge.settings import Settings
 from reelforge_ingest.local_studio import open_studio
 
@@ -88,6 +89,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--scene", default="03")
     args = parser.parse_args()
+    configure_logging(False)
     print(f"cores {os.cpu_count()}  load {os.getloadavg()[0]:.1f}  trailer {args.seconds:g} s")
     with tempfile.TemporaryDirectory(prefix="bench-edit-") as tmp:
         figures = asyncio.run(measure(args.seconds, args.scene, Path(tmp)))

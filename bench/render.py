@@ -34,17 +34,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "services" / "assembly" / "tests"))
 
 import benchlib
 from benchlib import FPS, PYTHON, Measured, RenderInputs
 from reelforge_assembly.encode import AAC_CODER  # every contender uses the product's coder
+
+if TYPE_CHECKING:
+    from reelforge.models import Quality
+    from reelforge_assembly.encode import OpenEncoder
 
 PRESET, CRF = "veryfast", 20
 """The product's `final` trailer encoding, for every contender."""
@@ -59,9 +67,10 @@ BOUND_THREADS = (0, "FRAME")
 # --------------------------------------------------------------------------- ours
 
 
-def run_ours(inputs: RenderInputs, out: Path, all_variants: bool, audio: bool = True) -> None:
+def run_ours(inputs: RenderInputs, out: Path, all_variants: bool, audio: bool = True,
+             open_encoder: OpenEncoder | None = None) -> None:
     from reelforge_assembly.captions import Cue
-    from reelforge_assembly.encode import Encoding
+    from reelforge_assembly.encode import Encoding, SegmentWriter
     from reelforge_assembly.mix import RATE, mix_files
     from reelforge_assembly.render import plan_variants, render_timeline
     from reelforge_assembly.sources import SceneSource
@@ -93,7 +102,8 @@ def run_ours(inputs: RenderInputs, out: Path, all_variants: bool, audio: bool = 
 
         stats = render_timeline(timeline, sources, outputs, audio=mix if audio else None,
                                 cues=cues,
-                                encoding=Encoding(PRESET, CRF, threads=_threads(len(outputs))))
+                                encoding=Encoding(PRESET, CRF, threads=_threads(len(outputs))),
+                                open_encoder=open_encoder or SegmentWriter)
     print(json.dumps({"frames": stats.frames, "seconds": stats.seconds,
                       "cpu_seconds": stats.cpu_seconds}))
 
@@ -212,20 +222,23 @@ def run_bound(inputs: RenderInputs, out: Path, threads: int, thread_type: str) -
     from fractions import Fraction
 
     import av
-    from reelforge_assembly import encode, render
+    from reelforge_assembly.encode import Encoding, SegmentWriter
 
     captured: list[av.VideoFrame] = []
 
-    def capture(self: object, frame: av.VideoFrame, index: int) -> None:
-        captured.append(av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p"))
+    class Capturing(SegmentWriter):
+        """Keeps a copy of every frame; encodes its piece as cheaply as x264 can, only so
+        that the render can join its pieces."""
 
-    def nothing(self: object) -> None:
-        return None
+        def write(self, frame: av.VideoFrame, index: int) -> None:
+            captured.append(av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p"))
+            super().write(frame, index)
 
-    encode.VideoWriter.write = capture  # type: ignore[method-assign]
-    encode.VideoWriter.close = nothing  # type: ignore[method-assign]
-    render.VideoWriter = encode.VideoWriter  # type: ignore[misc]
-    run_ours(inputs, out.with_name("bound-capture.mp4"), all_variants=False, audio=False)
+    def capturing(path: Path, size: tuple[int, int], fps: int, _: Encoding) -> SegmentWriter:
+        return Capturing(path, size, fps, Encoding("ultrafast", 51))
+
+    run_ours(inputs, out.with_name("bound-capture.mp4"), all_variants=False, audio=False,
+             open_encoder=capturing)
     container = av.open(str(out), "w")
     stream = container.add_stream("libx264", rate=FPS)
     stream.width, stream.height = SIZE
@@ -243,6 +256,121 @@ def run_bound(inputs: RenderInputs, out: Path, threads: int, thread_type: str) -
     print(json.dumps({"frames": len(captured), "seconds": time.perf_counter() - started,
                       "cpu_seconds": time.process_time() - cpu,
                       "threads": f"{threads} {thread_type}"}))
+
+
+# --------------------------------------------------------------------------- edit
+
+
+EDIT_SCENES = 5
+EDITED_SCENE = 2
+"""The scene whose clip is re-shot between the cold render and the re-render."""
+
+
+@dataclass(frozen=True)
+class EditInputs:
+    """A short trailer from the assembly tests' helpers: EDIT_SCENES clips on a `side`
+    master, the re-shot clip of EDITED_SCENE, the AAC soundtrack, captions per scene."""
+
+    folder: Path
+    clips: list[Path]
+    reshot: Path
+    soundtrack: Path
+    seconds_per_scene: float
+    side: int
+
+
+def edit_inputs(seconds: float, side: int) -> EditInputs:
+    """Made once per length and master size, under bench/.work."""
+    from assembly_samples import make_clip, tone, write_wav
+    from reelforge.models import END_CARD_SECONDS
+    from reelforge_assembly.encode import encode_audio
+
+    folder = benchlib.WORK / "render-edit" / f"{seconds:g}s-{side}"
+    folder.mkdir(parents=True, exist_ok=True)
+    per_scene = (seconds - END_CARD_SECONDS) / EDIT_SCENES
+    clip_seconds = per_scene + 1.0  # the scene and half a dissolve either side, with margin
+    clips = [folder / f"clip{i}.mp4" for i in range(EDIT_SCENES)]
+    reshot = folder / "reshot.mp4"
+    for i, path in [*enumerate(clips), (EDIT_SCENES + 4, reshot)]:
+        if not path.exists():
+            print(f"making {path.name} ({side}x{side}, once)", flush=True)
+            make_clip(path.with_suffix(".part.mp4"), clip_seconds, side=side, phase=i)
+            path.with_suffix(".part.mp4").replace(path)
+    soundtrack = folder / "soundtrack.m4a"
+    if not soundtrack.exists():
+        wav = write_wav(folder / "soundtrack.wav", tone(seconds, rate=48_000, level=0.2),
+                        48_000)
+        encode_audio(wav, soundtrack)
+    return EditInputs(folder, clips, reshot, soundtrack, per_scene, side)
+
+
+def run_edit(inputs: EditInputs, stage: str, quality: str) -> None:
+    """One render into the segment store: `cold` (empty store) or `edit` (the store the
+    cold render filled, scene EDITED_SCENE re-shot)."""
+    from assembly_samples import even_timeline
+    from reelforge.models import ASPECT_SIZES, MASTER_SIDE
+    from reelforge_assembly.captions import Cue
+    from reelforge_assembly.encode import ENCODINGS, AacTrack
+    from reelforge_assembly.render import plan_variants, render_timeline
+    from reelforge_assembly.segments import FolderSegments
+    from reelforge_assembly.sources import SceneSource
+
+    timeline = even_timeline(EDIT_SCENES, inputs.seconds_per_scene, FPS, "The Long Night",
+                             "Every light goes out.")
+    clips = list(inputs.clips)
+    if stage == "edit":
+        clips[EDITED_SCENE] = inputs.reshot
+    sources = {i: SceneSource(p, (0.4 + 0.05 * i, 0.5)) for i, p in enumerate(clips)}
+    cues = [Cue(s.start / FPS + 0.3, s.end / FPS - 0.3, (f"Line {i} of the voiceover.",),
+                s.start / FPS + 0.3, s.end / FPS - 0.3)
+            for i, s in enumerate(timeline.segments) if s.kind == "scene"]
+    sizes = {a: (w * inputs.side // MASTER_SIDE, h * inputs.side // MASTER_SIDE)
+             for a, (w, h) in ASPECT_SIZES.items()}
+    variants = plan_variants("16:9", master_side=inputs.side, sizes=sizes)
+    out = inputs.folder / stage
+    out.mkdir(exist_ok=True)
+    stats = render_timeline(
+        timeline, sources, [(v, out / v.filename) for v in variants],
+        audio=AacTrack(inputs.soundtrack), cues=cues, encoding=ENCODINGS[cast("Quality", quality)],
+        master_side=inputs.side, segments=FolderSegments(inputs.folder / "segments"),
+    )
+    print(json.dumps({"frames": stats.frames, "seconds": stats.seconds,
+                      "cpu_seconds": stats.cpu_seconds, "segments": stats.segments,
+                      "encoded": stats.encoded}))
+
+
+def edit_main(seconds: float, side: int, quality: str, repeat: int) -> None:
+    """Cold render of every variant, then the re-render after one re-shot clip, each run
+    as its own process; prints both and what the re-render encoded."""
+    inputs = edit_inputs(seconds, side)
+    print(f"machine: {benchlib.machine()}")
+    print(f"trailer: {seconds:g} s at {FPS} fps, {EDIT_SCENES} scenes of "
+          f"{inputs.seconds_per_scene:.1f} s + end card, three variants from a "
+          f"{side}x{side} master, {quality} quality; scene {EDITED_SCENE} re-shot")
+    runs: dict[str, list[tuple[Measured, dict[str, object]]]] = {"cold": [], "edit": []}
+    for _ in range(repeat):
+        shutil.rmtree(inputs.folder / "segments", ignore_errors=True)
+        for stage in ("cold", "edit"):
+            measured = benchlib.measure([PYTHON, __file__, "--run-edit", stage, "--seconds",
+                                         str(seconds), "--side", str(side), "--quality",
+                                         quality])
+            report = json.loads(measured.output.strip().splitlines()[-1])
+            runs[stage].append((measured, report))
+            print(f"  {stage:5s} {measured.line()}  render call {report['seconds']:.1f} s "
+                  f"wall, {report['cpu_seconds']:.1f} s CPU; encoded {report['encoded']}",
+                  flush=True)
+    cold, cold_report = min(runs["cold"], key=lambda r: r[0].wall)
+    edit, edit_report = min(runs["edit"], key=lambda r: r[0].wall)
+    encoded = edit_report["encoded"]
+    assert isinstance(encoded, dict)
+    per_variant = sorted({len(v) for v in encoded.values()})
+    print(f"segments per variant: {cold_report['segments']}; the re-render encoded "
+          f"{'/'.join(map(str, per_variant))} per variant")
+    print(f"cold_render_s={cold.wall:.1f} edit_render_s={edit.wall:.1f} "
+          f"edit_vs_cold={edit.wall / cold.wall:.2f} "
+          f"render_call_s={cold_report['seconds']:.1f}/{edit_report['seconds']:.1f} "
+          f"render_call_cpu_s={cold_report['cpu_seconds']:.1f}/{edit_report['cpu_seconds']:.1f} "
+          f"peak_rss_mb={cold.peak_rss_mb:.0f}/{edit.peak_rss_mb:.0f}")
 
 
 # --------------------------------------------------------------------------- driver
@@ -265,11 +393,28 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="runs per contender (quietest kept)")
     parser.add_argument("--slow-repeat", type=int, default=1,
                         help="runs of the MoviePy chain and of ours3 (minutes each)")
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, help="trailer length (default 60)")
     parser.add_argument("--only", default=",".join(CONTENDERS))
+    parser.add_argument("--edit", action="store_true",
+                        help="time a re-render after one re-shot clip against a cold render "
+                             "(--seconds defaults to 24)")
+    parser.add_argument("--side", type=int, default=benchlib.MASTER,
+                        help="--edit: master canvas side (outputs scale with it)")
+    parser.add_argument("--quality", choices=("final", "draft"), default="final",
+                        help="--edit: the trailer encoding")
     parser.add_argument("--run", choices=CONTENDERS, help=argparse.SUPPRESS)
+    parser.add_argument("--run-edit", choices=("cold", "edit"), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.set_defaults(seconds=None)
     args = parser.parse_args()
+    if args.edit or args.run_edit:
+        seconds = args.seconds or 24.0
+        if args.run_edit:
+            run_edit(edit_inputs(seconds, args.side), args.run_edit, args.quality)
+        else:
+            edit_main(seconds, args.side, args.quality, args.repeat)
+        return
+    args.seconds = args.seconds or 60.0
     if args.run:
         inputs = benchlib.render_inputs(args.seconds)
         if args.run in ("ours", "ours3"):

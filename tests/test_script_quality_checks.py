@@ -86,3 +86,11 @@ def test_cast_names_are_matched_against_the_variants_of_a_person() -> None:
     assert bench.names_one_of("Katniss Everdeen", variants)
     assert not bench.names_one_of("Since Katniss", variants)
     assert not bench.names_one_of("District", variants)
+
+
+def test_a_person_s_mentions_are_counted_once_per_name() -> None:
+    bench = load_bench()
+    ellen = (frozenset({"ellen", "brody"}), frozenset({"ellen"}), frozenset({"brody"}))
+    story = "Ellen Brody swims. Later Ellen's son calls Brody, and the brodys leave."
+    assert bench.times_named(story, ellen) == 3
+    assert bench.times_named("Nobody is named here.", ellen) == 0

@@ -42,7 +42,9 @@ from reelforge.models import Job, JobSettings, Manifest, Shot, Status
 from reelforge.runtime import StageContext, start_service
 from reelforge.settings import Settings
 from reelforge_assembly import service as assembly_service
+from reelforge_assembly.encode import Encoding, SegmentWriter
 from reelforge_assembly.overlays import caption_region
+from reelforge_assembly.segments import plan_segments
 from reelforge_assembly.service import RenderOptions, build_service
 from reelforge_assembly.timeline import Timeline, build_timeline
 
@@ -378,6 +380,63 @@ async def test_a_job_counted_in_without_a_soundtrack_gets_one(tmp_path: Path) ->
         assert record is not None
         assert _audio_packets(blobs.path(record.key)) == _audio_packets(
             blobs.path((await jobs.get_artifact(job.id, "trailer")).key))  # type: ignore[union-attr]
+    finally:
+        await bus.close()
+        await jobs.close()
+
+
+async def test_a_re_shot_clip_re_encodes_only_the_segments_that_show_it(
+        tmp_path: Path) -> None:
+    """A new clip for scene 1, rendered again: in each variant only the render segments that
+    show scene 1 are encoded (counted at the encoder seam), the rest come from the store;
+    the earlier trailers stay where they were."""
+    opened: list[tuple[tuple[int, int], str]] = []
+
+    def counting(path: Path, size: tuple[int, int], fps: int,
+                 encoding: Encoding) -> SegmentWriter:
+        opened.append((size, path.stem))
+        return SegmentWriter(path, size, fps, encoding)
+
+    blobs = LocalBlobStore(tmp_path / "store")
+    jobs = SQLiteJobStore(tmp_path / "jobs.sqlite")
+    await jobs.start()
+    bus = InMemoryBus(max_attempts=1)
+    ctx = StageContext(bus, blobs, jobs, None, Settings())  # type: ignore[arg-type]
+    try:
+        job = Job(id="job-edit", source_key=job_key("job-edit", "ingest", "doc.json"),
+                  settings=JobSettings(duration=15.0, quality="draft", fps=FPS))
+        await jobs.create_job(job)
+        script, words = await _upstream(ctx, job, tmp_path / "inputs")
+        await start_service(build_service(RenderOptions(SMALL_SIDE, SMALL_SIZES, counting)),
+                            ctx)
+        await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+        await bus.wait_idle()
+        names = {"trailer": "16:9", "trailer_9x16": "9:16", "trailer_1x1": "1:1"}
+        before = {n: (await jobs.get_artifact(job.id, n)).key for n in names}  # type: ignore[union-attr]
+        timeline = build_timeline(script, words, FPS, voiceover_seconds=VOICEOVER_SECONDS)
+        plan = plan_segments(timeline)
+        assert len(opened) == len(plan) * len(names)
+
+        opened.clear()
+        reshot = make_clip(tmp_path / "reshot.mp4", CLIP_SECONDS[1], phase=9.0)
+        key = job_key(job.id, "video", "clips-02-reshot.mp4")
+        await blobs.put_file(key, reshot)
+        await ctx.record(job.id, "clip/02", key, "video", provider="test", path="clips/02.mp4")
+        await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+        await bus.wait_idle()
+        assert bus.dead_letters == []
+
+        showing = [p.index for p in plan
+                   if any(timeline.segments[i].scene == 1 for i in p.shows)]
+        assert len(showing) == 2  # its own segment, and the next one's dissolve out of it
+        assert sorted(opened) == sorted((SMALL_SIZES[a], f"{n}-{i}")  # type: ignore[index]
+                                        for n, a in names.items() for i in showing)
+        for name in names:
+            after = (await jobs.get_artifact(job.id, name)).key  # type: ignore[union-attr]
+            assert after != before[name] and blobs.path(before[name]).is_file()
+            info = _probe(blobs.path(after))
+            assert info["frames"] == timeline.total_frames
+            assert abs(int(info["samples"]) / 48_000 - timeline.duration) <= 0.1  # type: ignore[call-overload]
     finally:
         await bus.close()
         await jobs.close()

@@ -352,3 +352,136 @@ def test_the_antagonist_is_not_the_heros_love() -> None:
     )
     assert cast["Bluey"] == "protagonist"
     assert cast["Kate"] != "antagonist"
+
+
+def test_the_maker_of_a_film_named_in_a_possessive_is_not_cast() -> None:
+    cast = cast_of(
+        "The story echoes Marta Ellingsen's 1987 film Glass Harbour, and like Voss's film it "
+        "moves the tale to a cold port. Jonah loses his job at the docks. Jonah meets Ilse, "
+        "who runs a bakery. Ilse lends him money and Jonah repays her with a stolen watch."
+    )
+    assert {"Jonah", "Ilse"} <= set(cast)
+    assert not {"Marta Ellingsen", "Voss", "Ellingsen"} & set(cast)
+
+
+def test_crew_credits_and_later_uses_of_their_names_are_not_cast() -> None:
+    cast = cast_of(
+        "Wren wakes in an empty theatre. She follows a singing lantern. The lantern leads "
+        "her to a ballroom of paper dancers. Odo the puppeteer laughs at her. Lantern Waltz "
+        "is a short film made in 2004 by animators Ruth Kessler and Amir Sadeghi. Kessler "
+        "and Sadeghi used a song recorded in 1931 by Lionel Brask."
+    )
+    assert "Wren" in cast
+    assert not {"Ruth Kessler", "Amir Sadeghi", "Kessler", "Sadeghi", "Lionel Brask"} & set(cast)
+
+
+def test_a_name_said_once_that_acts_and_is_picked_up_by_a_pronoun_is_the_lead() -> None:
+    cast = cast_of(
+        "Marnie is woken by thunder in her attic room. She lights a candle and goes down the "
+        "stairs. A grinning Scarecrow waits at the bottom, and the Scarecrow's friends dance "
+        "around the kitchen. The Scarecrow sings until the roof blows away."
+    )
+    assert cast.get("Marnie") == "protagonist"
+
+
+def test_a_title_used_as_a_name_is_a_person() -> None:
+    cast = cast_of(
+        'Reed Halvorsen is "The Mender" in this gentle drama. Reed Halvorsen is a doctor '
+        "who returns to his valley to heal the sick. The village trusts the Doc. Doc is "
+        "tempted by a rich widow's offer, but Doc refuses her money and rebuilds the clinic. "
+        "Doc finally marries the schoolteacher, Agnes."
+    )
+    assert cast.get("Doc") == "protagonist"
+    assert "Reed Halvorsen" not in cast
+
+
+def test_a_wiki_linked_actor_in_brackets_is_not_cast_even_with_one_name() -> None:
+    cast = cast_of(
+        "Tomas ([[Velayudhan  repairs radios for Leela. Tomas falls for Leela, but Leela's "
+        "father forbids the match. Tomas leaves the village."
+    )
+    assert {"Tomas", "Leela"} <= set(cast)
+    assert "Velayudhan" not in cast
+
+
+def test_a_novel_whose_plot_is_retold_is_not_a_person_but_its_hero_is() -> None:
+    cast = cast_of(
+        "Here the plot of Jane Eyre is moved to a modern office. Jane answers phones for a "
+        "brooding manager, Rochford. Jane discovers a locked room, and Rochford forbids her "
+        "to open it."
+    )
+    assert "Jane" in cast
+    assert "Jane Eyre" not in cast
+
+
+def test_documentary_makers_cited_authors_and_passing_figures_are_not_cast() -> None:
+    documentary = cast_of(
+        "This documentary follows river pilots on the Danube. In one part, Lemaire focuses "
+        'his camera on a family of boat builders.Varga, Ilona. "Pilots of the river," '
+        "Film Weekly. The pilots talk about floods and about their children."
+    )
+    assert not {"Lemaire", "Varga", "Ilona"} & set(documentary)
+    passing = cast_of(
+        "Agnes Moller keeps a farm in 1938. Agnes fears that Hitler will invade, so Agnes "
+        "buries the silver under the barn."
+    )
+    assert "Agnes Moller" in passing and "Hitler" not in passing
+
+
+def test_names_said_only_where_the_text_talks_about_the_film_are_credits() -> None:
+    cast = cast_of(
+        "A lighthouse keeper, Bram, finds a drowned sailor who wakes up. Bram hides the "
+        "sailor from the coastguard. The film was a reunion for its stars with their old "
+        "colleague Tony Vance, who has a cameo as a priest."
+    )
+    assert "Bram" in cast and "Tony Vance" not in cast
+
+
+def test_a_story_that_never_names_its_centre_casts_him_by_description() -> None:
+    story = (
+        "A fisherman's widow sends her son to the market. The boy loses the money on the way. "
+        "The boy follows a crow into the marsh, where an old hermit, Baltasar, lives. The boy "
+        "asks Baltasar for help. Baltasar gives him a riddle. The boy solves it at dawn and "
+        "runs home."
+    )
+    cast = cast_of(story)
+    assert cast.get("the boy") == "protagonist"
+    assert "Baltasar" in cast
+    said_twice = cast_of("The boy waves. The boy sleeps. Marek fixes the nets and Marek sings.")
+    assert "the boy" not in said_twice
+
+
+def test_dates_numbers_kin_words_and_groups_are_not_cast() -> None:
+    cast = cast_of(
+        "Husband and wife Tove and Anders run a ferry. Tove promises the island a dance on "
+        "Christmas Eve, and Anders hires a band. Thirty years later, Anders is seen alone on "
+        "the pier. Dad is gone, says their daughter Liv. Liv joins the Mafia to pay the "
+        "ferry's debts. The Mafia sends Liv to Oslo. Liv becomes their Harbour Master."
+    )
+    assert {"Tove", "Anders", "Liv"} <= set(cast)
+    assert not {"Husband", "Eve", "Thirty", "Dad", "Mafia", "Harbour Master"} & set(cast)
+
+
+def test_a_country_is_a_person_only_when_it_acts_at_the_head_of_a_clause() -> None:
+    cast = cast_of(
+        "In 1930 in Halifax, Canada, an old sailor tells fortunes. Pieter wants to represent "
+        "Canada at the regatta. Pieter trains every night, and Pieter wins a place."
+    )
+    assert "Pieter" in cast and "Canada" not in cast
+
+
+def test_cited_reviews_and_their_authors_are_not_cast() -> None:
+    cast = cast_of(
+        'Years later Oskar opens the box again.Harbour Film Notes: "Splinters" by Lena '
+        "Morrow. Oskar rebuilds the puzzle, and Oskar hides it from Greta. Greta finds it."
+    )
+    assert {"Oskar", "Greta"} <= set(cast)
+    assert not {"Harbour Film Notes", "Lena Morrow", "Lena"} & set(cast)
+
+
+def test_a_famous_full_name_said_in_passing_is_not_cast() -> None:
+    cast = cast_of(
+        "Marit paints icons in a cold chapel. Marit compares her patron to Jesus Christ, and "
+        "the patron laughs. Marit leaves the chapel at night."
+    )
+    assert "Marit" in cast and "Jesus Christ" not in cast

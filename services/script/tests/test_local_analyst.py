@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from reelforge.models import (
     ActPlan,
+    Character,
     Document,
     JobSettings,
     Scene,
@@ -25,6 +26,7 @@ from reelforge_script.contexts import (
     target_scene_count,
 )
 from reelforge_script.local import LocalStoryAnalyst
+from reelforge_script.local.bible import describe_character, genders_from_pronouns
 from reelforge_script.local.entities import Persona, antecedent
 from reelforge_script.local.shots import CAMERA_PHRASES
 from reelforge_script.stage import write_script
@@ -320,3 +322,19 @@ def test_a_leading_pronoun_means_the_person_named_last() -> None:
     assert antecedent("female", before, [mara, nell, tobias]) is nell
     assert antecedent("male", before, [mara, nell, tobias]) is tobias
     assert antecedent("female", "The sea is calm.", [mara, nell]) is None
+
+
+def test_a_character_s_gender_comes_from_the_pronouns_bound_to_them() -> None:
+    texts = [
+        "Anselm teaches piano to Orla. When Orla tells him her secret, Anselm says that he "
+        "loves another woman.",
+        "Anselm drives to the coast, and his car burns on the cliff road. Orla waits for "
+        "the news at her window.",
+    ]
+    characters = [
+        Character(id="anselm", name="Anselm", mentions=3, role="protagonist"),
+        Character(id="orla", name="Orla", mentions=3, role="supporting"),
+    ]
+    assert genders_from_pronouns(characters, texts) == {"Anselm": "male", "Orla": "female"}
+    look = describe_character(characters[0], texts, "drama", 1, "male")
+    assert look.startswith("Anselm: a man ")

@@ -1,11 +1,11 @@
 """Output files: H.264 video through PyAV/libx264 and AAC audio encoded once, shared.
 
-The soundtrack is encoded to AAC a single time, on a thread of its own while the video
-renders (`Soundtrack`, which may also mix it first); every variant remuxes those packets,
-interleaved with its video as it goes, so audio costs one encode however many variants there
-are. Until the AAC is ready a writer keeps its encoded video packets (a few MB) and muxes
-them, interleaved, the moment the audio arrives, so the video never waits for the audio
-unless the audio falls `MAX_PENDING_SECONDS` behind.
+Each variant is encoded in pieces (`SegmentWriter`: one fresh x264 per render segment, video
+only) and the pieces are joined by remuxing their packets (`join_segments`), so a piece
+encoded for an earlier version is reused as it is. The soundtrack is encoded to AAC a single
+time, on a thread of its own while the video renders (`Soundtrack`, which may also mix it
+first); every variant's join remuxes those packets, interleaved with its video, so audio
+costs one encode however many variants there are.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -33,8 +33,6 @@ the CPU (1.1 vs 3.0 s for a 60 s stereo mix), and at our 192 kb/s its author fou
 sounds better, not worse (FFmpeg commit fcb681ac, which once made it the default)."""
 AUDIO_LEAD_SECONDS = 0.25
 """How far audio packets are muxed ahead of the video they accompany."""
-MAX_PENDING_SECONDS = 30.0
-"""How much encoded video a writer keeps while the soundtrack is still being made."""
 
 
 MAX_ENCODER_THREADS = 4
@@ -174,9 +172,6 @@ class Soundtrack:
         finally:
             self._done.set()
 
-    def ready(self) -> bool:
-        return self._done.is_set()
-
     def wait(self) -> Path:
         """The AAC file, once made (re-raises what went wrong making it)."""
         self._done.wait()
@@ -188,23 +183,16 @@ class Soundtrack:
         self._done.wait()
 
 
-class VideoWriter:
-    """One output file: frames in, H.264 + the shared AAC track out."""
+class SegmentWriter:
+    """One render segment: frames in, a video-only H.264 MP4 out. A fresh encoder per piece,
+    so the piece opens on an IDR frame and no frame refers outside it (closed GOPs)."""
 
-    def __init__(
-        self,
-        path: Path,
-        size: tuple[int, int],
-        fps: int,
-        encoding: Encoding,
-        audio: Path | Soundtrack | None,
-    ) -> None:
+    def __init__(self, path: Path, size: tuple[int, int], fps: int, encoding: Encoding) -> None:
         self.path = path
         self.encode_cpu_seconds = 0.0
         """CPU time spent inside x264 by the calling thread (all of it with one thread)."""
         self._fps = fps
-        self._container = av.open(str(path), "w", format="mp4",
-                                  options={"movflags": "+faststart"})
+        self._container = av.open(str(path), "w", format="mp4")
         stream = self._container.add_stream("libx264", rate=fps)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
@@ -215,87 +203,128 @@ class VideoWriter:
         tag_bt709(context)
         stream.options = encoding.options()
         self._video = stream
-        self._soundtrack = audio
-        self._attached = audio is None
-        self._waiting: list[tuple[int, list[av.Packet]]] = []
-        """(frame index, its packets) encoded before the soundtrack was ready."""
-        self._audio_in: av.container.InputContainer | None = None
-        self._audio_packets: Iterator[av.Packet] | None = None
-        self._pending: av.Packet | None = None
 
     def write(self, frame: av.VideoFrame, index: int) -> None:
-        """Encode frame `index` (pts in frames); audio up to just past it goes in first."""
+        """Encode the piece's frame `index` (from 0)."""
         frame.pts = index
         frame.time_base = Fraction(1, self._fps)
         started = time.thread_time()
         packets = self._video.encode(frame)
         self.encode_cpu_seconds += time.thread_time() - started
-        self._deliver(index, packets)
+        self._container.mux(packets)
 
     def close(self) -> None:
-        """Flush the encoder and the rest of the audio, then finish the file."""
+        """Flush the encoder and finish the file."""
         started = time.thread_time()
         packets = self._video.encode(None)
         self.encode_cpu_seconds += time.thread_time() - started
-        self._attach()
         self._container.mux(packets)
-        self._mux_audio_until(float("inf"))
         self._container.close()
-        if self._audio_in is not None:
-            self._audio_in.close()
 
     def abort(self) -> None:
-        for container in (self._container, self._audio_in):
-            if container is not None:
-                with contextlib.suppress(av.FFmpegError, ValueError, OSError):
-                    container.close()
+        with contextlib.suppress(av.FFmpegError, ValueError, OSError):
+            self._container.close()
 
-    def _deliver(self, index: int, packets: list[av.Packet]) -> None:
-        if not self._attached:
-            ready = isinstance(self._soundtrack, Path) or (
-                self._soundtrack is not None and self._soundtrack.ready())
-            if not ready and (index + 1) / self._fps < MAX_PENDING_SECONDS:
-                self._waiting.append((index, packets))
-                return
-            self._attach()
-        self._mux_audio_until((index + 1) / self._fps + AUDIO_LEAD_SECONDS)
-        self._container.mux(packets)
 
-    def _attach(self) -> None:
-        """Add the audio stream (the file's header is written with the first packet, so
-        nothing is muxed before this), then mux what waited for it, interleaved."""
-        if self._attached:
-            return
-        self._attached = True
-        soundtrack = self._soundtrack
-        aac = soundtrack.wait() if isinstance(soundtrack, Soundtrack) else soundtrack
-        if aac is not None:
-            self._audio_in = av.open(str(aac))
-            source = self._audio_in.streams.audio[0]
-            self._audio_out = self._container.add_stream_from_template(source)
-            self._audio_packets = self._audio_in.demux(source)
-        waiting, self._waiting = self._waiting, []
-        for index, packets in waiting:
-            self._mux_audio_until((index + 1) / self._fps + AUDIO_LEAD_SECONDS)
-            self._container.mux(packets)
+OpenEncoder = Callable[[Path, tuple[int, int], int, Encoding], SegmentWriter]
+"""How a renderer opens the encoder of one piece (`SegmentWriter`; tests count the calls)."""
 
-    def _mux_audio_until(self, seconds: float) -> None:
-        if self._audio_packets is None:
-            return
-        while True:
-            packet = self._pending if self._pending is not None else next(
-                self._audio_packets, None)
+
+class JoinError(ValueError):
+    """Pieces that cannot be joined without re-encoding them."""
+
+
+def join_segments(pieces: Sequence[Path], out: Path, fps: int, audio: Path | None) -> int:
+    """Remux the pieces' H.264 packets, in order, into one MP4 with continuous timestamps
+    (nothing is re-encoded), with the AAC `audio` interleaved over the whole; returns the
+    number of video frames.
+
+    Presentation times are each piece's own, offset by the frames before it. Decode times
+    are renumbered across the join, one frame apart and `delay` frames behind, `delay` being
+    the largest B-frame reordering delay of any piece: a short piece may have none, and its
+    decode times must still follow the ones before it."""
+    delay = max(_reorder_delay(piece, fps) for piece in pieces)
+    frame_time = Fraction(1, fps)
+    with av.open(str(pieces[0])) as first:
+        template = first.streams.video[0]
+        parameters = bytes(template.codec_context.extradata or b"")
+        with av.open(str(out), "w", format="mp4",
+                     options={"movflags": "+faststart"}) as sink:
+            video = sink.add_stream_from_template(template)
+            soundtrack = AudioMuxer(sink, audio) if audio is not None else None
+            frames = 0
+            for piece in pieces:
+                with av.open(str(piece)) as source:
+                    stream = source.streams.video[0]
+                    if bytes(stream.codec_context.extradata or b"") != parameters:
+                        raise JoinError(f"{piece.name} was encoded with other H.264 parameters "
+                                        "than the first piece; encode it again")
+                    offset = frames
+                    for packet in source.demux(stream):
+                        if packet.dts is None:  # the demuxer's closing empty packet
+                            continue
+                        packet.pts = offset + _in_frames(packet.pts, packet.time_base, fps)
+                        packet.dts = frames - delay
+                        packet.duration = 1
+                        packet.time_base = frame_time
+                        packet.stream = video
+                        frames += 1
+                        if soundtrack is not None:
+                            soundtrack.mux_until(frames / fps + AUDIO_LEAD_SECONDS)
+                        sink.mux(packet)
+            if soundtrack is not None:
+                soundtrack.finish()
+    return frames
+
+
+def _reorder_delay(piece: Path, fps: int) -> int:
+    """How many frames the piece's first decode time is before its first presentation."""
+    with av.open(str(piece)) as source:
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None and packet.pts is not None:
+                return max(0, _in_frames(packet.pts - packet.dts, packet.time_base, fps))
+    raise JoinError(f"{piece.name} has no video packets; encode it again")
+
+
+def _in_frames(ticks: int | None, time_base: Fraction | None, fps: int) -> int:
+    if ticks is None or time_base is None:
+        raise JoinError("a piece has a packet without a timestamp; encode it again")
+    return round(ticks * time_base * fps)
+
+
+class AudioMuxer:
+    """The AAC packets of a finished soundtrack, remuxed as they are into `sink`, each muxed
+    once the video has reached its time (interleaved, as players stream it)."""
+
+    def __init__(self, sink: av.container.OutputContainer, aac: Path) -> None:
+        self._sink = sink
+        self._source = av.open(str(aac))
+        stream = self._source.streams.audio[0]
+        self._stream = sink.add_stream_from_template(stream)
+        self._packets: Iterator[av.Packet] | None = self._source.demux(stream)
+        self._pending: av.Packet | None = None
+
+    def mux_until(self, seconds: float) -> None:
+        while self._packets is not None:
+            packet = self._pending if self._pending is not None else next(self._packets, None)
             self._pending = None
             if packet is None:
-                self._audio_packets = None
+                self._packets = None
                 return
             if packet.dts is None:  # the demuxer's closing empty packet
                 continue
             if _seconds(packet) > seconds:
                 self._pending = packet
                 return
-            packet.stream = self._audio_out
-            self._container.mux(packet)
+            packet.stream = self._stream
+            self._sink.mux(packet)
+
+    def finish(self) -> None:
+        """Mux the rest and close the source."""
+        try:
+            self.mux_until(float("inf"))
+        finally:
+            self._source.close()
 
 
 def _seconds(packet: av.Packet) -> float:

@@ -1,13 +1,16 @@
-"""The streaming renderer: one decode pass feeds every variant, each encoded exactly once.
+"""The streaming renderer: one decode pass feeds every variant, each frame encoded once.
 
     decode + retime (this thread) ──▶ bounded queue per variant ──▶ worker per variant:
                                                                      reframe, composite,
-                                                                     encode, mux
+                                                                     encode segment by segment
+    then, per variant: the segments joined (remuxed) with the soundtrack
 
 The producer decodes each clip once onto the square master canvas and retimes it; every
 frame job holds references to master planes (never copies of a clip). Each variant's worker
 cuts its crop around the scene's focus point, blends dissolves, draws cards and captions on
-their boxes only, and feeds its own x264 encoder. The queues are bounded, so memory stays
+their boxes only, and feeds the x264 encoder of the render segment the frame belongs to
+(`segments`). Segments already in the segment store are not drawn at all: the producer only
+makes the frames some variant still has to encode. The queues are bounded, so memory stays
 flat however long the trailer is, and the encoders (which release the GIL) keep both cores
 busy. `render_trailer` at the bottom renders the whole trailer from plain files, without the
 job store.
@@ -36,8 +39,26 @@ from reelforge.models import (
 )
 
 from reelforge_assembly.captions import Cue, build_cues
-from reelforge_assembly.encode import ENCODINGS, AacTrack, Encoding, Soundtrack, VideoWriter
+from reelforge_assembly.encode import (
+    ENCODINGS,
+    AacTrack,
+    Encoding,
+    JoinError,
+    OpenEncoder,
+    SegmentWriter,
+    Soundtrack,
+    join_segments,
+)
 from reelforge_assembly.overlays import caption, end_card, title_card
+from reelforge_assembly.segments import (
+    FolderSegments,
+    RenderSegment,
+    SceneIdentity,
+    SegmentStore,
+    file_content,
+    plan_segments,
+    segment_keys,
+)
 from reelforge_assembly.sources import MasterFrame, RetimedClip, SceneSource
 from reelforge_assembly.timeline import Segment, Timeline, build_timeline
 from reelforge_assembly.yuv import (
@@ -290,22 +311,42 @@ class CaptionTrack:
         return None
 
 
-class VariantWorker:
-    """One variant's half of the pipeline: compose each frame job and encode it."""
+@dataclass(frozen=True)
+class Piece:
+    """A render segment one variant must encode, the key it is stored under, and the file
+    it is written to."""
 
-    def __init__(self, index: int, variant: Variant, writer: VideoWriter,
+    segment: RenderSegment
+    key: str
+    path: Path
+
+
+class VariantWorker:
+    """One variant's half of the pipeline: compose each frame job and encode it into the
+    piece it belongs to; each finished piece goes to the store."""
+
+    def __init__(self, index: int, variant: Variant, pieces: Sequence[Piece],
+                 open_encoder: OpenEncoder, encoding: Encoding, store: SegmentStore,
                  cues: Sequence[Cue], fps: int) -> None:
         self._index = index
         self._variant = variant
-        self._writer = writer
+        self._pending = list(reversed(pieces))
+        self._open_encoder = open_encoder
+        self._encoding = encoding
+        self._store = store
+        self._fps = fps
+        self._piece: Piece | None = None
+        self._writer: SegmentWriter | None = None
         self._frame = av.VideoFrame(*variant.size, "yuv420p")
         self._scratch = allocate(*variant.size)
         self._captions = CaptionTrack(cues, variant.size, fps) if variant.burn_captions else None
+        self.encode_cpu_seconds = 0.0
 
     def render(self, job: FrameJob) -> None:
         # One frame, reused: x264 copies its input while encoding, so the buffer is ours
         # again when `write` returns (make_writable copies it if the encoder still held a
         # reference). A fresh 3 MB frame per write mostly buys page faults.
+        writer, first = self._writer_for(job.index)
         frame = self._frame
         frame.make_writable()
         out = frame_planes(frame)
@@ -316,17 +357,43 @@ class VariantWorker:
             blend_into(out, self._scratch, weight, out)
         if self._captions is not None:
             self._captions.draw(job.index, out)
-        self._writer.write(frame, job.index)
+        writer.write(frame, job.index - first)
 
-    @property
-    def encode_cpu_seconds(self) -> float:
-        return self._writer.encode_cpu_seconds
+    def _writer_for(self, frame: int) -> tuple[SegmentWriter, int]:
+        """The encoder of the piece `frame` belongs to (frames arrive in order, only those of
+        this variant's pieces)."""
+        while self._piece is None or frame >= self._piece.segment.last:
+            self._finish_piece()
+            if not self._pending:
+                raise RuntimeError(f"frame {frame} belongs to no piece of {self._variant.name}")
+            self._piece = self._pending.pop()
+        if self._writer is None:
+            self._writer = self._open_encoder(self._piece.path, self._variant.size, self._fps,
+                                              self._encoding)
+        return self._writer, self._piece.segment.first
+
+    def _finish_piece(self) -> None:
+        if self._piece is None:
+            return
+        piece, writer = self._piece, self._writer
+        self._piece = self._writer = None
+        if writer is None:
+            raise RuntimeError(f"piece {piece.segment.index} of {self._variant.name} got no frames")
+        writer.close()
+        self.encode_cpu_seconds += writer.encode_cpu_seconds
+        del writer
+        release_memory()  # each encoder's buffers, before the next one allocates its own
+        self._store.put(piece.key, piece.path)
 
     def finish(self) -> None:
-        self._writer.close()
+        self._finish_piece()
+        if self._pending:
+            raise RuntimeError(f"{len(self._pending)} pieces of {self._variant.name} got no frames")
 
     def abort(self) -> None:
-        self._writer.abort()
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -340,13 +407,17 @@ class _Aborted(Exception):
 class RenderStats:
     """Wall and CPU time of a render. `encode_cpu_seconds` is x264's own CPU time summed over
     the variants, the floor no renderer of these outputs can go below; `cpu_seconds` is the
-    whole process's, so their ratio is this renderer's overhead over pure encoding."""
+    whole process's, so their ratio is this renderer's overhead over pure encoding.
+    `encoded` names, per variant, the render segments encoded by this call (the others were
+    found in the segment store); `segments` is how many each variant has."""
 
     frames: int
     seconds: float
     cpu_seconds: float = 0.0
     encode_cpu_seconds: float = 0.0
     outputs: dict[str, Path] = field(default_factory=dict)
+    encoded: dict[str, list[int]] = field(default_factory=dict)
+    segments: int = 0
 
     @property
     def fps(self) -> float:
@@ -363,16 +434,37 @@ def render_timeline(
     encoding: Encoding = ENCODINGS["final"],
     master_side: int = MASTER_SIDE,
     queue_depth: int = QUEUE_DEPTH,
+    segments: SegmentStore | None = None,
+    pictures: Mapping[int, SceneIdentity] | None = None,
+    open_encoder: OpenEncoder = SegmentWriter,
 ) -> RenderStats:
     """Render every output of `outputs` in one pass over the timeline.
 
     `sources` maps scene index → clip (or still); `audio` is the finished soundtrack (any
     format soundfile reads), or a function that makes it and returns its path: either way
     it is encoded to AAC once, on a thread of its own while the video renders. An `AacTrack`
-    is already encoded. The AAC packets are muxed into every output."""
+    is already encoded. The AAC packets are muxed into every output.
+
+    Each output is encoded in render segments (`segments.plan_segments`). Pieces found in the
+    `segments` store are reused, the others encoded and put there; without a store every
+    piece is encoded. `pictures` identifies each scene's picture for the pieces' keys (the
+    service passes blob keys); by default the source files are hashed."""
     started, cpu_started = time.perf_counter(), time.process_time()
     variants = [v for v, _ in outputs]
+    plan = plan_segments(timeline)
     with tempfile.TemporaryDirectory(prefix="reelforge-render-") as tmp:
+        store = segments if segments is not None else FolderSegments(Path(tmp) / "segments")
+        if pictures is None:
+            pictures = {scene: SceneIdentity(file_content(source.path) if segments is not None
+                                       else str(source.path), source.focus)
+                        for scene, source in sources.items()}
+        keys = [segment_keys(timeline, plan, v, pictures, cues, encoding, master_side)
+                for v in variants]
+        todo = [
+            [Piece(piece, key, Path(tmp) / f"{v.name}-{piece.index}.mp4")
+             for piece, key in zip(plan, variant_keys, strict=True) if store.get(key) is None]
+            for v, variant_keys in zip(variants, keys, strict=True)
+        ]
         soundtrack: Path | Soundtrack | None = None
         if isinstance(audio, AacTrack):
             soundtrack = audio.path
@@ -381,11 +473,13 @@ def render_timeline(
         try:
             planner = FramePlanner(timeline, sources, variants, master_side)
             workers = [
-                VariantWorker(i, v, VideoWriter(path, v.size, timeline.fps, encoding,
-                                                soundtrack), cues, timeline.fps)
-                for i, (v, path) in enumerate(outputs)
+                VariantWorker(i, v, pieces, open_encoder, encoding, store, cues, timeline.fps)
+                for i, (v, pieces) in enumerate(zip(variants, todo, strict=True))
             ]
-            _run(planner, workers, timeline.total_frames, queue_depth)
+            _run(planner, workers, todo, timeline.total_frames, queue_depth)
+            aac = soundtrack.wait() if isinstance(soundtrack, Soundtrack) else soundtrack
+            for (variant, path), variant_keys in zip(outputs, keys, strict=True):
+                _join(variant, path, [store.get(k) for k in variant_keys], timeline, aac)
         finally:
             if isinstance(soundtrack, Soundtrack):  # never leave it writing into a folder
                 soundtrack.join()                    # that is going away
@@ -396,11 +490,27 @@ def render_timeline(
         time.process_time() - cpu_started,
         sum(w.encode_cpu_seconds for w in workers),
         {v.name: path for v, path in outputs},
+        {v.name: [p.segment.index for p in pieces] for v, pieces in zip(variants, todo,
+                                                                           strict=True)},
+        len(plan),
     )
 
 
-def _run(planner: FramePlanner, workers: Sequence[VariantWorker], frames: int,
-         depth: int) -> None:
+def _join(variant: Variant, out: Path, pieces: Sequence[Path | None], timeline: Timeline,
+          audio: Path | None) -> None:
+    found = [p for p in pieces if p is not None]
+    if len(found) != len(pieces):
+        raise RuntimeError(f"the segment store lost pieces of {variant.name}")
+    frames = join_segments(found, out, timeline.fps, audio)
+    if frames != timeline.total_frames:
+        raise JoinError(f"{variant.name} joined {frames} frames, the timeline has "
+                        f"{timeline.total_frames}")
+
+
+def _run(planner: FramePlanner, workers: Sequence[VariantWorker],
+         pieces: Sequence[Sequence[Piece]], frames: int, depth: int) -> None:
+    """Frame jobs for the frames some variant must encode, each to the variants that do."""
+    wanted = [_frames_of(variant_pieces, frames) for variant_pieces in pieces]
     queues: list[queue.Queue[FrameJob | None]] = [queue.Queue(depth) for _ in workers]
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -413,8 +523,11 @@ def _run(planner: FramePlanner, workers: Sequence[VariantWorker], frames: int,
         thread.start()
     try:
         for index in range(frames):
+            takers = [q for q, want in zip(queues, wanted, strict=True) if want[index]]
+            if not takers:
+                continue
             job = planner.job(index)
-            for q in queues:
+            for q in takers:
                 _put(q, job, stop)
     except _Aborted:
         pass
@@ -429,6 +542,13 @@ def _run(planner: FramePlanner, workers: Sequence[VariantWorker], frames: int,
             thread.join()
     if errors:
         raise errors[0]
+
+
+def _frames_of(pieces: Sequence[Piece], frames: int) -> list[bool]:
+    wanted = [False] * frames
+    for piece in pieces:
+        wanted[piece.segment.first : piece.segment.last] = [True] * piece.segment.frames
+    return wanted
 
 
 def _put(q: queue.Queue[FrameJob | None], job: FrameJob, stop: threading.Event) -> None:
@@ -488,10 +608,14 @@ def render_trailer(
     master_side: int = MASTER_SIDE,
     sizes: Mapping[Aspect, tuple[int, int]] | None = None,
     voiceover_seconds: float | None = None,
+    segments: SegmentStore | None = None,
+    pictures: Mapping[int, SceneIdentity] | None = None,
+    open_encoder: OpenEncoder = SegmentWriter,
 ) -> TrailerRender:
     """Timeline from the word timings, captions and all `outputs` in one pass over the AAC
     `soundtrack` (`soundtrack.make_soundtrack`): the whole trailer from plain files.
-    `preset`/`crf` override the `quality` defaults."""
+    `preset`/`crf` override the `quality` defaults; `segments`, `pictures` and
+    `open_encoder` are `render_timeline`'s."""
     timeline = build_timeline(script, words, fps, voiceover_seconds=voiceover_seconds,
                               title=title)
     cues = build_cues(words, script)
@@ -499,7 +623,8 @@ def render_trailer(
     stats = render_timeline(
         timeline, sources, [(variants[a], p) for a, p in outputs.items()],
         audio=AacTrack(soundtrack), cues=cues, encoding=_encoding(quality, preset, crf),
-        master_side=master_side,
+        master_side=master_side, segments=segments, pictures=pictures,
+        open_encoder=open_encoder,
     )
     return TrailerRender(timeline, cues, stats)
 

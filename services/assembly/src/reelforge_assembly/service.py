@@ -36,14 +36,21 @@ from reelforge.models import (
 from reelforge.runtime import Service, StageContext, fingerprint, output_key, stage_service
 
 from reelforge_assembly.captions import build_cues, to_srt, to_vtt
-from reelforge_assembly.encode import ENCODINGS
+from reelforge_assembly.encode import ENCODINGS, OpenEncoder, SegmentWriter
 from reelforge_assembly.manifest import build_manifest, describe
 from reelforge_assembly.mix import RATE
 from reelforge_assembly.promo import PROMOS, key_frame, key_scene, write_promos
 from reelforge_assembly.render import Variant, plan_variants, render_trailer
+from reelforge_assembly.segments import (
+    KnownSegments,
+    RenderSegment,
+    SceneIdentity,
+    plan_segments,
+    segment_keys,
+)
 from reelforge_assembly.soundtrack import make_soundtrack, soundtrack_samples
 from reelforge_assembly.sources import SceneSource
-from reelforge_assembly.timeline import build_timeline
+from reelforge_assembly.timeline import Timeline, build_timeline
 
 STAGE = "assembly"
 ASSEMBLY_VERSION = 1
@@ -56,10 +63,12 @@ SCENE_KINDS = ("frame", "shot", "clip")
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Canvas and output sizes; production uses the defaults, tests pass small ones."""
+    """Canvas and output sizes, and how a render segment's encoder is opened; production
+    uses the defaults, tests pass small sizes (and count the encoders)."""
 
     master_side: int = MASTER_SIDE
     sizes: Mapping[Aspect, tuple[int, int]] = field(default_factory=lambda: dict(ASPECT_SIZES))
+    open_encoder: OpenEncoder = SegmentWriter
 
 
 @dataclass
@@ -187,27 +196,35 @@ class Assembler:
     # ------------------------------------------------------------ trailers
 
     async def _trailers(self, ctx: StageContext, job: Job, inputs: Inputs) -> list[ArtifactRecord]:
+        """Each variant is joined from render segments stored under their own fingerprints,
+        so an edit re-encodes only the segments that show it; a variant whose segments and
+        soundtrack are all unchanged is reused whole."""
         s = job.settings
         variants = plan_variants(s.aspect, master_side=self.options.master_side,
                                  sizes=self.options.sizes)
-        clips = inputs.scene_items("clip")
-        frames = inputs.scene_items("frame")
-        fp = fingerprint(
-            ASSEMBLY_VERSION, "trailer", [inputs.key(n) for n in UPSTREAM],
-            sorted(r.key for r in (*clips.values(), *frames.values())),
-            sorted(inputs.key(f"shot/{nn}") for nn in inputs.shots),
-            s.aspect, s.fps, s.quality, s.title, self.options.master_side,
-            sorted(self.options.sizes.items()),
-        )
-        keys = {v.name: output_key(job.id, STAGE, v.filename, fp) for v in variants}
         spoken = await _voiceover_seconds(ctx, inputs.key("voiceover"))
+        timeline = build_timeline(inputs.script, inputs.words, s.fps, voiceover_seconds=spoken,
+                                  title=s.title)
+        cues = build_cues(inputs.words, inputs.script)
+        identities = self._identities(inputs)
+        plan = plan_segments(timeline)
+        pieces = {
+            v.name: segment_keys(timeline, plan, v, identities, cues, ENCODINGS[s.quality],
+                                 self.options.master_side)
+            for v in variants
+        }
+        keys = {
+            v.name: output_key(job.id, STAGE, v.filename, fingerprint(
+                ASSEMBLY_VERSION, "trailer", v.name, pieces[v.name], inputs.key("soundtrack")))
+            for v in variants
+        }
         missing = [v for v in variants if not await ctx.reuse(job, STAGE, keys[v.name])]
         if missing:
             await ctx.check_cancelled(job.id)
             await ctx.progress(job.id, STAGE, "info",
                                f"rendering {', '.join(v.filename for v in missing)}")
-            await self._render(ctx, job, inputs, missing, keys, spoken)
-        timeline = build_timeline(inputs.script, inputs.words, s.fps, voiceover_seconds=spoken)
+            await self._render(ctx, job, inputs, missing, keys, spoken, _Pieces(
+                timeline, plan, {v.name: pieces[v.name] for v in missing}, identities))
         return [
             await ctx.record(job.id, v.name, keys[v.name], STAGE, provider=VIDEO_PROVIDER,
                              duration=timeline.duration, path=v.filename)
@@ -216,29 +233,44 @@ class Assembler:
 
     async def _render(self, ctx: StageContext, job: Job, inputs: Inputs,
                       variants: Sequence[Variant], keys: Mapping[str, str],
-                      spoken: float) -> None:
+                      spoken: float, pieces: _Pieces) -> None:
         s = job.settings
         pictures = self._pictures(inputs)
         async with AsyncExitStack() as stack:
+            known = {}
+            for key in {k for variant_keys in pieces.keys.values() for k in variant_keys}:
+                blob = segment_key(job.id, key)
+                if await ctx.reuse(job, STAGE, blob):
+                    known[key] = await stack.enter_async_context(ctx.blobs.local_file(blob))
+            shown = pieces.scenes_to_encode(set(known))  # only their clips are read
             local = await _local_files(ctx, stack, {
                 "soundtrack": inputs.key("soundtrack"),
-                **{f"scene/{i}": r.key for i, r in pictures.items()},
+                **{f"scene/{i}": r.key for i, r in pictures.items() if i in shown},
             })
             sources = {
                 scene: SceneSource(local[f"scene/{scene}"], self._focus(inputs, scene))
-                for scene in pictures
+                for scene in pictures if scene in shown
             }
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assembly-")))
+            store = KnownSegments(known, folder / "segments")
             outputs = {v.aspect: folder / v.filename for v in variants}
             await asyncio.to_thread(
                 render_trailer, inputs.script, inputs.words, sources, local["soundtrack"],
                 outputs, primary=s.aspect, fps=s.fps, quality=s.quality,
                 title=s.title, master_side=self.options.master_side, sizes=self.options.sizes,
-                voiceover_seconds=spoken,
+                voiceover_seconds=spoken, segments=store, pictures=pieces.identities,
+                open_encoder=self.options.open_encoder,
             )
+            for key, path in store.made.items():
+                await ctx.blobs.put_file(segment_key(job.id, key), path, "video/mp4")
             for variant in variants:
                 await ctx.blobs.put_file(keys[variant.name], outputs[variant.aspect],
                                          "video/mp4")
+
+    def _identities(self, inputs: Inputs) -> dict[int, SceneIdentity]:
+        """What each scene's segments are keyed by: its picture's blob key and its focus."""
+        return {scene: SceneIdentity(record.key, self._focus(inputs, scene))
+                for scene, record in self._pictures(inputs).items()}
 
     def _pictures(self, inputs: Inputs) -> dict[int, ArtifactRecord]:
         """Each scene's clip, or its still frame when the clip is missing."""
@@ -303,6 +335,31 @@ class Assembler:
         await ctx.store(key, manifest)
         await ctx.record(job.id, "manifest", key, STAGE, provider=STAGE, path="manifest.json")
         return key
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """The render segments of the variants to render, by variant name, and what keys them."""
+
+    timeline: Timeline
+    plan: Sequence[RenderSegment]
+    keys: Mapping[str, Sequence[str]]
+    identities: Mapping[int, SceneIdentity]
+
+    def scenes_to_encode(self, stored: set[str]) -> set[int]:
+        """The scenes shown in some segment that is not stored yet."""
+        return {
+            scene
+            for variant_keys in self.keys.values()
+            for piece, key in zip(self.plan, variant_keys, strict=True) if key not in stored
+            for index in piece.shows
+            if (scene := self.timeline.segments[index].scene) is not None
+        }
+
+
+def segment_key(job_id: str, fp: str) -> str:
+    """Where a render segment with fingerprint `fp` is stored."""
+    return output_key(job_id, STAGE, "segment.mp4", fp)
 
 
 # --------------------------------------------------------------------------- inputs

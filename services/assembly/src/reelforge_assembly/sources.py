@@ -75,13 +75,15 @@ class ClipFrames:
         self.frame_count = stream.frames or _estimated_frames(self._container, stream, self.fps)
         self._decoded: Iterator[av.VideoFrame] = self._container.decode(stream)
         self._recent: list[tuple[int, Planes]] = []
+        self._decoded_frames = 0
+        self._skipped: tuple[int, av.VideoFrame] | None = None
         self._exhausted = False
 
     def get(self, index: int) -> Planes:
         """Frame `index` (past the end: the last frame). Indexes must not go back more than
         one frame from the newest one asked for."""
-        while not self._exhausted and (not self._recent or self._recent[-1][0] < index):
-            self._advance()
+        while not self._exhausted and self._decoded_frames <= index:
+            self._advance(keep_from=index - 1)
         for number, planes in reversed(self._recent):
             if number <= index:
                 return planes
@@ -89,13 +91,26 @@ class ClipFrames:
             raise ValueError("the clip has no decodable video frames")
         return self._recent[0][1]
 
-    def _advance(self) -> None:
+    def _advance(self, keep_from: int) -> None:
+        """Decode the next frame, fitting it to the master only if it may be asked for: a
+        render that starts inside the clip's window decodes what comes before but never
+        fits it (unless the clip ends there: its last frame stands in for the rest)."""
         try:
             frame = next(self._decoded)
         except StopIteration:
             self._exhausted = True
+            if self._skipped is not None:
+                self._keep(*self._skipped)
             return
-        number = self._recent[-1][0] + 1 if self._recent else 0
+        number = self._decoded_frames
+        self._decoded_frames += 1
+        if number >= keep_from:
+            self._keep(number, frame)
+            self._skipped = None
+        else:
+            self._skipped = (number, frame)
+
+    def _keep(self, number: int, frame: av.VideoFrame) -> None:
         self._recent = [*self._recent[-1:], (number, to_master(frame, self._side))]
 
     def close(self) -> None:

@@ -13,6 +13,14 @@ from typing import Any
 
 from reelforge.models import Character, Location, Scene, StoryPatterns, VisualBible
 
+from reelforge_script.local.entities import (
+    Gender,
+    Persona,
+    alias_forms,
+    capitalised_runs,
+    infer_gender,
+    lower_words_in_lowercase,
+)
 from reelforge_script.local.lexicons import (
     FEMALE_NOUNS,
     FEMALE_PRONOUNS,
@@ -20,7 +28,7 @@ from reelforge_script.local.lexicons import (
     MALE_NOUNS,
     MALE_PRONOUNS,
 )
-from reelforge_script.local.text import choose, contains_word, lower_words, sentences
+from reelforge_script.local.text import choose, lower_words, sentences
 
 GENRE_STYLES = {
     "sci-fi": "cold blue-steel light, clean hard-surface production design",
@@ -208,9 +216,13 @@ def write_bible(context: dict[str, Any]) -> VisualBible:
     seed = int(context.get("seed", 0))
     texts = [s.text for s in scenes]
     genre = patterns.genres[0].label
+    genders = genders_from_pronouns(characters, texts)
     return VisualBible(
         style=style_line(patterns),
-        characters={c.id: describe_character(c, texts, genre, seed) for c in characters},
+        characters={
+            c.id: describe_character(c, texts, genre, seed, genders.get(c.name, "unknown"))
+            for c in characters
+        },
         locations={loc.id: describe_location(loc, scenes) for loc in locations},
     )
 
@@ -224,12 +236,34 @@ def style_line(patterns: StoryPatterns) -> str:
 # --------------------------------------------------------------------------- characters
 
 
-def describe_character(character: Character, texts: list[str], genre: str, seed: int) -> str:
-    about = " ".join([*_sentences_about(character.name, texts), character.description]).lower()
+def genders_from_pronouns(characters: list[Character], texts: list[str]) -> dict[str, Gender]:
+    """Each character's gender as the cast analysis reads it from the scenes' text: the
+    pronoun bound to each mention ('Nirmal says that he'), a gendered noun beside the name
+    ('her husband Pat'), honorifics; 'unknown' where they disagree or are missing."""
+    all_sentences = [s for text in texts for s in sentences(text)]
+    lowercase = Counter(lower_words_in_lowercase(" ".join(texts)))
+    mentions = [m for i, s in enumerate(all_sentences) for m in capitalised_runs(s, i, lowercase)]
+    people = [
+        Persona(name=c.name, aliases=alias_forms(c.name), mentions=c.mentions, first_sentence=0)
+        for c in characters
+    ]
+    return {p.name: infer_gender(p, all_sentences, mentions, people) for p in people}
+
+
+def describe_character(
+    character: Character,
+    texts: list[str],
+    genre: str,
+    seed: int,
+    gender: Gender = "unknown",
+) -> str:
+    """A look for the character; `gender` from `genders_from_pronouns`, else from what the
+    description says ('a young widow')."""
     before = " ".join([*_words_around(character.name, texts, 3, 0), character.description])
     around = " ".join([*_words_around(character.name, texts, 3, 4), character.description])
     key = (character.name, seed)
-    gender = _gender(about)
+    if gender == "unknown":
+        gender = _gender(character.description.lower())
     age = _first_cue(AGE_CUES, around.lower()) or choose(AGES, "age", *key)
     person = {"female": "a woman", "male": "a man"}.get(gender, "a person")
     if age in ("a teenager", "a child of about ten"):
@@ -242,13 +276,6 @@ def describe_character(character: Character, texts: list[str], genre: str, seed:
     clothes = _clothes(before.lower(), genre, key)
     who = f"{person} {age}".strip()
     return f"{character.name}: {who}, {build}, {hair}, {feature}, wearing {clothes}"
-
-
-def _sentences_about(name: str, texts: list[str]) -> list[str]:
-    tokens = [t for t in name.split() if len(t) > 2]
-    return [
-        s for text in texts for s in sentences(text) if any(contains_word(s, t) for t in tokens)
-    ]
 
 
 def _words_around(name: str, texts: list[str], before: int, after: int) -> list[str]:

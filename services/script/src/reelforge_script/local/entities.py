@@ -8,7 +8,15 @@ and cities for places; honorifics, possessives, appositives ('Jason, a young pro
 and verbs after the name for people; peoples, organisations and events ('Russian', 'Secret
 Service', 'Vietnam War') for neither. Actors and comparisons ('portrayed by Nadja Uhl',
 'Vincent (Jonathan Jackson)', 'a la Donald Trump') and the titles of works the story mentions
-('the slasher movie Red is Dead') name no one. A one-letter slip of a name ('Steven' for
+('the slasher movie Red is Dead', 'the plot of Oliver Twist') name no one; nor do the makers
+of a film ("Donsky's 1996 film", 'made by film makers X and Y', 'X focuses his camera'), a
+cited author, names said only where the text talks about the film itself, and famous figures
+mentioned in passing ('fears that Hitler will invade'), cited reviews, dates ('Christmas
+Eve'), kin words ('Dad'), roles after a possessive ('their Sing Leader') and countries that
+never act at the head of a clause ('represent Canada'). A title used as a name ('Doc
+realizes') and a once-named lead picked up by a pronoun ('Betty is startled awake. She ...')
+are people; so is an unnamed centre the story keeps as a subject ('The boy resorts to black
+magic'). A one-letter slip of a name ('Steven' for
 'Stevens') is the same person. A screenplay's character cues name its speakers, so there
 they are the cast. The protagonist is the person the story follows: the subject of the most
 sentences, present from early to late; the antagonist is tied to conflict words, and is
@@ -93,12 +101,41 @@ APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
 SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
 SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 ROLE_ORDER: dict[str, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
-CREDIT_LEAD = re.compile(
-    r"(?:\b(?:played|portrayed|voiced|performed|directed|written|produced|narrated)\s+by"
-    r"|\bstarring|\b(?:\u00e0|a)\s+la)\s*$"
+CREDIT_WORDS = (
+    r"(?:\b(?:played|portrayed|voiced|performed|directed|written|produced|narrated|recorded"
+    r"|made|created|animated|filmed|composed|sung)\s+(?:in\s+\d{4}\s+)?by"
+    r"|\bby\s+(?:the\s+)?(?:film\s*-?makers?|directors?|animators?|producers?|writers?"
+    r"|screenwriters?|composers?|artists?|musicians?|singers?)"
+    r"|\bstarring|\b(?:\u00e0|a)\s+la)"
 )
+CREDIT_BY = re.compile(CREDIT_WORDS + r"\s*$")
+CREDIT_LEAD = re.compile(rf"(?:{CREDIT_WORDS}|\(\s*\[\[)\s*$")
 """Before a name, a credit or a comparison, not a character: 'Anna, portrayed by Nadja Uhl',
-'a magnate, \u00e0 la Donald Trump'."""
+'a magnate, \u00e0 la Donald Trump', 'made in 1998 by film makers Seamus Walsh', and a wiki
+link in brackets after a name, which is always its actor's: 'Nirmal ([[Karthik'."""
+CREDIT_PAIR = re.compile(r"^\s*and\s*$")
+"""'by film makers Seamus Walsh and Mark Caballero': the name after 'and' shares the credit."""
+WORK_BY = re.compile(
+    r"^\s+(?:\d{4}\s+)?(?:[a-z-]+\s+)?(?:film|movie|documentary|adaptation|version|remake"
+    r"|novel|book|play|series|short)\b"
+)
+"""'Seth Michael Donsky's 1996 film', "Tierney's film": the maker of a work, not a character."""
+BEHIND_CAMERA = re.compile(
+    r"^\s*(?:focuses|focused|turns|turned|points|pointed|trains|trained)\s+(?:his|her|their)"
+    r"\s+(?:camera|lens)"
+)
+"""'Philibert focuses his camera on ...': a documentary's maker, not someone in the story."""
+ACTOR_IS_ROLE = re.compile(r"^\s+(?:is|plays)\s+[\"\u201c]?(?:[Tt]he\s+)?[A-Z][a-z]")
+"""'Mickey Rooney is Jimmy', 'Ralph Bellamy is "The Healer"': a full name cast as a role is
+the actor's."""
+HOLIDAYS = {"christmas", "easter", "halloween", "year's", "years"}
+"""Before 'Eve' or 'Day', a date: 'on Christmas Eve' names no one."""
+SOURCE = re.compile(r"^\s*:\s*[\"\u201c\u2018'A-Z]")
+"""'Motion Picture Purgatory: Pieces': a source cited with its title, not a character."""
+QUOTED_WORK_BY = re.compile(r"[\"\u201d\u2019]\s*by\s*$")
+"""'"Pieces" by David Harley': the author of a quoted work."""
+CITATION = re.compile(r"^\s*,\s*[A-Z][a-z]+\.(?:\s*[\"\u201c]|\s*$)")
+"""'Nickel, Mark. "Brown to offer ...': a cited author's surname, not a character."""
 CREDITED = re.compile(r"^\s*,?\s*(?:[a-z-]+\s+){0,4}(?:portrayed|played|voiced)\s+by\b")
 """After a name, its actor: 'Gunther, portrayed by Christian Ulmen' names a character."""
 CREDIT_TAIL = re.compile(r"^\s*(?:stars|starred|co-stars|appears|appeared)\s+as\b")
@@ -107,13 +144,44 @@ ACTOR_IN_BRACKETS = re.compile(r"[A-Z][\w'\u2019]*\s*\(\s*(?:\[\[)?\s*$")
 """'Vincent (Jonathan Jackson)': a full name in brackets after a name is the actor's."""
 AGENT_NOUN_ENDINGS = ("er", "or", "ist", "ian")
 """'a famous sculptor, Gustaf Borgstrom', 'womanizer Serge': a noun for a doer before a name."""
-WORK_TITLE = re.compile(
-    r"\b(?i:movie|film|show|series|novel|book|song|play|album|opera|musical|comic|painting|poem"
-    r"|magazine|newspaper|programme|program|sitcom|soap|slasher)\s+"
+TITLE_RUN = (
     r"([A-Z][\w'\u2019-]*(?:(?:\s+(?:is|of|the|a|an|and|in|on|to|at|for|with|are|was))*"
     r"\s+[A-Z][\w'\u2019-]*)*)"
 )
-"""The title of a work the story mentions ('the slasher movie Red is Dead'): no one's name."""
+WORK_TITLE = re.compile(
+    r"\b(?:(?i:movie|film|show|series|novel|book|song|play|album|opera|musical|comic|painting"
+    r"|poem|magazine|newspaper|programme|program|sitcom|soap|slasher)"
+    r"|(?i:the\s+plot\s+of|an?\s+(?:\w+\s+)?(?:adaptation|retelling|remake)\s+of))\s+" + TITLE_RUN
+)
+"""The title of a work the story mentions ('the slasher movie Red is Dead', 'the plot of
+Oliver Twist'): no one's name."""
+TITLE_IS_WORK = re.compile(
+    r"(?:^|[.!?]\s+)([A-Z][\w'\u2019-]*(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with))*"
+    r"(?:\s+[A-Z][\w'\u2019-]*(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with))*)+)"
+    r"\s+(?:(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}(?:film|movie|documentary|cartoon|short)\b"
+    r"|(?:is|was)\s+set\s+in\b)"
+)
+"""'Graveyard Jamboree with Mysterious Mose is a short film made in 1998': the sentence
+names the film itself; a title of two words or more, so 'Dodge is a film buff' is left alone."""
+PRODUCTION_SENTENCE = re.compile(
+    r"(?i)^(?=.*\b(?:film|movie|documentary|cartoon|picture)\b)"
+    r"(?=.*\b(?:directed|produced|starring|stars|starred|reunion|cameo|premiered|box office"
+    r"|critics|similar to|prior to)\b)"
+)
+"""A sentence about the film rather than its story ('This film provided a reunion ... with
+Spike Milligan, who appears halfway through the film'): its names are credits."""
+FAMOUS_FIGURES = {
+    "hitler", "stalin", "mussolini", "napoleon", "churchill", "lenin", "mao", "gandhi",
+    "lincoln", "kennedy", "nixon", "roosevelt", "elvis", "shakespeare", "dickens", "freud",
+    "einstein", "darwin", "marx", "buddha", "jesus", "christ", "moses", "mohammed",
+    "muhammad", "satan", "cleopatra", "caesar", "beethoven", "mozart", "jesus christ",
+    "adolf hitler", "abraham lincoln", "winston churchill", "joseph stalin", "karl marx",
+    "napoleon bonaparte", "elvis presley", "charlie chaplin", "william shakespeare",
+    "sigmund freud", "albert einstein", "charles dickens", "john f kennedy",
+}  # fmt: skip
+"""Figures a plot mentions in passing ('fears that Hitler will invade'); one is in the cast
+only when the story names them often enough to be about them."""
+FAMOUS_FIGURE_MENTIONS = 3
 ADVERB_PARTICLES = {
     "back", "away", "home", "out", "up", "down", "off", "again", "alone", "together",
     "instead", "forever", "first", "last", "now", "there", "here", "too", "later",
@@ -148,6 +216,17 @@ HARMED = re.compile(
     r"(?:is|was|gets|got)\s+(?:\w+ly\s+)?(?:killed|murdered|wounded|injured|kidnapped|"
     r"abducted|attacked|shot|stabbed|poisoned|beaten|tortured|framed|betrayed)\b"
 )
+UNNAMED_AGENTS = {
+    "demon", "ghost", "creature", "stranger", "president", "monster", "beast", "robot",
+    "alien", "doctor", "priest", "detective", "soldier", "thief", "narrator", "student",
+    "teacher", "captain", "sheriff", "judge",
+}  # fmt: skip
+UNNAMED_SUBJECTS = 3
+"""An unnamed person ('the boy', 'the demon') joins the cast when the story makes them the
+subject of at least this many sentences: a story may centre on someone it never names."""
+ROLE_POSSESSIVES = {"their", "our", "your", "its"}
+"""Before a capitalised run, a role someone holds ('their Sing Leader'), not a name; 'his'
+and 'her' also stand before nicknames, so they are left out."""
 PEOPLE_OF = {
     "people", "folk", "townsfolk", "streets", "heart", "edge", "mayor", "harbour", "battle",
     "siege", "outskirts", "suburbs",
@@ -190,6 +269,8 @@ class Persona:
     last_sentence: int = 0
     subject_of: int = 0
     first_subject: int | None = None
+    subject_sentences: set[int] = field(default_factory=set)
+    """Sentences it heads as a subject, found before pronouns are resolved (unnamed people)."""
 
 
 @dataclass
@@ -228,13 +309,17 @@ def analyse_cast(story: Story) -> Cast:
     all_sentences = ([story.preface] if story.preface else []) + story.sentences
     lowercase = Counter(lower_words_in_lowercase(story.all_text))
     titles = work_titles(story.all_text)
-    mentions = [
+    found = [
         m
         for i, s in enumerate(all_sentences)
         for m in capitalised_runs(without_titles(s, titles), i, lowercase)
-        if not m.credit
     ]
-    names = plausible_names(mentions, lowercase)
+    about_the_film = {i for i, s in enumerate(all_sentences) if PRODUCTION_SENTENCE.match(s)}
+    mentions = without_credited(found, about_the_film)
+    followed_by_pronoun = {
+        i for i, s in enumerate(all_sentences[1:]) if SUBJECT_PRONOUN.match(s.lstrip())
+    }
+    names = plausible_names(mentions, lowercase, followed_by_pronoun)
     screenplay_cast = set(story.speakers) | set(story.introduced)
     if screenplay_cast:
         names = {n for n in names if not _run_on(n, screenplay_cast)} | set(story.speakers)
@@ -246,6 +331,10 @@ def analyse_cast(story: Story) -> Cast:
         person.appositive = find_appositive(person, story.all_text)
         person.gender = infer_gender(person, all_sentences, mentions, people)
         person.conflict = conflict_score(person, all_sentences)
+    if not screenplay_cast:
+        for person in unnamed_people(all_sentences):
+            person.conflict = conflict_score(person, all_sentences)
+            people.append(person)
     count_subjects(people, mentions, all_sentences)
     assign_roles(people, all_sentences)
     people.sort(key=lambda p: (ROLE_ORDER[p.role], -p.mentions, p.first_sentence))
@@ -255,7 +344,24 @@ def analyse_cast(story: Story) -> Cast:
 
 def work_titles(text: str) -> list[str]:
     """Titles of films, books or songs named in the text, longest first."""
-    return sorted({m.group(1) for m in WORK_TITLE.finditer(text)}, key=len, reverse=True)
+    titles = {m.group(1) for m in WORK_TITLE.finditer(text)}
+    titles |= {m.group(1) for m in TITLE_IS_WORK.finditer(" ".join(text.split()))}
+    return sorted(titles, key=len, reverse=True)
+
+
+def without_credited(mentions: list[Mention], about_the_film: set[int]) -> list[Mention]:
+    """Leave out credits and every later use of a credited name ('film makers Seamus Walsh
+    and Mark Caballero ... Walsh and Caballero used the song'), names said only in sentences
+    about the film itself, and famous figures the story only mentions in passing."""
+    in_story = {m.name for m in mentions if m.sentence not in about_the_film}
+    credited = [set(core_tokens(m.name)) for m in mentions if m.credit or m.name not in in_story]
+    kept = [
+        m
+        for m in mentions
+        if not m.credit and not any(set(core_tokens(m.name)) <= c for c in credited)
+    ]
+    figures = Counter(m.name.lower() for m in kept if m.name.lower() in FAMOUS_FIGURES)
+    return [m for m in kept if not 0 < figures[m.name.lower()] < FAMOUS_FIGURE_MENTIONS]
 
 
 def without_titles(sentence: str, titles: list[str]) -> str:
@@ -284,6 +390,8 @@ def capitalised_runs(
     found: list[Mention] = []
     run: list[str] = []
     run_start = 0
+    last_end = [0]
+    credited_by = [False]
 
     def close(end: int, *, possessive: bool) -> None:
         tail = sentence[matches[end - 1].end() :]
@@ -294,11 +402,24 @@ def capitalised_runs(
         mention = _mention(named, start, tokens, index, tail, possessive=possessive)
         mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
         before_run = sentence[: matches[run_start].start()]
+        between = sentence[last_end[0] : matches[run_start].start()]
         mention.credit = bool(
             CREDIT_LEAD.search(before_run)
             or CREDIT_TAIL.match(tail)
             or (len(run) > 1 and not possessive and ACTOR_IN_BRACKETS.search(before_run))
+            or (possessive and WORK_BY.match(tail))
+            or BEHIND_CAMERA.match(tail)
+            or (len(named) > 1 and not possessive and ACTOR_IS_ROLE.match(tail))
+            or CITATION.match(tail)
+            or SOURCE.match(tail)
+            or QUOTED_WORK_BY.search(before_run)
+            or (start > 0 and tokens[start - 1].lower() in HOLIDAYS)
+            or (credited_by[0] and CREDIT_PAIR.match(between))
         )
+        credited_by[0] = bool(CREDIT_BY.search(before_run)) or (
+            credited_by[0] and bool(CREDIT_PAIR.match(between))
+        )
+        last_end[0] = matches[end - 1].end()
         found.append(mention)
 
     for position, token in enumerate(tokens):
@@ -410,7 +531,12 @@ def lower_words_in_lowercase(text: str) -> list[str]:
     return [w for w in (m.group(0) for m in WORD.finditer(text)) if w.islower()]
 
 
-def plausible_names(mentions: list[Mention], lowercase: Counter[str]) -> set[str]:
+def plausible_names(
+    mentions: list[Mention], lowercase: Counter[str], followed_by_pronoun: set[int] | None = None
+) -> set[str]:
+    """Names that recur or are seen acting. `followed_by_pronoun` holds the sentences whose
+    next sentence opens with 'He' or 'She': a word that opens a sentence acting, followed by
+    a pronoun, is a name even when said once ('Betty is startled awake. She searches ...')."""
     by_name: dict[str, list[Mention]] = {}
     for mention in mentions:
         by_name.setdefault(mention.name, []).append(mention)
@@ -418,14 +544,25 @@ def plausible_names(mentions: list[Mention], lowercase: Counter[str]) -> set[str
     for name, found in by_name.items():
         tokens = name.split()
         if all(t.lower() in HONORIFICS for t in tokens):
+            if len(tokens) == 1 and _title_as_name(found):
+                names.add(name)
             continue
         inside = sum(not m.initial for m in found)
         if len(tokens) == 1 and lowercase[name.lower()] > inside:
             continue
         described = any(m.appositive for m in found)
-        if inside or (_name_like(name, lowercase) and (len(found) >= 2 or described)):
+        picked_up = any(
+            m.initial and _acts(m) and m.sentence in (followed_by_pronoun or set()) for m in found
+        )
+        if inside or (_name_like(name, lowercase) and (len(found) >= 2 or described or picked_up)):
             names.add(name)
     return names | _full_names_of(set(by_name) - names, names)
+
+
+def _title_as_name(found: list[Mention]) -> bool:
+    """A title used as someone's name, without 'the', heading a clause and acting at least
+    twice: 'Doc is momentarily swayed ... Doc realizes'."""
+    return sum(_heads_clause(m) and _acts(m) and not m.article for m in found) >= 2
 
 
 def _full_names_of(candidates: set[str], names: set[str]) -> set[str]:
@@ -447,7 +584,9 @@ def _name_like(word: str, lowercase: Counter[str]) -> bool:
 
 
 def core_tokens(name: str) -> tuple[str, ...]:
-    return tuple(t for t in name.split() if t.lower() not in HONORIFICS)
+    """The words of a name without its titles; a title alone is the name ('Doc')."""
+    core = tuple(t for t in name.split() if t.lower() not in HONORIFICS)
+    return core or tuple(name.split())
 
 
 def merged_names(names: set[str], mentions: list[Mention]) -> dict[str, set[str]]:
@@ -519,6 +658,8 @@ def classify(
         with_article = sum(m.article for m in found) * 2 > len(found)
         if _known_place(canonical):
             place += sum(m.before in ("to", "from") for m in found)
+        if _region(canonical) and " " not in canonical:
+            person = person if any(_heads_clause(m) and _acts(m) for m in found) else 0
         known = _known_place(canonical) if place >= person else None
         structural = _shaped_like_place(canonical) and not _titled(forms)
         if known or structural or place > person or (with_article and place > 0):
@@ -627,8 +768,9 @@ def _acts(mention: Mention) -> bool:
 
 
 def _modifier_uses(found: list[Mention]) -> int:
-    """Uses as a modifier of the noun after it ('Catholic school', 'Colby fortune')."""
-    return sum(
+    """Uses as a modifier of the noun after it ('Catholic school', 'Colby fortune'), or as a
+    role after a possessive ('their Sing Leader')."""
+    return sum(m.before in ROLE_POSSESSIVES and not m.possessive for m in found) + sum(
         m.modifies
         and m.before not in SUBJECT_LEADS
         and m.before not in PERSON_NOUNS
@@ -667,6 +809,14 @@ def noun_kind(found: list[Mention]) -> LocationKind | None:
     """'the Anchor tavern', 'Saltmouth harbour': the noun after the name says what it is."""
     nouns = Counter(m.after for m in found if m.after in SETTING_NOUNS)
     return SETTING_NOUNS[nouns.most_common(1)[0][0]] if nouns else None
+
+
+def alias_forms(name: str) -> list[str]:
+    """The forms a cast name goes by in text: itself, each word of a full name, and a
+    described person with either capital ('the boy', 'The boy')."""
+    if name[:1].islower():
+        return [name, name[:1].upper() + name[1:]]
+    return _aliases(name, {name})
 
 
 def _aliases(canonical: str, forms: set[str]) -> list[str]:
@@ -738,14 +888,16 @@ def opening_pronoun_after(index: int, all_sentences: list[str], others: list[Per
 
 def bound_pronouns(person: Persona, sentence: str, others: list[Persona]) -> list[str]:
     """The first pronoun after each (not possessive) mention of the person, unless another
-    person is named first: 'Lola attempts to gain her father's trust' → 'her'."""
+    person is named first: 'Lola attempts to gain her father's trust' → 'her'. 'him' is
+    skipped: after a name it is nearly always someone else ('Orla tells him her secret')."""
     found: list[str] = []
     other_names = [m.start() for p in others for m in name_pattern(p.aliases).finditer(sentence)]
     for match in name_pattern(person.aliases).finditer(sentence):
         if sentence[match.end() :].startswith(("'s", "\u2019s", "s'")):
             continue
         stop = min((s for s in other_names if s > match.end()), default=len(sentence))
-        pronouns = [w for w in lower_words(sentence[match.end() : stop]) if w in GENDERED]
+        words = lower_words(sentence[match.end() : stop])
+        pronouns = [w for w in words if w in GENDERED and w != "him"]  # 'tells him': another
         found += pronouns[:1]
     return found
 
@@ -774,12 +926,55 @@ def conflict_score(person: Persona, all_sentences: list[str]) -> int:
     )
 
 
+def unnamed_people(all_sentences: list[str]) -> list[Persona]:
+    """People the story only describes ('The boy resorts to black magic', 'the demon
+    steps through'), heading enough clauses to matter."""
+    nouns = FEMALE_NOUNS | MALE_NOUNS | UNNAMED_AGENTS
+    heads: dict[str, set[int]] = {}
+    seen: dict[str, list[int]] = {}
+    pattern = re.compile(r"(?<![\w'])([Tt]he)\s+([a-z]+)\b(?!['\u2019])\s*(\w*)")
+    for number, sentence in enumerate(all_sentences):
+        for match in pattern.finditer(sentence):
+            noun, after = match.group(2), match.group(3).lower()
+            if noun not in nouns:
+                continue
+            seen.setdefault(noun, []).append(number)
+            lead = lower_words(sentence[: match.start()])[-1:]
+            head = (
+                not lead
+                or lead[0] in SUBJECT_LEADS
+                or sentence[: match.start()].rstrip()[-1:] in (",", ";", ":")
+            )
+            acting = after in ACTING_WORDS or after in SPEECH_VERBS or _verb_like(after)
+            if head and acting:
+                heads.setdefault(noun, set()).add(number)
+    people = []
+    for noun, subjects in heads.items():
+        if len(subjects) < UNNAMED_SUBJECTS:
+            continue
+        gender: Gender = (
+            "female" if noun in FEMALE_NOUNS else "male" if noun in MALE_NOUNS else "unknown"
+        )
+        people.append(
+            Persona(
+                name=f"the {noun}",
+                aliases=[f"the {noun}", f"The {noun}"],
+                mentions=len(seen[noun]),
+                first_sentence=min(seen[noun]),
+                last_sentence=max(seen[noun]),
+                gender=gender,
+                subject_sentences=subjects,
+            )
+        )
+    return people
+
+
 def count_subjects(
     people: list[Persona], mentions: list[Mention], all_sentences: list[str]
 ) -> None:
     """How many sentences each person is the subject of: named at the head of a clause
     before a verb, or meant by a 'he'/'she' (the person of that gender named last)."""
-    subject_in: dict[int, set[int]] = {id(p): set() for p in people}
+    subject_in: dict[int, set[int]] = {id(p): set(p.subject_sentences) for p in people}
     for person in people:
         forms = set(person.aliases)
         subject_in[id(person)] |= {

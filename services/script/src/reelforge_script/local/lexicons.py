@@ -641,6 +641,9 @@ CAPITALISED_STOPWORDS = word_set(
     without within against between behind beyond above below near far its instead
     perhaps maybe years days nights weeks months ago tonight today tomorrow yesterday
     nobody everybody everyone someone anyone somebody anybody nothing everything something
+    four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy
+    eighty ninety hundred thousand dad daddy mom mommy mum mummy husband wife grandparents
+    grandma grandpa granny moms mums dads
     """
 )
 SENTENCE_OPENERS = word_set(
@@ -696,6 +699,8 @@ NON_PERSON_WORDS = word_set(
     division regiment brigade squad unit hospital prison street road film films movie
     series season episode bible lord god heaven hell christmas easter holi diwali
     thanksgiving halloween ramadan eid new year internet tv radio nation nations
+    mafia triad triads yakuza mob chechen chechens prohibition depression education review
+    news
     """
 )
 """Capitalised words that name peoples, countries, cities, organisations or events."""
@@ -723,7 +728,7 @@ CITIES = word_set(
     baghdad kabul tehran istanbul athens vienna prague warsaw budapest madrid barcelona
     lisbon amsterdam brussels dublin edinburgh glasgow liverpool manchester venice
     florence milan naples jerusalem johannesburg portland seattle detroit miami dallas
-    houston atlanta philadelphia baltimore denver phoenix orleans york
+    houston atlanta philadelphia baltimore denver phoenix orleans york aviv winnipeg
     """
 )
 """Cities a scene can be staged in as a city street."""
@@ -733,7 +738,7 @@ HONORIFICS = word_set(
     professor sergeant detective inspector sheriff uncle aunt king queen prince princess
     commander colonel general agent officer reverend judge mayor old young saint
     lieutenant major admiral engineer pilot nurse constable chief deputy ensign corporal
-    private doc prof sgt lt capt cpl gunnery
+    private doc prof sgt lt capt cpl gunnery senior
     """
 )
 MALE_HONORIFICS = {"father", "brother", "mr", "sir", "lord", "king", "prince", "uncle"}

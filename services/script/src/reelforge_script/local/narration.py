@@ -552,8 +552,8 @@ def _proper_words(plan: LinePlan) -> set[str]:
               and tokens[0].lower() not in FUNCTION_WORDS):
             proper.add(tokens[0])  # the first name of a full name ('Mickey Rooney is…')
     if plan.lead:
-        proper |= set(plan.lead.split())
-    return proper
+        proper |= {w for w in plan.lead.split() if w[:1].isupper()}  # not 'the boy'
+    return proper - {"The", "A", "An"}  # 'of The Exorcist' keeps no article capitalised
 
 
 def emphasised(text: str, plan: LinePlan, named: bool) -> str:

@@ -26,7 +26,7 @@ from reelforge_script.local.lexicons import (
     TONE_TAGLINES,
 )
 from reelforge_script.local.story import Story
-from reelforge_script.local.text import count_phrase, stable_hash
+from reelforge_script.local.text import count_phrase, stable_hash, title_case
 from reelforge_script.speakable import speakable
 
 TITLE_LINE_MAX_WORDS = 8
@@ -99,7 +99,9 @@ def named_subject(story: Story, cast: Cast) -> str | None:
         best = max(candidates, key=lambda c: (c[0], count_phrase(text, c[1]), -len(c[1])))[1]
         return best[:1].upper() + best[1:]
     protagonist = cast.protagonist
-    return protagonist.name if protagonist else None
+    if protagonist is None:
+        return None
+    return title_case(protagonist.name) if protagonist.name.islower() else protagonist.name
 
 
 def _distinctive(name: str, people: set[str]) -> bool:
