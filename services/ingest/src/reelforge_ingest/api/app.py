@@ -13,6 +13,7 @@ from reelforge_ingest.api.edits import edits_router, manifest_by_digest
 from reelforge_ingest.api.errors import install_handlers
 from reelforge_ingest.api.jobs import jobs_router
 from reelforge_ingest.api.media import media_router
+from reelforge_ingest.studio import studio_router
 
 DESCRIPTION = """Submit a story document (PDF, DOCX, Markdown, text, Fountain), an idea or a
 synopsis; follow the job's progress; download the trailer package through presigned URLs.
@@ -27,6 +28,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.include_router(jobs_router(deps))
     app.include_router(edits_router(deps))
     app.include_router(media_router(deps.media, partial(manifest_by_digest, deps)))
+    app.include_router(studio_router())
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
