@@ -82,9 +82,10 @@ async def test_a_job_waits_at_the_script_review_before_any_voice_or_picture(
 ) -> None:
     job_id, view = await at_script_review(studio)
     assert view["stages"]["script"]["status"] == "completed"
+    script = await studio.call("GET", f"/v1/jobs/{job_id}/script")
+    assert view["title"] == script["script"]["title"]  # the list and the page show it
     for stage in ("audio", "storyboard", "video", "assembly"):
         assert view["stages"][stage]["status"] == "queued", stage
-    script = await studio.call("GET", f"/v1/jobs/{job_id}/script")
     assert script["revision"] == 0 and script["estimated_seconds"] > 5
     scenes = await studio.call("GET", f"/v1/jobs/{job_id}/scenes")
     assert all(s["frame"] is None and s["clip"] is None for s in scenes["scenes"])

@@ -396,7 +396,7 @@ async def _store_script(backends: JobBackends, job: Job, script: Script,
     """Store the edited script under its own key and make it the job's script."""
     key = job_key(job.id, "script", f"script-edited-{fingerprint(script)}.json")
     await backends.blobs.put(key, script.model_dump_json(indent=2).encode(), "application/json")
-    job.script_key = key
+    job.script_key, job.title = key, script.title
     job = await _commit(backends, job, revision)
     await backends.jobs.record_artifact(job.id, ArtifactRecord(
         name=SCRIPT.name, key=key, stage="script", provider="studio", path=SCRIPT.path))

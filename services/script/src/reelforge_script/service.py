@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reelforge.events import JOB_SUBMITTED, SCRIPT_COMPLETED, Event
-from reelforge.models import Document
-from reelforge.runtime import Consumer, Service, StageContext, fingerprint, output_key
+from reelforge.events import SCRIPT_COMPLETED, Event
+from reelforge.models import Document, Script
+from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
 from reelforge_script.stage import SCRIPT_VERSION, write_script
 
@@ -22,6 +22,11 @@ async def on_job_submitted(event: Event, ctx: StageContext) -> None:
         await ctx.check_cancelled(job.id)
         script = await write_script(document, s, ctx.providers.llm)
         await ctx.store(key, script)
+    else:
+        script = await ctx.load(key, Script)
+    if job.title != script.title:  # what the job lists and pages call it
+        job.title = script.title
+        await ctx.jobs.update_job(job)
     await ctx.record(
         job.id, "script", key, STAGE, provider=ctx.providers.llm.name, path="script.json"
     )
@@ -30,4 +35,4 @@ async def on_job_submitted(event: Event, ctx: StageContext) -> None:
     await ctx.publish(event.follow(SCRIPT_COMPLETED, artifacts={"script": key}))
 
 
-service = Service(name=STAGE, consumers=[Consumer("script", [JOB_SUBMITTED], on_job_submitted)])
+service = stage_service(STAGE, {"script": on_job_submitted})
