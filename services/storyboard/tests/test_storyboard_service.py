@@ -23,6 +23,7 @@ from reelforge_storyboard.shots import shot_duration
 from storyboard_samples import FakeShotLLM, Harness, SceneSpec, build_script, running
 
 SIDE = 96
+REFERENCE_SIDE = 64
 JOB = "job-storyboard"
 SPECS = [
     SceneSpec("harbour", "sea", time="dawn", characters=("mara",), name="Old Lighthouse"),
@@ -34,14 +35,19 @@ SPECS = [
 
 
 class CountingImageGen(LocalImageGen):
-    """The real renderer, counting frames drawn, to prove reuse."""
+    """The real renderer, counting frames drawn (by scene index) and reference pictures
+    drawn (by what they show), to prove reuse."""
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[int] = []
+        self.references: list[str] = []
 
     async def generate(self, request: FrameRequest) -> bytes:
-        self.calls.append(request.scene.index)
+        if request.width == REFERENCE_SIDE:
+            self.references.append(request.prompt)
+        else:
+            self.calls.append(request.scene.index)
         return await super().generate(request)
 
 
@@ -49,12 +55,16 @@ class RemoteImageGen:
     """A prompt-only model answering in its own size and format (16:9 JPEG)."""
 
     name = "remote-images"
+    accepts_references = False
 
     def __init__(self) -> None:
         self.prompts: list[str] = []
+        self.requests: list[FrameRequest] = []
 
     async def generate(self, request: FrameRequest) -> bytes:
-        self.prompts.append(request.prompt)
+        self.requests.append(request)
+        if request.width != REFERENCE_SIDE:
+            self.prompts.append(request.prompt)
         image = np.zeros((72, 128, 3), np.uint8)
         image[:, :, 1] = np.linspace(0, 255, 128, dtype=np.uint8)[None, :]
         ok, jpeg = cv2.imencode(".jpg", image)
@@ -62,9 +72,17 @@ class RemoteImageGen:
         return jpeg.tobytes()
 
 
+class ReferenceTakingImageGen(RemoteImageGen):
+    """A model that takes reference images with the prompt."""
+
+    name = "reference-images"
+    accepts_references = True
+
+
 @pytest.fixture(autouse=True)
 def small_canvas(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storyboard, "CANVAS_SIDE", SIDE)
+    monkeypatch.setattr(storyboard, "REFERENCE_SIDE", REFERENCE_SIDE)
 
 
 @pytest.fixture
