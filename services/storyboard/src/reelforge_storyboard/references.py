@@ -98,8 +98,9 @@ def scene_subjects(script: Script, scene: Scene) -> list[Subject]:
 
 def reference_request(script: Script, subject: Subject, job_seed: int, side: int
                       ) -> FrameRequest:
-    """The request for one reference picture, `side` pixels square. Its scene is numbered 0 and seeded with the
-    job seed, so the local renderer seeds the figure and the place as in every frame."""
+    """The request for one reference picture, `side` pixels square. Its scene is numbered 0
+    and seeded with the job seed, so the local renderer seeds the figure and the place as in
+    every frame."""
     if subject.kind == "character":
         scene = Scene(index=0, summary=f"{subject.name}, a reference portrait",
                       text=subject.description or subject.name, characters=[subject.id],

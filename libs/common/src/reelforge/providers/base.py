@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -103,14 +104,14 @@ class FrameRequest(Model):
     seed: int = 0
     references: list[ReferenceImage] = Field(default_factory=list)
 
-    def prompt_with_references(self, prompt: str) -> str:
-        """`prompt` followed by what each reference image shows, in the order they are
-        sent (image 1 first), so the model knows whom and where to keep."""
-        if not self.references:
-            return prompt
-        shown = "; ".join(f"image {n}: {r.name} ({r.kind})"
-                          for n, r in enumerate(self.references, start=1))
-        return (f"{prompt.rstrip()} Keep the look of the reference images: {shown}.")
+
+def prompt_with_references(prompt: str, references: Sequence[ReferenceImage]) -> str:
+    """`prompt` followed by what each reference image shows, in the order they are sent
+    (image 1 first), so the model knows whom and where to keep."""
+    if not references:
+        return prompt
+    shown = "; ".join(f"image {n}: {r.name} ({r.kind})" for n, r in enumerate(references, 1))
+    return f"{prompt.rstrip()} Keep the look of the reference images: {shown}."
 
 
 class ClipRequest(Model):
