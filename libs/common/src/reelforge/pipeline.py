@@ -128,6 +128,19 @@ _PACKAGE = (SCRIPT, VOICEOVER, WORDS, SCORE, REFERENCE_CHARACTER, REFERENCE_LOCA
             THUMBNAIL, COVER)
 MANIFEST = Artifact("manifest", "manifest.json", _PACKAGE)
 
+ReferenceKind = Literal["character", "location"]
+
+
+def reference_artifact(kind: ReferenceKind) -> Artifact:
+    return REFERENCE_CHARACTER if kind == CHARACTER else REFERENCE_LOCATION
+
+
+def reference_name(kind: ReferenceKind, story_id: str) -> str:
+    """The job-store name of the reference picture of a character or location (by its id in
+    the script): `reference/character/mara`."""
+    return reference_artifact(kind).named(**{kind: subject_id(story_id)})
+
+
 # --------------------------------------------------------------------------- stages
 
 

@@ -13,17 +13,9 @@ a prompt-driven model gets a prompt written for a reference picture.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from reelforge.models import Character, Location, Role, Scene, Script
-from reelforge.pipeline import (
-    CHARACTER,
-    LOCATION,
-    REFERENCE_CHARACTER,
-    REFERENCE_LOCATION,
-    Artifact,
-    subject_id,
-)
+from reelforge.pipeline import ReferenceKind, reference_artifact, reference_name, subject_id
 from reelforge.providers import FrameRequest
 
 MAX_CHARACTERS_PER_FRAME = 5
@@ -39,27 +31,20 @@ _ROLE_ORDER: dict[Role, int] = {"protagonist": 0, "antagonist": 1, "supporting":
 class Subject:
     """Whom or what one reference picture shows."""
 
-    kind: Literal["character", "location"]
+    kind: ReferenceKind
     id: str
     name: str
     description: str
 
     @property
-    def artifact(self) -> Artifact:
-        return REFERENCE_CHARACTER if self.kind == "character" else REFERENCE_LOCATION
-
-    @property
-    def placeholders(self) -> dict[str, str]:
-        return {CHARACTER if self.kind == "character" else LOCATION: subject_id(self.id)}
-
-    @property
     def job_name(self) -> str:
         """The job-store name: `reference/character/mara`."""
-        return self.artifact.named(**self.placeholders)
+        return reference_name(self.kind, self.id)
 
     @property
     def path(self) -> str:
-        path = self.artifact.path_for(**self.placeholders)
+        """The package path: `references/characters/mara.png`."""
+        path = reference_artifact(self.kind).path_for(**{self.kind: subject_id(self.id)})
         assert path is not None
         return path
 
