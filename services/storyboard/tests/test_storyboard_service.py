@@ -300,6 +300,23 @@ async def test_a_frame_request_carries_its_scenes_references_and_their_keys(
         assert [n for n in sorted(before) if before[n] != after[n]] == ["frame/02", "frame/03"]
 
 
+async def test_a_scene_of_a_job_begun_before_references_existed_makes_its_own(
+    tmp_path: Path, llm: FakeShotLLM
+) -> None:
+    model = ReferenceTakingImageGen()
+    providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
+                          video=None)  # type: ignore[arg-type]
+    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+        await harness.add_job(JOB, JobSettings(seed=3))
+        key = await harness.store_script(JOB, build_script(SPECS))
+        await harness.deliver(Event(type=STORYBOARD_SCENE, job_id=JOB, item="02",
+                                    artifacts={"script": key}))
+        (frame,) = [r for r in model.requests if r.width == SIDE]
+        assert [r.subject for r in frame.references] == ["mara", "vance", "harbour"]
+        record = await harness.jobs.get_artifact(JOB, "reference/character/vance")
+        assert record is not None and frame.references[1].key == record.key
+
+
 async def test_a_text_only_model_gets_no_references_and_keeps_its_frame_keys(
     tmp_path: Path, llm: FakeShotLLM
 ) -> None:

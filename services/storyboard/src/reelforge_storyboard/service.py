@@ -5,10 +5,9 @@ Queue `storyboard` makes the reference pictures (one per main character and per 
 see references.py), then fans the script out into `storyboard.scene` events (one work item
 per scene, numbered 01, 02, … in script order); queue `storyboard.scenes` handles one scene:
 frame (image provider, sent the scene's references when it takes them), then shot prompt
-(LLM `shot` task), then fan-in. Whoever completes
-the last item publishes `storyboard.completed`. Outputs are keyed by fingerprints of exactly
-what they depend on, so a redelivery or rerun reuses them and editing one scene redraws only
-that scene.
+(LLM `shot` task), then fan-in. Whoever completes the last item publishes
+`storyboard.completed`. Outputs are keyed by fingerprints of exactly what they depend on, so
+a redelivery or rerun reuses them and editing one scene redraws only that scene.
 """
 
 from __future__ import annotations
@@ -76,8 +75,7 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
     items = scene_items(script)
     await ctx.jobs.add_items(job.id, job.group(STAGE), items)
     await ctx.stage_started(job, STAGE)
-    await asyncio.gather(*(_reference(ctx, job, subject, reference_request(
-        script, subject, job.settings.seed, REFERENCE_SIDE)) for subject in subjects(script)))
+    await asyncio.gather(*(_reference(ctx, job, script, s) for s in subjects(script)))
     for item in items:
         await ctx.publish(event.follow(STORYBOARD_SCENE, item=item,
                                        artifacts={"script": script_key}))
@@ -91,7 +89,8 @@ async def on_storyboard_scene(event: Event, ctx: StageContext) -> None:
     item = f"{script.scenes.index(scene) + 1:02d}"
     request = frame_request(script, scene, job.settings.seed)
     if ctx.providers.image.accepts_references:
-        references = [await _load_reference(ctx, job, s) for s in scene_subjects(script, scene)]
+        references = [await _load_reference(ctx, job, script, s)
+                      for s in scene_subjects(script, scene)]
         request = request.model_copy(update={"references": references})
 
     frame_key, frame_png = await _frame(ctx, job, item, request)
@@ -166,10 +165,10 @@ async def _frame(
     return key, png
 
 
-async def _reference(ctx: StageContext, job: Job, subject: Subject,
-                     request: FrameRequest) -> str:
+async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subject) -> str:
     """One reference picture: reused when its inputs are unchanged, else made and stored."""
     image = ctx.providers.image
+    request = reference_request(script, subject, job.settings.seed, REFERENCE_SIDE)
     fp = fingerprint(REFERENCE_VERSION, _identity(image), _frame_identity(ctx, request))
     key = output_key(job.id, STAGE, subject.blob_name, fp)
     if await ctx.reuse(job, STAGE, key):
@@ -184,9 +183,12 @@ async def _reference(ctx: StageContext, job: Job, subject: Subject,
     return key
 
 
-async def _load_reference(ctx: StageContext, job: Job, subject: Subject) -> ReferenceImage:
-    """A reference this run made before fanning out (its record names the current one)."""
-    key = await ctx.artifact_key(job.id, subject.job_name)
+async def _load_reference(ctx: StageContext, job: Job, script: Script, subject: Subject
+                          ) -> ReferenceImage:
+    """A reference this run made before fanning out (its record names the current one). A
+    scene of a job started before references existed makes its own."""
+    record = await ctx.jobs.get_artifact(job.id, subject.job_name)
+    key = record.key if record else await _reference(ctx, job, script, subject)
     return ReferenceImage(kind=subject.kind, subject=subject.id, name=subject.name, key=key,
                           png=await ctx.blobs.get(key))
 
