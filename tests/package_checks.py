@@ -9,7 +9,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pyloudnorm
-from reelforge.models import END_CARD_SECONDS, Manifest, WordTimings
+from reelforge.models import END_CARD_SECONDS, Manifest, Script, WordTimings
+from reelforge.pipeline import reference_name
 
 VARIANTS = {"trailer.mp4": (1920, 1080), "trailer_9x16.mp4": (1080, 1920),
             "trailer_1x1.mp4": (1080, 1080)}
@@ -99,6 +100,27 @@ def check_manifest(package: Path) -> Manifest:
             assert (frame.width, frame.height) == size, name
     assert {"script", "audio", "storyboard", "video", "assembly"} <= set(manifest.stage_seconds)
     return manifest
+
+
+def check_references(package: Path, manifest: Manifest) -> dict[str, Path]:
+    """A reference portrait of every main character a scene shows and a reference shot of
+    every location a scene is set in: listed, and square PNGs that decode. Returns the files
+    by job-store name."""
+    script = Script.model_validate_json((package / "script.json").read_text())
+    listed = {a.name: a.path for a in manifest.artifacts if a.name.startswith("reference/")}
+    wanted = [reference_name("character", c.id) for c in script.main_characters_shown()]
+    wanted += [reference_name("location", loc.id) for loc in script.scene_locations()]
+    assert sorted(listed) == sorted(wanted), (sorted(listed), sorted(wanted))
+    files = {}
+    for name, path in listed.items():
+        assert path is not None and path.startswith(("references/characters/",
+                                                     "references/locations/")), path
+        with av.open(str(package / path)) as c:
+            frame = next(c.decode(video=0))
+            assert frame.width == frame.height >= 64, (path, frame.width, frame.height)
+            assert float(frame.to_ndarray(format="gray").std()) > 1.0, f"{path} is blank"
+        files[name] = package / path
+    return files
 
 
 def check_package(package: Path) -> Manifest:

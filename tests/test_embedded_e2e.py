@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from package_checks import check_package
+from package_checks import check_package, check_references
 from reelforge.cli import app
 from reelforge.models import Manifest
 from typer.testing import CliRunner
@@ -40,6 +40,9 @@ def test_the_package_decodes_and_checks_out(package: Path) -> None:
     for folder in ("storyboard", "clips", "shots"):
         assert len(list((package / folder).iterdir())) == scenes, folder
     assert sum(1 for a in manifest.artifacts if a.path and a.path.startswith("clips/")) == scenes
+    references = check_references(package, manifest)
+    assert any(n.startswith("reference/character/") for n in references)
+    assert any(n.startswith("reference/location/") for n in references)
 
 
 def test_rerun_is_a_cache_hit_and_an_option_change_redoes_only_what_depends_on_it(

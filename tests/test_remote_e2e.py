@@ -7,15 +7,17 @@ BytePlus ModelArk, Replicate and fal servers; the package is checked as in embed
 from __future__ import annotations
 
 import asyncio
+import base64
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from package_checks import check_package
+from package_checks import check_package, check_references
 from pydantic import SecretStr
 from reelforge.embedded import JobFailed, make_trailer
 from reelforge.models import Document, JobSettings, Manifest, Script
+from reelforge.pipeline import reference_name
 from reelforge.providers.remote.openai import OUTPUT_MODE_MEMORY
 from reelforge.settings import Settings
 
@@ -78,6 +80,31 @@ def test_every_stage_on_remote_providers(fakes: FakeSuite, tmp_path: Path) -> No
     assert all(v.startswith("seedance") for p, v in made_by.items() if p.startswith("clips/"))
     assert fakes.violations() == {}, fakes.violations()
     assert manifest.cost_usd > 0 or sum(a.cost_usd or 0 for a in manifest.artifacts) > 0
+    check_frames_carry_their_scenes_references(fakes, tmp_path / "pkg", manifest)
+
+
+def check_frames_carry_their_scenes_references(fakes: FakeSuite, package: Path,
+                                               manifest: Manifest) -> None:
+    """Seedream made the references listed in the manifest, and each scene's frame request
+    carried, in its `image` list, exactly the files of its main characters and location."""
+    references = check_references(package, manifest)
+    made_by = providers_by_path(manifest)
+    assert all(made_by[str(p.relative_to(package))].startswith("seedream")
+               for p in references.values())
+    script = Script.model_validate_json((package / "script.json").read_text())
+    main = {c.id: c for c in script.main_characters_shown()}
+    order = {"protagonist": 0, "antagonist": 1, "supporting": 2}
+    requests = fakes.fakes["ark"].calls("images")
+    for scene in script.scenes:
+        cast = sorted((main[c] for c in dict.fromkeys(scene.characters) if c in main),
+                      key=lambda c: (order[c.role], -c.mentions))
+        expected = [reference_name("character", c.id) for c in cast]
+        expected.append(reference_name("location", scene.location))
+        prompt = f"{script.frame_prompt(scene)} Keep the look of the reference images: "
+        sent = [[base64.b64decode(url.removeprefix("data:image/png;base64,"))
+                 for url in c.body["image"]]
+                for c in requests if c.body["prompt"].startswith(prompt)]
+        assert [references[name].read_bytes() for name in expected] in sent, scene.index
 
 
 def test_a_failing_provider_falls_back_and_the_manifest_says_who_made_what(
@@ -150,7 +177,9 @@ def test_frames_and_clips_from_comfyui_on_your_own_gpu(fakes: FakeSuite, tmp_pat
     clips = [p for p in made_by if p.startswith("clips/")]
     assert frames and all(made_by[p].startswith("comfyui") for p in frames)
     assert clips and all(made_by[p].startswith("comfyui") for p in clips)
+    references = [p for p in made_by if p.startswith("references/")]
+    assert references and all(made_by[p].startswith("comfyui") for p in references)
     prompts = [c.body["prompt"] for c in comfyui.calls("prompt")]
-    assert len(prompts) == len(frames) + len(clips)
+    assert len(prompts) == len(references) + len(frames) + len(clips)
     assert len(comfyui.calls("upload")) >= 1  # each clip's first frame went up
     assert fakes.violations() == {}, fakes.violations()

@@ -16,6 +16,8 @@ from reelforge.pipeline import (
     FRAME,
     MANIFEST,
     POSTER,
+    REFERENCE_CHARACTER,
+    REFERENCE_LOCATION,
     SCORE,
     SCRIPT,
     SHOT,
@@ -28,6 +30,7 @@ from reelforge.pipeline import (
     parse,
     ref,
     stages_to_redo,
+    subject_id,
 )
 from reelforge.runtime import StageContext, stage_service
 
@@ -62,6 +65,29 @@ def test_a_changed_voiceover_leaves_the_pictures_alone() -> None:
         ref(WORDS), ref(SCORE), ref(SOUNDTRACK), ref(CAPTIONS_SRT), ref(CAPTIONS_VTT),
         ref(TRAILER), ref(TRAILER_VARIANT), ref(MANIFEST),
     )
+
+
+def test_a_changed_reference_picture_redoes_the_frames_and_what_follows_them() -> None:
+    for name in ("reference/character/mara", "reference/location/old-harbour"):
+        assert dependents(name) == (ref(FRAME), ref(SHOT), ref(CLIP),
+                                    *(ref(a) for a in RENDERED)), name
+    assert [s.name for s in stages_to_redo("reference/character/mara")] == [
+        "storyboard", "video", "assembly"]
+    assert "voiceover" not in names(dependents("reference/location/old-harbour"))
+
+
+def test_reference_names_and_paths() -> None:
+    assert parse("reference/character/mara_quinn") == ref(REFERENCE_CHARACTER)
+    assert parse("reference/location/old-harbour") == ref(REFERENCE_LOCATION)
+    assert REFERENCE_CHARACTER.path_for(character="mara") == "references/characters/mara.png"
+    assert REFERENCE_LOCATION.path_for(location="cellar") == "references/locations/cellar.png"
+    with pytest.raises(KeyError, match="no artifact"):
+        parse("reference/character/Mara Quinn")
+    assert subject_id("mara_quinn") == "mara_quinn"
+    odd = subject_id("Mara Quinn / 2")
+    assert odd.startswith("mara-quinn-2-") and REFERENCE_CHARACTER.matches(
+        REFERENCE_CHARACTER.named(character=odd)) == {"character": odd}
+    assert subject_id("Mara Quinn / 2") != subject_id("mara quinn 2")
 
 
 def test_the_manifest_is_last() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from reelforge.events import SCRIPT_COMPLETED, STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
 from reelforge.media.stills import read_nearness
-from reelforge.models import JobSettings, Script, Shot, Status
+from reelforge.models import Character, JobSettings, Script, Shot, Status
 from reelforge.providers import FrameRequest, Providers
 from reelforge.providers.chain import build_chain
 from reelforge.settings import Settings
@@ -23,6 +23,7 @@ from reelforge_storyboard.shots import shot_duration
 from storyboard_samples import FakeShotLLM, Harness, SceneSpec, build_script, running
 
 SIDE = 96
+REFERENCE_SIDE = 64
 JOB = "job-storyboard"
 SPECS = [
     SceneSpec("harbour", "sea", time="dawn", characters=("mara",), name="Old Lighthouse"),
@@ -34,14 +35,19 @@ SPECS = [
 
 
 class CountingImageGen(LocalImageGen):
-    """The real renderer, counting frames drawn, to prove reuse."""
+    """The real renderer, counting frames drawn (by scene index) and reference pictures
+    drawn (by what they show), to prove reuse."""
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[int] = []
+        self.references: list[str] = []
 
     async def generate(self, request: FrameRequest) -> bytes:
-        self.calls.append(request.scene.index)
+        if request.width == REFERENCE_SIDE:
+            self.references.append(request.prompt)
+        else:
+            self.calls.append(request.scene.index)
         return await super().generate(request)
 
 
@@ -49,12 +55,16 @@ class RemoteImageGen:
     """A prompt-only model answering in its own size and format (16:9 JPEG)."""
 
     name = "remote-images"
+    accepts_references = False
 
     def __init__(self) -> None:
         self.prompts: list[str] = []
+        self.requests: list[FrameRequest] = []
 
     async def generate(self, request: FrameRequest) -> bytes:
-        self.prompts.append(request.prompt)
+        self.requests.append(request)
+        if request.width != REFERENCE_SIDE:
+            self.prompts.append(request.prompt)
         image = np.zeros((72, 128, 3), np.uint8)
         image[:, :, 1] = np.linspace(0, 255, 128, dtype=np.uint8)[None, :]
         ok, jpeg = cv2.imencode(".jpg", image)
@@ -62,9 +72,17 @@ class RemoteImageGen:
         return jpeg.tobytes()
 
 
+class ReferenceTakingImageGen(RemoteImageGen):
+    """A model that takes reference images with the prompt."""
+
+    name = "reference-images"
+    accepts_references = True
+
+
 @pytest.fixture(autouse=True)
 def small_canvas(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storyboard, "CANVAS_SIDE", SIDE)
+    monkeypatch.setattr(storyboard, "REFERENCE_SIDE", REFERENCE_SIDE)
 
 
 @pytest.fixture
@@ -207,6 +225,117 @@ async def test_through_a_provider_chain_the_local_extras_still_apply(
         shot = await harness.ctx.load(record.key, Shot)
         request = storyboard.frame_request(script, script.scenes[1], 3)
         assert shot.focus == local.layout_for(request).focus
+
+
+def with_a_minor_character(script: Script) -> Script:
+    """The script with a gull (a minor character) in scene 1: minor characters get no
+    reference picture."""
+    edited = script.model_copy(deep=True)
+    edited.characters.append(Character(id="gull", name="Gull", mentions=1, role="minor"))
+    edited.scenes[0].characters.append("gull")
+    return edited
+
+
+async def test_references_are_made_once_per_main_character_and_location(
+    harness: Harness, images: CountingImageGen
+) -> None:
+    script = with_a_minor_character(build_script(SPECS))
+    await run_storyboard(harness, script)
+    assert len(images.references) == 3 + 4  # mara, vance, ella; harbour, streets, woods, cellar
+    assert sum("Mara" in p for p in images.references) == 1
+    records = {r.name: r for r in await harness.jobs.list_artifacts(JOB)}
+    made = sorted(n for n in records if n.startswith("reference/"))
+    assert made == ["reference/character/ella", "reference/character/mara",
+                    "reference/character/vance", "reference/location/cellar",
+                    "reference/location/harbour", "reference/location/streets",
+                    "reference/location/woods"]
+    assert records["reference/character/mara"].path == "references/characters/mara.png"
+    assert records["reference/location/harbour"].path == "references/locations/harbour.png"
+    assert records["reference/character/mara"].provider == "local"
+    png = await harness.blobs.get(records["reference/character/mara"].key)
+    portrait = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert portrait.shape == (REFERENCE_SIDE, REFERENCE_SIDE, 3)
+    shot = cv2.imdecode(np.frombuffer(await harness.blobs.get(
+        records["reference/location/harbour"].key), np.uint8), cv2.IMREAD_COLOR)
+    assert not np.array_equal(portrait, shot)
+
+    await harness.deliver(Event(type=SCRIPT_COMPLETED, job_id=JOB,
+                                artifacts={"script": records["script"].key}))
+    await harness.jobs.bump_run(JOB)
+    await run_storyboard(harness, script)
+    assert len(images.references) == 7, "redelivery and rerun reuse every reference"
+
+
+async def test_a_frame_request_carries_its_scenes_references_and_their_keys(
+    tmp_path: Path, llm: FakeShotLLM
+) -> None:
+    model = ReferenceTakingImageGen()
+    providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
+                          video=None)  # type: ignore[arg-type]
+    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+        script = with_a_minor_character(build_script(SPECS))
+        await run_storyboard(harness, script)
+        records = {r.name: r for r in await harness.jobs.list_artifacts(JOB)}
+        references = [r for r in model.requests if r.width == REFERENCE_SIDE]
+        assert len(references) == 7 and all(not r.references for r in references)
+        frames = {r.scene.index: r for r in model.requests if r.width == SIDE}
+        expected = {0: ["mara", "harbour"], 1: ["mara", "vance", "harbour"],
+                    2: ["vance", "streets"], 3: ["mara", "ella", "woods"], 4: ["cellar"]}
+        for index, subjects in expected.items():
+            sent = frames[index].references
+            assert [r.subject for r in sent] == subjects
+            for reference in sent:
+                name = f"reference/{reference.kind}/{reference.subject}"
+                assert reference.key == records[name].key
+                assert reference.png == await harness.blobs.get(records[name].key)
+
+        # A changed portrait redraws the frames it is sent with, and only those.
+        before = {n: r.key for n, r in records.items() if n.startswith("frame/")}
+        edited = script.model_copy(deep=True)
+        edited.characters[1].description = "a tall man in a grey cloak"  # vance
+        await harness.jobs.bump_run(JOB)
+        await run_storyboard(harness, edited)
+        after = {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)
+                 if r.name.startswith("frame/")}
+        assert [n for n in sorted(before) if before[n] != after[n]] == ["frame/02", "frame/03"]
+
+
+async def test_a_scene_of_a_job_begun_before_references_existed_makes_its_own(
+    tmp_path: Path, llm: FakeShotLLM
+) -> None:
+    model = ReferenceTakingImageGen()
+    providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
+                          video=None)  # type: ignore[arg-type]
+    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+        await harness.add_job(JOB, JobSettings(seed=3))
+        key = await harness.store_script(JOB, build_script(SPECS))
+        await harness.deliver(Event(type=STORYBOARD_SCENE, job_id=JOB, item="02",
+                                    artifacts={"script": key}))
+        (frame,) = [r for r in model.requests if r.width == SIDE]
+        assert [r.subject for r in frame.references] == ["mara", "vance", "harbour"]
+        record = await harness.jobs.get_artifact(JOB, "reference/character/vance")
+        assert record is not None and frame.references[1].key == record.key
+
+
+async def test_a_text_only_model_gets_no_references_and_keeps_its_frame_keys(
+    tmp_path: Path, llm: FakeShotLLM
+) -> None:
+    model = RemoteImageGen()
+    providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
+                          video=None)  # type: ignore[arg-type]
+    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+        script = build_script(SPECS)
+        await run_storyboard(harness, script)
+        assert all(not r.references for r in model.requests)
+        before = {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)}
+        edited = script.model_copy(deep=True)
+        edited.characters[1].description = "a tall man in a grey cloak"
+        await harness.jobs.bump_run(JOB)
+        await run_storyboard(harness, edited)
+        after = {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)}
+        assert after["reference/character/vance"] != before["reference/character/vance"]
+        assert {n: k for n, k in after.items() if n.startswith("frame/")} == \
+            {n: k for n, k in before.items() if n.startswith("frame/")}
 
 
 async def test_an_item_outside_the_script_is_dead_lettered(harness: Harness) -> None:

@@ -277,6 +277,19 @@ class Script(Model):
     def scene(self, index: int) -> Scene:
         return next(s for s in self.scenes if s.index == index)
 
+    def main_characters_shown(self) -> list[Character]:
+        """The characters the visual bible pictures: every one but the minor ones, when a
+        scene shows them, in cast order."""
+        shown = {c for scene in self.scenes for c in scene.characters}
+        return [c for c in self.characters if c.role != "minor" and c.id in shown]
+
+    def scene_locations(self) -> list[Location]:
+        """Every location a scene is set in, in order of first appearance; one the location
+        list lacks is a generic place named by its id."""
+        known = {loc.id: loc for loc in self.locations}
+        ids = dict.fromkeys(scene.location for scene in self.scenes)
+        return [known.get(i) or Location(id=i, name=i) for i in ids]
+
     def frame_prompt(self, scene: Scene) -> str:
         """The image prompt for a scene, with the bible entries it needs embedded."""
         parts = [self.bible.style, scene.summary]

@@ -14,6 +14,7 @@ a copy elsewhere. This module imports nothing from reelforge, so every module ca
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import dataclass
@@ -38,7 +39,23 @@ JOB_FAILED: Final = "job.failed"
 
 SCENE: Final = "NN"
 """The placeholder of a per-scene artifact's number: two digits from 01, in script order."""
-PLACEHOLDER_VALUES = {SCENE: r"\d{2}", "aspect": r"\d+x\d+"}
+CHARACTER: Final = "character"
+LOCATION: Final = "location"
+"""The placeholders of a reference picture's subject: a character's or location's id as
+`subject_id` writes it."""
+SUBJECT_ID: Final = r"[a-z0-9][a-z0-9_-]{0,63}"
+PLACEHOLDER_VALUES = {SCENE: r"\d{2}", "aspect": r"\d+x\d+", CHARACTER: SUBJECT_ID,
+                      LOCATION: SUBJECT_ID}
+
+
+def subject_id(story_id: str) -> str:
+    """A character's or location's id as artifact names and package paths spell it: the id
+    itself when it is a plain lower-case slug, else a slug of it with a digest of the id, so
+    two ids never share a file."""
+    if re.fullmatch(SUBJECT_ID, story_id):
+        return story_id
+    slug = re.sub(r"[^a-z0-9]+", "-", story_id.lower()).strip("-")[:48] or "x"
+    return f"{slug}-{hashlib.sha256(story_id.encode()).hexdigest()[:8]}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,7 +99,16 @@ VOICEOVER = Artifact("voiceover", "voiceover.wav", (SCRIPT,))
 WORDS = Artifact("words", "words.json", (SCRIPT, VOICEOVER))
 SCORE = Artifact("score", "score.wav", (SCRIPT, VOICEOVER),
                  note="cues placed on the voiceover's lines")
-FRAME = Artifact("frame/{NN}", "storyboard/{NN}.png", (SCRIPT,))
+REFERENCE_CHARACTER = Artifact(
+    "reference/character/{character}", "references/characters/{character}.png", (SCRIPT,),
+    note="a reference portrait of each main character (not minor ones) a scene shows")
+REFERENCE_LOCATION = Artifact(
+    "reference/location/{location}", "references/locations/{location}.png", (SCRIPT,),
+    note="a reference shot of each location a scene is set in")
+FRAME = Artifact("frame/{NN}", "storyboard/{NN}.png",
+                 (SCRIPT, REFERENCE_CHARACTER, REFERENCE_LOCATION),
+                 note="sent the references of its scene's characters and location where the "
+                 "image provider takes reference images")
 SHOT = Artifact("shot/{NN}", "shots/{NN}.json", (SCRIPT, FRAME))
 CLIP = Artifact("clip/{NN}", "clips/{NN}.mp4", (FRAME, SHOT))
 SOUNDTRACK = Artifact("soundtrack", "soundtrack.m4a", (VOICEOVER, SCORE),
@@ -97,9 +123,23 @@ _KEY_FRAME = (SCRIPT, FRAME, SHOT, CLIP)
 POSTER = Artifact("poster", "poster.png", _KEY_FRAME, note="from the key scene")
 THUMBNAIL = Artifact("thumbnail", "thumbnail.jpg", _KEY_FRAME, note="from the key scene")
 COVER = Artifact("cover", "cover.jpg", _KEY_FRAME, note="from the key scene")
-_PACKAGE = (SCRIPT, VOICEOVER, WORDS, SCORE, FRAME, SHOT, CLIP, SOUNDTRACK, CAPTIONS_SRT,
-            CAPTIONS_VTT, TRAILER, TRAILER_VARIANT, POSTER, THUMBNAIL, COVER)
+_PACKAGE = (SCRIPT, VOICEOVER, WORDS, SCORE, REFERENCE_CHARACTER, REFERENCE_LOCATION, FRAME,
+            SHOT, CLIP, SOUNDTRACK, CAPTIONS_SRT, CAPTIONS_VTT, TRAILER, TRAILER_VARIANT, POSTER,
+            THUMBNAIL, COVER)
 MANIFEST = Artifact("manifest", "manifest.json", _PACKAGE)
+
+ReferenceKind = Literal["character", "location"]
+
+
+def reference_artifact(kind: ReferenceKind) -> Artifact:
+    return REFERENCE_CHARACTER if kind == CHARACTER else REFERENCE_LOCATION
+
+
+def reference_name(kind: ReferenceKind, story_id: str) -> str:
+    """The job-store name of the reference picture of a character or location (by its id in
+    the script): `reference/character/mara`."""
+    return reference_artifact(kind).named(**{kind: subject_id(story_id)})
+
 
 # --------------------------------------------------------------------------- stages
 
@@ -176,8 +216,10 @@ AUDIO_STAGE = Stage("audio", (VOICEOVER, WORDS, SCORE), (
     Step("audio", SCRIPT_COMPLETED, "voiceover, then word alignment and score at once",
          AUDIO_COMPLETED),
 ))
-STORYBOARD_STAGE = Stage("storyboard", (FRAME, SHOT), (
-    Step("storyboard", SCRIPT_COMPLETED, "registers group `storyboard#run` (one item per scene)",
+STORYBOARD_STAGE = Stage("storyboard", (REFERENCE_CHARACTER, REFERENCE_LOCATION, FRAME,
+                                        SHOT), (
+    Step("storyboard", SCRIPT_COMPLETED, "the reference pictures (one per main character and "
+         "per location), then registers group `storyboard#run` (one item per scene)",
          STORYBOARD_SCENE, Emits.per_scene),
     Step("storyboard.scenes", STORYBOARD_SCENE, "frame + shot prompt for scene `item`",
          STORYBOARD_COMPLETED, Emits.last_item, prefetch=30,

@@ -195,7 +195,13 @@ class Settings(BaseSettings):
     replicate_image_model: str = "black-forest-labs/flux-schnell"
     replicate_video_model: str = "wan-video/wan-2.2-i2v-fast"
     replicate_wait: int = Field(60, ge=0, le=60, description="s for Prefer: wait; 0 polls")
+    replicate_image_references: str | None = Field(
+        None, description="the image model's input that takes reference images, a list of "
+        "URLs (e.g. image_input); none: the model's known one, if any; empty: never send them")
     fal_image_model: str = "fal-ai/flux/schnell"
+    fal_image_references: str | None = Field(
+        None, description="the image app's input that takes reference images, a list of URLs "
+        "(e.g. image_urls); none: the app's known one, if any; empty: never send them")
     fal_video_model: str = "fal-ai/kling-video/v2.1/standard/image-to-video"
     comfyui_image_workflow: Path | None = Field(
         None, description="API-format workflow JSON; default: the packaged Flux schnell one"

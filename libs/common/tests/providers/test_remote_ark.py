@@ -7,7 +7,12 @@ import base64
 
 import pytest
 from provider_fakes import FakeSuite, Fault, media
-from provider_fakes.requests import clip_request, frame_request
+from provider_fakes.requests import (
+    REFERENCE_NOTE,
+    clip_request,
+    frame_request,
+    frame_request_with_references,
+)
 from reelforge.providers.base import ContentPolicyError, ProviderError
 from reelforge.providers.remote.media import probe_video
 from reelforge.providers.remote.seedance import SeedanceVideo
@@ -176,3 +181,27 @@ async def test_seedance_malformed_answers(suite: FakeSuite, settings: Settings) 
     with pytest.raises(ProviderError, match="without an id") as err:
         await SeedanceVideo(settings).generate(clip_request(), 5.0)
     assert not err.value.permanent and len(fake.calls("create_task")) == 2
+
+
+async def test_seedream_sends_a_frames_references_as_its_image_list(
+    suite: FakeSuite, settings: Settings
+) -> None:
+    request = frame_request_with_references()
+    image = SeedreamImage(settings)
+    assert image.accepts_references
+    await image.generate(request)
+    body = suite.fakes["ark"].calls("images")[0].body
+    assert [base64.b64decode(url.removeprefix("data:image/png;base64,"))
+            for url in body["image"]] == [r.png for r in request.references]
+    assert body["prompt"] == request.prompt + REFERENCE_NOTE
+
+
+async def test_seedream_3_takes_no_references_and_gets_the_text(
+    suite: FakeSuite, settings: Settings
+) -> None:
+    image = SeedreamImage(settings.model_copy(update={"seedream_model": "seedream-3-0-t2i-250415"}))
+    assert not image.accepts_references
+    request = frame_request_with_references()
+    await image.generate(request)
+    body = suite.fakes["ark"].calls("images")[0].body
+    assert "image" not in body and body["prompt"] == request.prompt

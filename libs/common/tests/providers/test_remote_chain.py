@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from provider_fakes import FakeSuite, Fault, media
-from provider_fakes.requests import clip_request, frame_request
+from provider_fakes.requests import clip_request, frame_request, frame_request_with_references
 from reelforge.providers import Budget, BudgetExceeded, load_providers, track_calls
 from reelforge.providers.base import ContentPolicyError, ProviderError
 from reelforge.providers.chain import ChainFailed, ImageChain, VideoChain
@@ -153,3 +153,18 @@ def test_a_chain_exposes_its_first_members_extras(settings: Settings) -> None:
     assert chain.name == "local" and chain.layout_for(None) == "layout"
     fallback = ImageChain([ReplicateImage(settings), Local()])
     assert getattr(fallback, "layout_for", None) is None  # the first member has none
+
+
+async def test_a_chain_takes_references_when_a_member_does_and_each_member_as_it_declares(
+        suite: FakeSuite, settings: Settings) -> None:
+    ark = suite.fakes["ark"]
+    ark.inject("images", Fault(404, {"error": {"code": "ModelNotOpen", "message":
+                                               "activate the model in the console"}}))
+    chain = ImageChain([SeedreamImage(settings), ReplicateImage(settings)])
+    assert chain.accepts_references
+    assert not ImageChain([ReplicateImage(settings), FalImage(settings)]).accepts_references
+    request = frame_request_with_references()
+    await chain.generate(request)
+    assert len(ark.calls("images")[0].body["image"]) == 2  # Seedream was sent them
+    (create,) = suite.fakes["replicate"].calls("create")  # flux-schnell takes none
+    assert create.body["input"]["prompt"] == request.prompt

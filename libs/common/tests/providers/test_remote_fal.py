@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 from provider_fakes import FakeSuite, Fault, media
-from provider_fakes.requests import clip_request, frame_request
+from provider_fakes.requests import (
+    REFERENCE_NOTE,
+    clip_request,
+    frame_request,
+    frame_request_with_references,
+)
 from reelforge.providers.base import ContentPolicyError, ProviderError
 from reelforge.providers.remote.fal import FalImage, FalVideo, app_root
 from reelforge.providers.remote.media import probe_video
@@ -92,3 +97,35 @@ async def test_malformed_answers(suite: FakeSuite, settings: Settings) -> None:
     fake.inject("result", *[Fault(200, {"images": []})])
     with pytest.raises(ProviderError, match="without an image URL"):
         await FalImage(settings).generate(frame_request())
+
+
+async def test_a_multi_image_app_gets_the_references_in_its_image_urls(
+    suite: FakeSuite, settings: Settings
+) -> None:
+    request = frame_request_with_references()
+    image = FalImage(settings.model_copy(
+        update={"fal_image_model": "fal-ai/bytedance/seedream/v4/edit"}))
+    assert image.accepts_references
+    await image.generate(request)
+    submit = suite.fakes["fal"].calls("submit")[0]
+    assert submit.path == "/fal-ai/bytedance/seedream/v4/edit"
+    assert [media.data_uri_image(u) for u in submit.body["image_urls"]] == \
+        [r.png for r in request.references]
+    assert submit.body["prompt"] == request.prompt + REFERENCE_NOTE
+
+
+async def test_the_reference_input_is_named_by_settings_or_turned_off(
+    suite: FakeSuite, settings: Settings
+) -> None:
+    request = frame_request_with_references()
+    named = FalImage(settings.model_copy(update={"fal_image_references": "image_urls"}))
+    await named.generate(request)
+    assert len(suite.fakes["fal"].calls("submit")[0].body["image_urls"]) == 2
+    for text_only in (FalImage(settings), FalImage(settings.model_copy(update={
+            "fal_image_model": "fal-ai/bytedance/seedream/v4/edit",
+            "fal_image_references": ""}))):
+        assert not text_only.accepts_references
+        suite.fakes["fal"].reset()
+        await text_only.generate(request)
+        body = suite.fakes["fal"].calls("submit")[0].body
+        assert "image_urls" not in body and body["prompt"] == request.prompt

@@ -9,7 +9,7 @@ import json
 
 import pytest
 from provider_fakes import FakeSuite, Fault, media
-from provider_fakes.requests import frame_request
+from provider_fakes.requests import REFERENCE_NOTE, frame_request, frame_request_with_references
 from reelforge.models import Narration, SceneList, ShotPlan, StoryPatterns, VisualBible
 from reelforge.providers.base import ContentPolicyError, ProviderError
 from reelforge.providers.remote.openai import (
@@ -213,3 +213,21 @@ async def test_self_hosted_endpoint_needs_no_key(suite: FakeSuite) -> None:
     assert llm.self_hosted and llm.api.auth_for("http://127.0.0.1:9/v1/models") == {}
     with pytest.raises(ProviderError, match="OPENAI_API_KEY"):
         OpenAILLM(Settings(openai_base_url="https://api.openai.com/v1", openai_api_key=None))
+
+
+async def test_a_frame_with_references_goes_to_image_edits_with_them_as_image_parts(
+    suite: FakeSuite, settings: Settings
+) -> None:
+    request = frame_request_with_references()
+    image = OpenAIImage(settings)
+    assert image.accepts_references
+    png = await image.generate(request)
+    assert media.image_size(png) == (960, 540)
+    fake = suite.fakes["openai"]
+    assert fake.calls("images") == []
+    (edit,) = fake.calls("edits")
+    assert edit.headers["content-type"].startswith("multipart/form-data")
+    assert edit.body["images"] == [r.png for r in request.references]
+    assert edit.body["prompt"] == request.prompt + REFERENCE_NOTE
+    assert edit.body["model"] == "gpt-image-1" and edit.body["size"] == "1536x1024"
+    assert edit.body["n"] == "1" and edit.body["output_format"] == "png"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 from provider_fakes import FakeSuite, Fault, media
-from provider_fakes.requests import clip_request, frame_request
+from provider_fakes.requests import (
+    REFERENCE_NOTE,
+    clip_request,
+    frame_request,
+    frame_request_with_references,
+)
 from reelforge.providers.base import ContentPolicyError, ProviderError
 from reelforge.providers.remote.inputs import build_inputs, nearest_aspect, pick_duration
 from reelforge.providers.remote.media import probe_video
@@ -128,3 +133,30 @@ async def test_malformed_answers(suite: FakeSuite, settings: Settings) -> None:
     fake.inject("get", Fault(200, raw=b"garbage"))
     await ReplicateVideo(settings.model_copy(update={"replicate_wait": 0})).generate(
         clip_request(), 5.0)
+
+
+async def test_a_reference_taking_model_gets_them_in_its_image_input(
+    suite: FakeSuite, settings: Settings
+) -> None:
+    request = frame_request_with_references()
+    image = ReplicateImage(settings.model_copy(
+        update={"replicate_image_model": "bytedance/seedream-4"}))
+    assert image.accepts_references
+    await image.generate(request)
+    (create,) = suite.fakes["replicate"].calls("create")
+    assert create.path == "/v1/models/bytedance/seedream-4/predictions"
+    inputs = create.body["input"]
+    assert [media.data_uri_image(u) for u in inputs["image_input"]] == \
+        [r.png for r in request.references]
+    assert inputs["prompt"] == request.prompt + REFERENCE_NOTE
+
+
+async def test_a_text_only_model_gets_the_prompt_alone(suite: FakeSuite,
+                                                       settings: Settings) -> None:
+    request = frame_request_with_references()
+    image = ReplicateImage(settings)
+    assert not image.accepts_references
+    await image.generate(request)
+    (create,) = suite.fakes["replicate"].calls("create")
+    assert create.body["input"]["prompt"] == request.prompt
+    assert "image_input" not in create.body["input"]

@@ -33,6 +33,7 @@ from reelforge.models import (
     Status,
     WordTimings,
 )
+from reelforge.pipeline import reference_name
 from reelforge.runtime import Service, StageContext, fingerprint, output_key, stage_service
 
 from reelforge_assembly.captions import build_cues, to_srt, to_vtt
@@ -95,8 +96,14 @@ class Inputs:
         return found
 
     def upstream(self) -> list[ArtifactRecord]:
-        """The upstream files of the package, in this run's scenes only."""
-        names = [*UPSTREAM, *(f"{k}/{nn}" for nn in self.scene_of for k in SCENE_KINDS)]
+        """The upstream files of the package, in this run's scenes only, with the reference
+        pictures of this script's characters and locations (not those of an edit's past)."""
+        references = [
+            *(reference_name("character", c.id) for c in self.script.main_characters_shown()),
+            *(reference_name("location", loc.id) for loc in self.script.scene_locations()),
+        ]
+        names = [*UPSTREAM, *references,
+                 *(f"{k}/{nn}" for nn in self.scene_of for k in SCENE_KINDS)]
         return [self.records[n] for n in names if n in self.records and self.records[n].path]
 
 

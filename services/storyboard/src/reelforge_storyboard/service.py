@@ -1,30 +1,43 @@
-"""Stages 4–5 as a service: script.completed → one frame and one shot prompt per scene.
+"""Stages 4–5 as a service: script.completed → the visual bible's reference pictures, then
+one frame and one shot prompt per scene.
 
-Queue `storyboard` fans the script out into `storyboard.scene` events (one work item per
-scene, numbered 01, 02, … in script order); queue `storyboard.scenes` handles one scene:
-frame (image provider), then shot prompt (LLM `shot` task), then fan-in. Whoever completes
-the last item publishes `storyboard.completed`. Outputs are keyed by fingerprints of exactly
-what they depend on, so a redelivery or rerun reuses them and editing one scene redraws only
-that scene.
+Queue `storyboard` makes the reference pictures (one per main character and per location,
+see references.py), then fans the script out into `storyboard.scene` events (one work item
+per scene, numbered 01, 02, … in script order); queue `storyboard.scenes` handles one scene:
+frame (image provider, sent the scene's references when it takes them), then shot prompt
+(LLM `shot` task), then fan-in. Whoever completes the last item publishes
+`storyboard.completed`. Outputs are keyed by fingerprints of exactly what they depend on, so
+a redelivery or rerun reuses them and editing one scene redraws only that scene.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from reelforge.bus import Permanent
 from reelforge.events import STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
 from reelforge.models import MASTER_SIDE, Job, Scene, Script, ShotPlan
-from reelforge.providers import Budget, CallLog, FrameRequest, track_calls
+from reelforge.providers import Budget, CallLog, FrameRequest, ReferenceImage, track_calls
 from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
 from reelforge_storyboard.frames import normalise_frame, preview_b64
+from reelforge_storyboard.references import (
+    Subject,
+    reference_request,
+    scene_subjects,
+    subjects,
+)
 from reelforge_storyboard.shots import shot_context, shot_duration, shot_from_plan
 
 STAGE = "storyboard"
 CANVAS_SIDE = MASTER_SIDE
 """Frames are rendered on the square master canvas (tests shrink this)."""
+REFERENCE_SIDE = 512
+"""Reference pictures are square and small: a look to keep, not a frame of the trailer (a
+local render at this size costs a fraction of a frame's). Tests shrink this too."""
 FRAME_VERSION = 1
+REFERENCE_VERSION = 1
 SHOT_VERSION = 1
 
 
@@ -62,6 +75,7 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
     items = scene_items(script)
     await ctx.jobs.add_items(job.id, job.group(STAGE), items)
     await ctx.stage_started(job, STAGE)
+    await asyncio.gather(*(_reference(ctx, job, script, s) for s in subjects(script)))
     for item in items:
         await ctx.publish(event.follow(STORYBOARD_SCENE, item=item,
                                        artifacts={"script": script_key}))
@@ -74,6 +88,10 @@ async def on_storyboard_scene(event: Event, ctx: StageContext) -> None:
     scene = scene_for_item(script, event.item)
     item = f"{script.scenes.index(scene) + 1:02d}"
     request = frame_request(script, scene, job.settings.seed)
+    if ctx.providers.image.accepts_references:
+        references = [await _load_reference(ctx, job, script, s)
+                      for s in scene_subjects(script, scene)]
+        request = request.model_copy(update={"references": references})
 
     frame_key, frame_png = await _frame(ctx, job, item, request)
     await _shot(ctx, job, item, script, scene, request, frame_key, frame_png)
@@ -87,12 +105,16 @@ async def on_storyboard_scene(event: Event, ctx: StageContext) -> None:
 
 def _frame_identity(ctx: StageContext, request: FrameRequest) -> Any:
     """What a frame depends on. A renderer that reads the structured scene says which parts
-    (`frame_inputs`); a prompt-driven model depends on the prompt, size and seed."""
-    inputs = getattr(ctx.providers.image, "frame_inputs", None)
-    if callable(inputs):
-        return inputs(request)
-    return {"prompt": request.prompt, "size": [request.width, request.height],
-            "seed": request.seed}
+    (`frame_inputs`); a prompt-driven model depends on the prompt, size and seed; and a
+    provider that takes reference images on the references' keys (their content)."""
+    image = ctx.providers.image
+    inputs = getattr(image, "frame_inputs", None)
+    identity = inputs(request) if callable(inputs) else {
+        "prompt": request.prompt, "size": [request.width, request.height],
+        "seed": request.seed}
+    if image.accepts_references:
+        identity = {**identity, "references": [r.key for r in request.references]}
+    return identity
 
 
 def _identity(provider: Any) -> str:
@@ -141,6 +163,34 @@ async def _frame(
     await ctx.blobs.put(key, png, "image/png")
     await _record_new(ctx, job, name, key, path, calls, image.name)
     return key, png
+
+
+async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subject) -> str:
+    """One reference picture: reused when its inputs are unchanged, else made and stored."""
+    image = ctx.providers.image
+    request = reference_request(script, subject, job.settings.seed, REFERENCE_SIDE)
+    fp = fingerprint(REFERENCE_VERSION, _identity(image), _frame_identity(ctx, request))
+    key = output_key(job.id, STAGE, subject.blob_name, fp)
+    if await ctx.reuse(job, STAGE, key):
+        await _record_reused(ctx, job, subject.job_name, key, subject.path, image.name)
+        return key
+    await ctx.check_cancelled(job.id)
+    with track_calls(_budget(job)) as calls:
+        answer = await image.generate(request)
+    png = normalise_frame(answer, REFERENCE_SIDE)
+    await ctx.blobs.put(key, png, "image/png")
+    await _record_new(ctx, job, subject.job_name, key, subject.path, calls, image.name)
+    return key
+
+
+async def _load_reference(ctx: StageContext, job: Job, script: Script, subject: Subject
+                          ) -> ReferenceImage:
+    """A reference this run made before fanning out (its record names the current one). A
+    scene of a job started before references existed makes its own."""
+    record = await ctx.jobs.get_artifact(job.id, subject.job_name)
+    key = record.key if record else await _reference(ctx, job, script, subject)
+    return ReferenceImage(kind=subject.kind, subject=subject.id, name=subject.name, key=key,
+                          png=await ctx.blobs.get(key))
 
 
 def _composed_focus(ctx: StageContext, request: FrameRequest) -> tuple[float, float] | None:

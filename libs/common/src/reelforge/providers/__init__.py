@@ -13,6 +13,7 @@ from reelforge.providers.base import (
     ImageGen,
     Music,
     ProviderError,
+    ReferenceImage,
     ScorePlan,
     ScoreSection,
     Speech,
@@ -29,6 +30,6 @@ from reelforge.providers.registry import (
 __all__ = [
     "LLM", "TTS", "Aligner", "Audio", "Budget", "BudgetExceeded", "CallLog", "ClipRequest",
     "ContentPolicyError", "FrameRequest", "ImageGen", "Music", "ProviderCheck",
-    "ProviderError", "Providers", "ScorePlan", "ScoreSection", "Speech", "VideoGen",
-    "check_providers", "load_providers", "track_calls",
+    "ProviderError", "Providers", "ReferenceImage", "ScorePlan", "ScoreSection", "Speech",
+    "VideoGen", "check_providers", "load_providers", "track_calls",
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -77,9 +78,23 @@ class ScorePlan(Model):
     seed: int = 0
 
 
+class ReferenceImage(Model):
+    """A picture from the visual bible: the reference portrait of a character or the
+    reference shot of a location, made before the frames."""
+
+    kind: Literal["character", "location"]
+    subject: str = Field(description="the Character or Location id")
+    name: str
+    key: str = Field(description="its blob key (content-addressed): what a frame's "
+                     "fingerprint reads")
+    png: bytes
+
+
 class FrameRequest(Model):
     """Everything an image generator may need: remote ones use `prompt`, the local
-    procedural renderer reads the structured scene and script."""
+    procedural renderer reads the structured scene and script. `references` are the pictures
+    of the scene's characters and location, for providers that take reference images
+    (`ImageGen.accepts_references`); the others leave them out."""
 
     prompt: str
     scene: Scene
@@ -87,6 +102,16 @@ class FrameRequest(Model):
     width: int
     height: int
     seed: int = 0
+    references: list[ReferenceImage] = Field(default_factory=list)
+
+
+def prompt_with_references(prompt: str, references: Sequence[ReferenceImage]) -> str:
+    """`prompt` followed by what each reference image shows, in the order they are sent
+    (image 1 first), so the model knows whom and where to keep."""
+    if not references:
+        return prompt
+    shown = "; ".join(f"image {n}: {r.name} ({r.kind})" for n, r in enumerate(references, 1))
+    return f"{prompt.rstrip()} Keep the look of the reference images: {shown}."
 
 
 class ClipRequest(Model):
@@ -132,6 +157,9 @@ class Music(Protocol):
 
 class ImageGen(Protocol):
     name: str
+    accepts_references: bool
+    """Whether `generate` sends `request.references` to the model with the prompt (then a
+    frame's fingerprint includes their keys); a provider that does not sends the text only."""
 
     async def generate(self, request: FrameRequest) -> bytes:
         """PNG bytes at request.width x request.height."""

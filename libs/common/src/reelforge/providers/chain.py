@@ -156,6 +156,12 @@ class MusicChain(_Chain[Music]):
 class ImageChain(_Chain[ImageGen]):
     capability = "image"
 
+    @property
+    def accepts_references(self) -> bool:
+        """Any member may answer, so references go with the request when one takes them
+        (each member sends them or not, as it declares)."""
+        return any(m.accepts_references for m in self.members)
+
     async def generate(self, request: FrameRequest) -> bytes:
         return await self._run(lambda p: p.generate(request))
 

@@ -102,6 +102,8 @@ class FakeArk(FakeProvider):
         fmt = body.get("response_format", "url")
         if fmt not in ("url", "b64_json"):
             return self._bad("response_format must be url or b64_json", "response_format")
+        if "image" in body and (problem := self._reference_problem(body)) is not None:
+            return self._bad(problem, "image")
         if triggered(body["prompt"]):
             return ark_error(400, "InputTextSensitiveContentDetected", "The request failed "
                              "because the input text may contain sensitive information.")
@@ -115,6 +117,31 @@ class FakeArk(FakeProvider):
                              "data": [item], "usage": {"generated_images": 1,
                                                        "output_tokens": w * h // 256,
                                                        "total_tokens": w * h // 256}})
+
+    @staticmethod
+    def _reference_problem(body: dict[str, Any]) -> str | None:
+        """`image`: one URL or data URL, or a list of 1-10 (Seedream 4.x); seedream-3.0 t2i
+        takes none. Each: jpeg/png/webp/bmp/tiff/gif, sides over 14 px, ratio 1/16-16, at
+        most 6000x6000 pixels in all, `data:image/<format>;base64,` with a lower-case format."""
+        if "seedream-3" in body["model"]:
+            return f"image is not supported by {body['model']}"
+        images = body["image"] if isinstance(body["image"], list) else [body["image"]]
+        if not 1 <= len(images) <= 10 or not all(isinstance(i, str) for i in images):
+            return "image must be a URL or data URL, or a list of 1 to 10 of them"
+        for url in images:
+            if url.startswith(("http://", "https://")):
+                continue
+            match = DATA_URL.match(url)
+            if not match:
+                return "image must be a URL or data:image/<format>;base64,<data>"
+            try:
+                with Image.open(io.BytesIO(base64.b64decode(match.group(2)))) as image:
+                    w, h = image.size
+            except Exception:
+                return "image could not be decoded"
+            if not (w > 14 and h > 14 and 1 / 16 <= w / h <= 16 and w * h <= 6000 * 6000):
+                return f"image {w}x{h} outside the sides, ratio or pixel limits"
+        return None
 
     # ------------------------------------------------------------------ Seedance
 

@@ -22,6 +22,8 @@ from .base import FakeProvider, TaskScript, json_body, triggered
 
 KEY = "fal-fake-key-id:0123456789abcdef0123456789abcdef"
 DATA_OR_URL = re.compile(r"^(data:image/[a-z]+;base64,|https?://)")
+REFERENCE_LIMIT = 10
+"""`image_urls` of the multi-image apps (Seedream v4 edit, FLUX Kontext multi): up to 10."""
 
 
 SERVER_ERROR: dict[str, Any] = {"detail": "Internal server error"}
@@ -74,6 +76,9 @@ class FakeFal(FakeProvider):
             return self._invalid("image_url", "a URL or image data URI is required")
         if "duration" in body and "kling" in model and body["duration"] not in ("5", "10"):
             return self._invalid("duration", "must be '5' or '10'")
+        if "image_urls" in body and (problem := media.image_list_problem(
+                body["image_urls"], REFERENCE_LIMIT)) is not None:
+            return self._invalid("image_urls", problem)
         size = body.get("image_size")
         if size is not None and not (isinstance(size, str) or (
                 isinstance(size, dict) and {"width", "height"} <= set(size))):

@@ -8,6 +8,7 @@ therefore find the words again by energy alone.
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 import wave
@@ -208,3 +209,39 @@ def decode_any(data: bytes) -> tuple[np.ndarray, int]:
 def image_size(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as image:
         return image.size
+
+
+def image_format(data: bytes) -> str | None:
+    """PIL's name for the image's format (PNG, JPEG, WEBP), or None if it is no image."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.format
+    except Exception:
+        return None
+
+
+def data_uri_image(uri: str) -> bytes | None:
+    """The image bytes of a `data:image/<format>;base64,` URI, or None if it is not one of a
+    decodable image."""
+    head, _, payload = uri.partition(",")
+    if not (head.startswith("data:image/") and head.endswith(";base64")):
+        return None
+    try:
+        data = base64.b64decode(payload, validate=True)
+        image_size(data)
+    except Exception:
+        return None
+    return data
+
+
+def image_list_problem(value: object, most: int) -> str | None:
+    """What is wrong with a list input of image URLs (1 to `most`, each an http(s) URL or a
+    data URI of a decodable image), or None."""
+    if not isinstance(value, list) or not 1 <= len(value) <= most:
+        return f"must be a list of 1 to {most} image URLs"
+    for url in value:
+        if not isinstance(url, str):
+            return "every item must be a URL string"
+        if not url.startswith(("http://", "https://")) and data_uri_image(url) is None:
+            return "every item must be a URL or the data URI of an image"
+    return None

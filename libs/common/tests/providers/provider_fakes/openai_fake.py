@@ -1,5 +1,5 @@
 """Fake OpenAI API (/v1): models, chat completions with strict json_schema, audio speech,
-audio transcriptions (whisper-1 verbose_json words) and gpt-image-1 generations.
+audio transcriptions (whisper-1 verbose_json words) and gpt-image-1 generations and edits.
 
 Chat completions can play other OpenAI-compatible servers (`structured`): one that takes
 `json_object` with a `schema` but rejects `json_schema` the way llama-cpp-python's server
@@ -36,6 +36,7 @@ VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "s
 TTS_MODELS = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts", "gpt-4o-mini-tts-2025-12-15"}
 AUDIO_FORMATS = {"mp3", "opus", "aac", "flac", "wav", "pcm"}
 IMAGE_SIZES = {"1024x1024", "1536x1024", "1024x1536", "auto"}
+EDIT_FORMATS = {"PNG", "WEBP", "JPEG"}
 
 
 def error(status: int, message: str, *, code: str | None = None, param: str | None = None,
@@ -91,6 +92,7 @@ class FakeOpenAI(FakeProvider):
             Route("/v1/audio/speech", self.speech, methods=["POST"]),
             Route("/v1/audio/transcriptions", self.transcriptions, methods=["POST"]),
             Route("/v1/images/generations", self.images, methods=["POST"]),
+            Route("/v1/images/edits", self.edits, methods=["POST"]),
             self.file_route(),
         ]
 
@@ -276,6 +278,30 @@ class FakeOpenAI(FakeProvider):
             return gate
         if not isinstance(body, dict):
             return self._bad("body must be JSON")
+        return self._image(body)
+
+    async def edits(self, request: Request) -> Response:
+        """POST /v1/images/edits, multipart: the input images as `image[]` parts (or one
+        `image`), up to 16 for gpt-image-1, each a png, webp or jpg under 50 MB; the other
+        parameters as for generations. Recorded with the images' bytes under `images`."""
+        form = await request.form()
+        fields: dict[str, Any] = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        uploads = [*form.getlist("image[]"), *form.getlist("image")]
+        images = [await u.read() for u in uploads if not isinstance(u, str)]
+        if (gate := await self._gate("edits", request, {**fields, "images": images})) \
+                is not None:
+            return gate
+        if not images or len(images) != len(uploads):
+            return self._bad("'image' is a required multipart file field", "image")
+        if len(images) > 16:
+            return self._bad("gpt-image-1 accepts at most 16 images", "image")
+        for data in images:
+            if len(data) >= 50 * 1024 * 1024 or media.image_format(data) not in EDIT_FORMATS:
+                return self._bad("Invalid image: each must be a png, webp or jpg file under "
+                                 "50MB", "image")
+        return self._image(fields)
+
+    def _image(self, body: dict[str, Any]) -> Response:
         if "response_format" in body and str(body.get("model", "")).startswith("gpt-image"):
             return self._bad("Unknown parameter: 'response_format'.", "response_format",
                              "unknown_parameter")

@@ -23,6 +23,9 @@ from .base import FakeProvider, TaskScript, json_body, triggered
 
 KEY = "r8_fakeReplicateToken0123456789abcdef"
 IMAGE_FIELDS = ("image", "start_image", "first_frame_image", "image_url", "input_image")
+IMAGE_LIST_FIELDS = ("image_input", "input_images")
+"""List inputs of reference images (bytedance/seedream-4, google/nano-banana: up to 10)."""
+REFERENCE_LIMIT = 10
 TERMINAL = {"succeeded", "failed", "canceled"}
 NSFW_ERROR = "NSFW content detected. Try running it again, or try a different prompt."
 
@@ -106,6 +109,10 @@ class FakeReplicate(FakeProvider):
             if url is not None and not (isinstance(url, str) and url.startswith(
                     ("data:image/", "http://", "https://"))):
                 return self._invalid(f"{key} must be a URL or data URI", f"input.{key}")
+        for key in IMAGE_LIST_FIELDS:
+            if key in inputs and (wrong := media.image_list_problem(
+                    inputs[key], REFERENCE_LIMIT)) is not None:
+                return self._invalid(f"{key}: {wrong}", f"input.{key}")
         pid = uuid.uuid4().hex[:26]
         steps: list[Any] = ["starting", "processing", "succeeded"]
         if triggered(inputs["prompt"]):

@@ -16,7 +16,13 @@ from reelforge.models import (
     StoryPatterns,
     VisualBible,
 )
-from reelforge.providers.base import ClipRequest, FrameRequest, ScorePlan, ScoreSection
+from reelforge.providers.base import (
+    ClipRequest,
+    FrameRequest,
+    ReferenceImage,
+    ScorePlan,
+    ScoreSection,
+)
 
 from . import media
 
@@ -49,6 +55,27 @@ def frame_request(prompt: str = "a lighthouse keeper at dusk, fog", width: int =
     script = tiny_script()
     return FrameRequest(prompt=prompt, scene=script.scenes[0], script=script, width=width,
                         height=height, seed=7)
+
+
+def frame_request_with_references(prompt: str = "a lighthouse keeper at dusk, fog"
+                                  ) -> FrameRequest:
+    """A frame of the tiny script's scene with its two references: Ada's portrait, then the
+    square's shot (small PNGs, so adapters send them inline)."""
+    references = [
+        ReferenceImage(kind="character", subject="keeper", name="Ada",
+                       key="jobs/j/storyboard/reference-character-keeper-1.png",
+                       png=media.png(96, 96, seed=11)),
+        ReferenceImage(kind="location", subject="square", name="The Square",
+                       key="jobs/j/storyboard/reference-location-square-2.png",
+                       png=media.png(96, 96, seed=12)),
+    ]
+    return frame_request(prompt).model_copy(update={"references": references})
+
+
+REFERENCE_NOTE = (" Keep the look of the reference images: image 1: Ada (character); "
+                  "image 2: The Square (location).")
+"""What the prompt of `frame_request_with_references` ends with at a provider that takes
+them."""
 
 
 def clip_request(prompt: str = "slow push in, fog drifts", side: int = 640,

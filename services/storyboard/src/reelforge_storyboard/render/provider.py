@@ -24,6 +24,7 @@ class LocalImageGen:
     """
 
     name = "local"
+    accepts_references = False  # it draws from the structured scene, seeded per job
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings

@@ -21,9 +21,11 @@ Per provider (`_X` stands for `REELFORGE_X`):
   _SEEDREAM_MODEL, _SEEDANCE_MODEL, _SEEDANCE_RESOLUTION.
 - replicate (image, video): REPLICATE_API_TOKEN, REPLICATE_BASE_URL;
   _REPLICATE_IMAGE_MODEL, _REPLICATE_VIDEO_MODEL (owner/name or owner/name:version),
-  _REPLICATE_WAIT.
+  _REPLICATE_WAIT, _REPLICATE_IMAGE_REFERENCES (the image model's list input for reference
+  images, e.g. image_input; empty: none).
 - fal (image, video): FAL_KEY, FAL_BASE_URL (the queue host); _FAL_IMAGE_MODEL,
-  _FAL_VIDEO_MODEL.
+  _FAL_VIDEO_MODEL, _FAL_IMAGE_REFERENCES (the image app's list input for reference images,
+  e.g. image_urls; empty: none).
 - comfyui (image, video), a ComfyUI server of your own: COMFYUI_BASE_URL (no key);
   _COMFYUI_{IMAGE,VIDEO}_WORKFLOW, _COMFYUI_{IMAGE,VIDEO}_MAPPING, _COMFYUI_TIMEOUT
   (docs/comfyui.md).

@@ -552,6 +552,7 @@ def output_files(outputs: dict[str, Any], node: str | None,
 
 class ComfyUIImage(_ComfyUI):
     kind: Kind = "image"
+    accepts_references = False  # a workflow's mapping names no input for them (yet)
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, load_workflow("image", settings.comfyui_image_workflow,

@@ -14,7 +14,12 @@ from typing import Any
 import httpx
 
 from reelforge.providers import costs
-from reelforge.providers.base import ClipRequest, FrameRequest, ProviderError
+from reelforge.providers.base import (
+    ClipRequest,
+    FrameRequest,
+    ProviderError,
+    prompt_with_references,
+)
 from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.remote.config import require_key
 from reelforge.providers.remote.http import (
@@ -26,7 +31,12 @@ from reelforge.providers.remote.http import (
     Outcome,
     default_error_info,
 )
-from reelforge.providers.remote.inputs import InputMap, build_inputs, first_url
+from reelforge.providers.remote.inputs import (
+    InputMap,
+    build_inputs,
+    first_url,
+    with_reference_field,
+)
 from reelforge.providers.remote.media import MediaError, check_clip, data_url, fit_png
 from reelforge.providers.remote.policy import with_softening
 from reelforge.settings import Settings
@@ -41,6 +51,13 @@ IMAGE_MODELS: dict[str, InputMap] = {
     "fal-ai/flux/dev": InputMap(aspect=None, size="image_size",
                                 extra={"num_images": 1, "enable_safety_checker": True,
                                        "output_format": "png"}),
+    "fal-ai/bytedance/seedream/v4/edit": InputMap(aspect=None, size="image_size",
+                                                  references="image_urls",
+                                                  extra={"num_images": 1}),
+    "fal-ai/flux-pro/kontext/multi": InputMap(references="image_urls",
+                                              aspects=("21:9", "16:9", "4:3", "3:2", "1:1",
+                                                       "2:3", "3:4", "9:16", "9:21"),
+                                              extra={"num_images": 1, "output_format": "png"}),
 }
 VIDEO_MODELS: dict[str, InputMap] = {
     "fal-ai/kling-video/v2.1/standard/image-to-video": InputMap(
@@ -148,9 +165,15 @@ class _Fal:
 
 
 class FalImage(_Fal):
+    """Reference images go, as data URIs, in the app's list input for them (`image_urls`
+    for the apps in IMAGE_MODELS, or REELFORGE_FAL_IMAGE_REFERENCES); an app without one
+    gets the prompt alone."""
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, settings.fal_image_model)
-        self.spec = IMAGE_MODELS.get(self.model, DEFAULT_IMAGE)
+        self.spec = with_reference_field(IMAGE_MODELS.get(self.model, DEFAULT_IMAGE),
+                                         settings.fal_image_references)
+        self.accepts_references = self.spec.references is not None
 
     async def generate(self, request: FrameRequest) -> bytes:
         async with self.api.session() as s:
@@ -160,8 +183,10 @@ class FalImage(_Fal):
     async def _generate(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
         usd = costs.image_usd(NAME, self.model, request.width, request.height)
         check_budget(NAME, usd, "image generation")
-        inputs = build_inputs(self.spec, prompt=prompt, width=request.width,
-                              height=request.height, seed=request.seed)
+        references = request.references if self.accepts_references else []
+        inputs = build_inputs(self.spec, prompt=prompt_with_references(prompt, references),
+                              width=request.width, height=request.height, seed=request.seed,
+                              reference_urls=[data_url(r.png) for r in references])
         result = await self.run(s, inputs)
         url = first_url(result.get("images") or result.get("image"))
         if not url:

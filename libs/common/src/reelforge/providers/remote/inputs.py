@@ -9,7 +9,7 @@ table get the common defaults, and `extra` fixed inputs can be added per model.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 ASPECTS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
@@ -26,11 +26,20 @@ class InputMap:
     max_pixels: int = 2_100_000  # cap for `size`, the output is upscaled to the frame
     image: str | None = None  # the first frame, for image-to-video
     last_image: str | None = None
+    references: str | None = None  # reference images, as a list of URLs (image_urls, ...)
     duration: str | None = None
     durations: tuple[int, ...] = ()  # allowed values; empty: any whole second count
     duration_text: bool = False  # fal's Kling wants "5", not 5
     seed: str | None = "seed"
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def with_reference_field(spec: InputMap, configured: str | None) -> InputMap:
+    """`spec` with the input that takes reference images named by the settings: a name
+    replaces the model's known one, an empty value turns references off, None keeps it."""
+    if configured is None:
+        return spec
+    return replace(spec, references=configured.strip() or None)
 
 
 def nearest_aspect(width: int, height: int, options: tuple[str, ...]) -> str:
@@ -69,6 +78,7 @@ def build_inputs(
     seed: int | None = None,
     image_url: str | None = None,
     last_image_url: str | None = None,
+    reference_urls: list[str] | None = None,
     duration: float | None = None,
 ) -> dict[str, Any]:
     inputs: dict[str, Any] = {spec.prompt: prompt}
@@ -81,6 +91,8 @@ def build_inputs(
         inputs[spec.image] = image_url
     if spec.last_image and last_image_url:
         inputs[spec.last_image] = last_image_url
+    if spec.references and reference_urls:
+        inputs[spec.references] = reference_urls
     if spec.duration and duration is not None:
         chosen = pick_duration(duration, spec.durations)
         inputs[spec.duration] = str(chosen) if spec.duration_text else chosen

@@ -27,7 +27,15 @@ from pydantic import ValidationError
 
 from reelforge.models import Word
 from reelforge.providers import costs
-from reelforge.providers.base import Audio, FrameRequest, LLMTask, M, ProviderError, Speech
+from reelforge.providers.base import (
+    Audio,
+    FrameRequest,
+    LLMTask,
+    M,
+    ProviderError,
+    Speech,
+    prompt_with_references,
+)
 from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.prompts import PROMPT_VERSION, load_prompt
 from reelforge.providers.remote.config import require_key, secret
@@ -434,6 +442,10 @@ class OpenAIAligner:
 # --------------------------------------------------------------------------- images
 
 
+MAX_EDIT_IMAGES = 16
+"""Input images gpt-image-1's edits endpoint takes at most."""
+
+
 def gpt_image_size(width: int, height: int) -> str:
     ratio = width / height
     if ratio > 1.2:
@@ -444,7 +456,10 @@ def gpt_image_size(width: int, height: int) -> str:
 
 
 class OpenAIImage:
-    """gpt-image-1: always base64 (`b64_json`); no `response_format` parameter."""
+    """gpt-image-1: always base64 (`b64_json`); no `response_format` parameter. A frame
+    with reference images goes to the image edits endpoint (POST /images/edits, multipart),
+    which takes up to 16 input images as `image[]` parts and draws from them and the prompt;
+    a frame without goes to /images/generations."""
 
     name = NAME
 
@@ -452,6 +467,7 @@ class OpenAIImage:
         self.api = openai_api(settings)
         self.model = settings.openai_image_model
         self.quality = settings.openai_image_quality
+        self.accepts_references = self.model.startswith("gpt-image")
 
     @property
     def identity(self) -> str:
@@ -470,9 +486,17 @@ class OpenAIImage:
         size = gpt_image_size(request.width, request.height)
         usd = costs.openai_image_usd(self.quality, size)
         check_budget(NAME, usd, "image generation")
-        body = {"model": self.model, "prompt": prompt[:32000], "n": 1, "size": size,
-                "quality": self.quality, "output_format": "png"}
-        reply = await s.json("POST", "images/generations", json=body, safe_to_repeat=True)
+        references = request.references[:MAX_EDIT_IMAGES] if self.accepts_references else []
+        body = {"model": self.model, "prompt": prompt_with_references(prompt, references)[:32000],
+                "n": 1, "size": size, "quality": self.quality, "output_format": "png"}
+        if references:
+            files = [("image[]", (f"reference-{n}.png", r.png, "image/png"))
+                     for n, r in enumerate(references, start=1)]
+            form = {field: str(value) for field, value in body.items()}
+            reply = await s.json("POST", "images/edits", data=form, files=files,
+                                 safe_to_repeat=True)
+        else:
+            reply = await s.json("POST", "images/generations", json=body, safe_to_repeat=True)
         try:
             raw = b64decode(reply["data"][0]["b64_json"])
             png = fit_png(raw, request.width, request.height)

@@ -14,11 +14,21 @@ import re
 from typing import Any
 
 from reelforge.providers import costs
-from reelforge.providers.base import ClipRequest, FrameRequest, ProviderError
+from reelforge.providers.base import (
+    ClipRequest,
+    FrameRequest,
+    ProviderError,
+    prompt_with_references,
+)
 from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.remote.config import require_key
 from reelforge.providers.remote.http import ApiClient, ApiSession, HttpPolicy
-from reelforge.providers.remote.inputs import InputMap, build_inputs, first_url
+from reelforge.providers.remote.inputs import (
+    InputMap,
+    build_inputs,
+    first_url,
+    with_reference_field,
+)
 from reelforge.providers.remote.media import MediaError, check_clip, data_url, fit_png
 from reelforge.providers.remote.policy import with_softening
 from reelforge.settings import Settings
@@ -40,6 +50,13 @@ IMAGE_MODELS: dict[str, InputMap] = {
     "black-forest-labs/flux-1.1-pro": InputMap(extra={"output_format": "png"}),
     "google/imagen-4": InputMap(aspects=("1:1", "9:16", "16:9", "3:4", "4:3"), seed=None,
                                 extra={"output_format": "png"}),
+    "bytedance/seedream-4": InputMap(references="image_input", seed=None,
+                                     aspects=("1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3",
+                                              "21:9")),
+    "google/nano-banana": InputMap(references="image_input", seed=None,
+                                   aspects=("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4",
+                                            "9:16", "16:9", "21:9"),
+                                   extra={"output_format": "png"}),
 }
 VIDEO_MODELS: dict[str, InputMap] = {
     "wan-video/wan-2.2-i2v-fast": InputMap(aspect=None, image="image",
@@ -151,9 +168,16 @@ class _Replicate:
 
 
 class ReplicateImage(_Replicate):
+    """Reference images go in the model's list input for them (`image_input` for the models
+    in IMAGE_MODELS, or REELFORGE_REPLICATE_IMAGE_REFERENCES), inline or uploaded like a
+    video's frame; a model without one gets the prompt alone."""
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, settings.replicate_image_model)
-        self.spec = IMAGE_MODELS.get(self.model.partition(":")[0], DEFAULT_IMAGE)
+        self.spec = with_reference_field(
+            IMAGE_MODELS.get(self.model.partition(":")[0], DEFAULT_IMAGE),
+            settings.replicate_image_references)
+        self.accepts_references = self.spec.references is not None
 
     async def generate(self, request: FrameRequest) -> bytes:
         async with self.api.session() as s:
@@ -163,8 +187,10 @@ class ReplicateImage(_Replicate):
     async def _generate(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
         usd = costs.image_usd(NAME, self.model, request.width, request.height)
         check_budget(NAME, usd, "image generation")
-        inputs = build_inputs(self.spec, prompt=prompt, width=request.width,
-                              height=request.height, seed=request.seed)
+        references = request.references if self.accepts_references else []
+        inputs = build_inputs(self.spec, prompt=prompt_with_references(prompt, references),
+                              width=request.width, height=request.height, seed=request.seed,
+                              reference_urls=[await self.file_url(s, r.png) for r in references])
         raw = await self.run(s, inputs)
         try:
             png = fit_png(raw, request.width, request.height)

@@ -6,11 +6,11 @@ import math
 from typing import Any
 
 from reelforge.providers import costs
-from reelforge.providers.base import FrameRequest
+from reelforge.providers.base import FrameRequest, prompt_with_references
 from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.remote.ark import ark_api, check_tasks, is_sensitive
 from reelforge.providers.remote.http import ApiSession
-from reelforge.providers.remote.media import MediaError, b64decode, fit_png
+from reelforge.providers.remote.media import MediaError, b64decode, data_url, fit_png
 from reelforge.providers.remote.policy import with_softening
 from reelforge.settings import Settings
 
@@ -30,12 +30,26 @@ def seedream_size(model: str, width: int, height: int) -> str:
     return f"{w}x{h}"
 
 
+MAX_REFERENCES = 10
+"""Input images Seedream 4.x takes at most in `image`."""
+
+
+def takes_references(model: str) -> bool:
+    """Seedream 4.x generates from text and 1-10 reference images; seedream-3.0 t2i takes
+    no image, and seededit-3.0 edits exactly one."""
+    return not any(old in model for old in ("seedream-3", "seededit"))
+
+
 class SeedreamImage:
+    """A frame's reference images go in `image`, a list of data URLs, in the order the
+    prompt names them."""
+
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
         self.api = ark_api(NAME, settings)
         self.model = settings.seedream_model
+        self.accepts_references = takes_references(self.model)
 
     @property
     def identity(self) -> str:
@@ -52,13 +66,16 @@ class SeedreamImage:
     async def _generate(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
         usd = costs.image_usd(NAME, self.model, request.width, request.height)
         check_budget(NAME, usd, "image generation")
+        references = request.references[:MAX_REFERENCES] if self.accepts_references else []
         body: dict[str, Any] = {
-            "model": self.model, "prompt": prompt,
+            "model": self.model, "prompt": prompt_with_references(prompt, references),
             "size": seedream_size(self.model, request.width, request.height),
             "response_format": "b64_json", "watermark": False, "seed": request.seed,
         }
         if "seedream-3" not in self.model:
             body["sequential_image_generation"] = "disabled"
+        if references:
+            body["image"] = [data_url(r.png) for r in references]
         reply = await s.json("POST", "images/generations", json=body, safe_to_repeat=True)
         png = await self._image(s, reply, request)
         charge(NAME, self.model, usd, "image")
