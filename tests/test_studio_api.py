@@ -237,3 +237,28 @@ async def test_review_edit_regenerate_and_render_a_new_version(
                         .read("words.json")) for v in versions]
     spoken = [" ".join(w["text"] for w in ws["words"]) for ws in words]
     assert "tide turns" not in spoken[0].lower() and "tide turns" in spoken[1].lower()
+
+
+async def test_time_on_screen_and_camera_are_directed_per_scene(studio: Client) -> None:
+    job_id, _ = await at_script_review(studio)
+    path = f"/v1/jobs/{job_id}/scenes/02"
+    before = (await studio.call("GET", f"/v1/jobs/{job_id}/scenes"))["scenes"][1]
+    wanted = before["seconds"] + 2.0
+    longer = await studio.call("PATCH", path, json={"revision": 0, "seconds": wanted,
+                                                    "camera": "tilt_up"})
+    scene = longer["scenes"][1]
+    assert scene["camera"] == "tilt_up"
+    assert abs(scene["seconds"] - wanted) < 0.11
+    script = (await studio.call("GET", f"/v1/jobs/{job_id}/script"))["script"]
+    assert script["scenes"][1]["direction"]["camera"] == "tilt_up"
+    back = await studio.call("PATCH", path, json={"revision": 1, "seconds": None})
+    assert back["scenes"][1]["seconds"] < scene["seconds"]
+    script = (await studio.call("GET", f"/v1/jobs/{job_id}/script"))["script"]
+    line = next(n for n in script["narration"] if n["scene"] == 1)
+    assert line["pause_after"] == 0.4  # the default pause
+    for out_of_reach in (1.0, 29.0):
+        refused = await studio.call("PATCH", path, 422, json={"revision": 2,
+                                                              "seconds": out_of_reach})
+        assert "can last" in refused["error"]["message"], refused
+    too_long = await studio.call("PATCH", path, 422, json={"revision": 2, "seconds": 99})
+    assert "seconds" in too_long["error"]["message"]

@@ -254,9 +254,14 @@ async def edit_scene(
             last.pause_after = NarrationLine.model_fields["pause_after"].default
         else:
             spoken = sum(len(line.text.split()) / script.words_per_second for line in lines)
-            pauses = sum(line.pause_after for line in lines[:-1])
-            last.pause_after = round(min(MAX_PAUSE_SECONDS,
-                                         max(0.0, seconds - spoken - pauses)), 2)
+            shortest = spoken + sum(line.pause_after for line in lines[:-1])
+            if not shortest - 0.05 <= seconds <= shortest + MAX_PAUSE_SECONDS + 0.05:
+                raise InvalidEdit(
+                    f"scene {number} can last {shortest:.1f} to "
+                    f"{shortest + MAX_PAUSE_SECONDS:.1f} seconds: its line takes "
+                    f"{shortest:.1f} s to say and may be followed by a pause of up to "
+                    f"{MAX_PAUSE_SECONDS:g} s; change the line to go further")
+            last.pause_after = round(min(MAX_PAUSE_SECONDS, max(0.0, seconds - shortest)), 2)
     return await _store_script(backends, job, normalised(script), revision)
 
 
