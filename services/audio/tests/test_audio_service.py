@@ -36,6 +36,7 @@ from reelforge_audio.aligner import PocketsphinxAligner
 from reelforge_audio.line_speech import LineTimings, decode
 from reelforge_audio.music import LocalComposer
 from reelforge_audio.service import service
+from reelforge_audio.tts import PiperTTS
 from reelforge_audio.voiceover import ACT_GAP_SECONDS, LEAD_IN_SECONDS, VoiceoverLayout
 from reelforge_audio.words import spoken_tokens
 
@@ -53,6 +54,13 @@ class CountingTTS:
         self.texts: list[str] = []
         self.price_usd = 0.0
         self.after_call: Callable[[], Awaitable[None]] | None = None
+        self.releases = 0
+
+    def release_voices(self) -> None:
+        self.releases += 1
+        release = getattr(self.inner, "release_voices", None)
+        if release is not None:
+            release()
 
     async def synthesize(self, text: str, voice: str | None = None) -> Speech:
         self.calls += 1
@@ -188,6 +196,17 @@ async def test_service_writes_voiceover_words_and_score(harness: Harness) -> Non
     assert len(score) / score_rate == pytest.approx(timings.duration + END_CARD_SECONDS,
                                                     abs=0.002)
     assert np.abs(score).max() < 1.0 and np.sqrt(np.mean(score ** 2)) > 0.005
+
+
+@pytest.mark.parametrize("harness", ["piper_tts"], indirect=True)
+async def test_the_voice_model_is_released_once_the_voiceover_is_spoken(
+    harness: Harness, piper_tts: PiperTTS,
+) -> None:
+    """The embedded pipeline renders frames and clips while the score is made; a Piper
+    voice kept loaded through them (about 250 MB) set the process's peak memory."""
+    await harness.deliver_script(await store_script(harness))
+    assert harness.tts.calls > 0 and harness.tts.releases == 1
+    assert piper_tts.loaded_voices() == []
 
 
 @pytest.mark.parametrize("harness", ["piper_tts"], indirect=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import tracemalloc
 import typing
 
 import cv2
@@ -151,3 +152,23 @@ def test_consecutive_frames_change_their_framing_and_an_edit_wins() -> None:
     edited = script.model_copy(update={"scenes": [
         s.model_copy(update={"framing": "close"}) for s in script.scenes]})
     assert {layout_for(request(edited, i)).shot for i in range(6)} == {"close"}
+
+
+@pytest.mark.parametrize("spec", [
+    SceneSpec("parlour", "interior", time="night", summary="Fog fills the room."),
+    SceneSpec("harbour", "sea", time="night", summary="A storm: rain and lightning."),
+], ids=["ray-cast-room", "storm-at-sea"])
+def test_a_frame_renders_within_a_few_canvases_of_memory(spec: SceneSpec) -> None:
+    """The storyboard renders a frame per core beside the voice model, so a frame's float
+    temporaries bound the pipeline's peak: the full-frame passes (ray-cast rooms, fog,
+    development) work in row bands. Whole-frame temporaries took 90-120 bytes a pixel (over
+    400 MB for a 1920 frame); the float canvas itself is 16 (colour and depth)."""
+    script = build_script([spec])
+    side = 1024
+    tracemalloc.start()
+    try:
+        render_frame(request(script, 0, side=side))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak / (side * side) < 80, f"{peak / (side * side):.0f} bytes a pixel"

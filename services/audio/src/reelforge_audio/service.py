@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import structlog
 from reelforge.events import AUDIO_COMPLETED, Event
+from reelforge.media.system import release_memory
 from reelforge.models import END_CARD_SECONDS, Job, NarrationLine, Script, Word, WordTimings
 from reelforge.providers import (
     TTS,
@@ -69,6 +70,7 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
     voiceover_fp = fingerprint(AUDIO_VERSION, "voiceover", script.narration, script.target_duration,
                                job.settings.voice, _identity(providers.tts))
     audio, layout, voiceover = await _voiceover(ctx, job, script, voiceover_fp)
+    _release_voices(providers.tts)
     plan = build_score_plan(script, layout, job.settings.seed)
     async with asyncio.TaskGroup() as group:
         words_task = group.create_task(
@@ -93,6 +95,16 @@ def _identity(provider: TTS | Aligner | Music) -> str:
     """What a provider's output depends on: a chain's `identity` (names and models of its
     members), else the provider's name."""
     return str(getattr(provider, "identity", None) or provider.name)
+
+
+def _release_voices(tts: TTS) -> None:
+    """Local voice models are dropped once the voiceover is spoken: they would otherwise
+    stay loaded while this process renders frames and clips (see `PiperTTS.release_voices`),
+    and loading one again costs about a second."""
+    release = getattr(tts, "release_voices", None)
+    if release is not None:
+        release()
+    release_memory()
 
 
 def _budget(job: Job) -> Budget:

@@ -129,6 +129,18 @@ class PiperTTS:
                                      lambda word: _word_phonemes(voice, word))
         return [(s.start, s.end) for s in word_spans(phones, reference, len(tokens))]
 
+    def loaded_voices(self) -> list[Path]:
+        """The voice models held in memory."""
+        with self._load_lock:
+            return list(self._voices)
+
+    def release_voices(self) -> None:
+        """Drop the loaded voice models (an ONNX session holds about 250 MB once it has
+        spoken); the next synthesis loads its voice again. The audio stage calls this after
+        a voiceover, so the model is not held while the frames and clips render."""
+        with self._load_lock:
+            self._voices.clear()
+
     def _voice(self, model: Path) -> Any:
         with self._load_lock:
             if model not in self._voices:

@@ -138,6 +138,13 @@ class TTSChain(_Chain[TTS]):
     async def synthesize(self, text: str, voice: str | None = None) -> Speech:
         return await self._run(lambda p: p.synthesize(text, voice))
 
+    def release_voices(self) -> None:
+        """Every member's `release_voices`, where it has one (local voice models)."""
+        for member in self.members:
+            release = getattr(member, "release_voices", None)
+            if release is not None:
+                release()
+
 
 class AlignerChain(_Chain[Aligner]):
     capability = "aligner"

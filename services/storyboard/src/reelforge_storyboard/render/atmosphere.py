@@ -11,7 +11,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from reelforge_storyboard.render.canvas import Color, mix, smoothstep, soft_blur, value_noise
+from reelforge_storyboard.render.canvas import (
+    Color,
+    mix,
+    row_bands,
+    smoothstep,
+    soft_blur,
+    value_noise,
+)
 from reelforge_storyboard.render.world import World
 
 LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
@@ -81,19 +88,22 @@ def _fog(world: World, density: float, haze: float) -> None:
     """Fog thickens with distance and pools near the ground; patches keep it from looking
     like a flat grey veil. It is lit by the light it surrounds."""
     c, layout = world.canvas, world.layout
-    far = 1.0 - np.clip(c.nearness, 0.0, 1.0)
-    distance = far * np.sqrt(far)
-    above = np.clip(layout.horizon - c.rows(), 0, None)
-    pooling = np.exp(-above / 0.14)
     small = value_noise(world.scene_rng("fog"), max(8, c.height // 8), max(8, c.width // 8), 3,
                         octaves=4)
     patches = cv2.resize(small, (c.width, c.height), interpolation=cv2.INTER_LINEAR)
-    amount = (density * (0.6 + 0.8 * patches) + haze) * distance * pooling
-    amount = np.clip(amount, 0.0, 0.92)
     glow = _light_glow(world, 0.35)
-    colour = (np.asarray(world.palette.haze, np.float32)
-              + glow[..., None] * np.asarray(world.palette.light, np.float32) * 0.35)
-    c.rgb += (colour - c.rgb) * amount[..., None]
+    rows = c.rows()
+    for band in row_bands(c.height):
+        far = 1.0 - np.clip(c.nearness[band], 0.0, 1.0)
+        distance = far * np.sqrt(far)
+        above = np.clip(layout.horizon - rows[band], 0, None)
+        pooling = np.exp(-above / 0.14)
+        amount = (density * (0.6 + 0.8 * patches[band]) + haze) * distance * pooling
+        amount = np.clip(amount, 0.0, 0.92)
+        colour = (np.asarray(world.palette.haze, np.float32)
+                  + glow[band][..., None] * np.asarray(world.palette.light, np.float32) * 0.35)
+        part = c.rgb[band]
+        part += (colour - part) * amount[..., None]
 
 
 def _light_glow(world: World, falloff: float) -> np.ndarray:
@@ -194,37 +204,58 @@ def _lightning(world: World) -> None:
 
 
 def develop(world: World) -> np.ndarray:
-    """The float canvas to an 8-bit RGB frame."""
+    """The float canvas to an 8-bit RGB frame (the canvas's colour is consumed)."""
     p, c = world.palette, world.canvas
-    rgb = c.rgb * np.float32(p.exposure)
-    rgb += _bloom(world, rgb)
-    luminance = rgb @ LUMA
-    rgb = luminance[..., None] + (rgb - luminance[..., None]) * np.float32(p.saturation)
-    rgb = _tone_curve(rgb, p.contrast)
-    rgb *= _vignette(c.width, c.height)[..., None]
-    rgb += _grain(world, rgb)
-    return np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
+    rgb = c.rgb
+    rgb *= np.float32(p.exposure)
+    bloom = _bloom(world, rgb)
+    if bloom is not None:
+        rgb += bloom
+        del bloom
+    noise = world.scene_rng("grain").standard_normal((world.h, world.w), dtype=np.float32)
+    vignette = _vignette(c.width, c.height)
+    table = _tone_table(p.contrast)
+    saturation = np.float32(p.saturation)
+    out = np.empty(rgb.shape, np.uint8)
+    for band in row_bands(c.height):
+        part = rgb[band]
+        luminance = part @ LUMA
+        part = luminance[..., None] + (part - luminance[..., None]) * saturation
+        part = _tone_curve(part, table)
+        part *= vignette[band][..., None]
+        part += _grain(noise[band], part)
+        out[band] = np.clip(part * 255 + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
-def _bloom(world: World, rgb: np.ndarray) -> np.ndarray:
-    """Highlights bleed into their surroundings as they do through a lens."""
-    excess = np.clip(rgb - 0.85, 0, None)
+def _bloom(world: World, rgb: np.ndarray) -> np.ndarray | None:
+    """Highlights bleed into their surroundings as they do through a lens (None: no
+    highlight bright enough to bleed)."""
+    excess = rgb - np.float32(0.85)
+    np.maximum(excess, 0, out=excess)
     if not excess.any():
-        return np.zeros_like(rgb)
+        return None
     near = soft_blur(excess, 12 * world.unit)
     wide = soft_blur(excess, 60 * world.unit)
-    return (near * 0.35 + wide * 0.25).astype(np.float32)
+    del excess
+    near *= np.float32(0.35)
+    wide *= np.float32(0.25)
+    near += wide
+    return near
 
 
 TONE_RANGE = 2.0
 TONE_STEPS = 4096
 
 
-def _tone_curve(rgb: np.ndarray, contrast: float) -> np.ndarray:
-    """Shoulder then S-curve, applied through a lookup table (the curve is per value, and
-    a table lookup is several times cheaper than evaluating it on every pixel)."""
+def _tone_table(contrast: float) -> np.ndarray:
+    """Shoulder then S-curve, tabulated (the curve is per value, and a table lookup is
+    several times cheaper than evaluating it on every pixel)."""
     x = np.linspace(0.0, TONE_RANGE, TONE_STEPS, dtype=np.float32)
-    table = _contrast(_shoulder(x), contrast)
+    return _contrast(_shoulder(x), contrast)
+
+
+def _tone_curve(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
     index = np.clip(rgb * ((TONE_STEPS - 1) / TONE_RANGE), 0, TONE_STEPS - 1).astype(np.int32)
     return table[index]
 
@@ -250,10 +281,8 @@ def _vignette(width: int, height: int) -> np.ndarray:
     return (1 - 0.38 * r**2.4).astype(np.float32)
 
 
-def _grain(world: World, rgb: np.ndarray) -> np.ndarray:
-    """Monochrome film grain, heavier in the shadows, seeded per scene."""
-    rng = world.scene_rng("grain")
-    noise = rng.standard_normal((world.h, world.w), dtype=np.float32)
+def _grain(noise: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Monochrome film grain, heavier in the shadows, from the scene's seeded noise."""
     luminance = rgb @ LUMA
     sigma = 0.005 + 0.008 * (1 - np.clip(luminance, 0, 1))
     return (noise * sigma)[..., None]

@@ -10,12 +10,12 @@ the layout's landmark column at the horizon, so the figures' ground plane and th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
-from reelforge_storyboard.render.canvas import Color, mix, scale, smoothstep
+from reelforge_storyboard.render.canvas import Color, mix, row_bands, scale, smoothstep
 from reelforge_storyboard.render.world import FOCAL, Prop, World
 
 INF = np.float32(1e6)
@@ -41,6 +41,10 @@ class Rays:
     def nearness(self, t: np.ndarray | float, world: World) -> np.ndarray | float:
         """Inverse distance normalised like the ground plane (1 at the frame's base)."""
         return np.clip(self.base_distance(world) / np.maximum(t, 1e-3), 0.0, 1.0)
+
+    def rows(self, band: slice) -> Rays:
+        """The rays of the rows in `band` (the per-pixel passes shade a band at a time)."""
+        return replace(self, dy=self.dy[band])
 
 
 def _rays(world: World, min_eye: float = 0.6, max_eye: float = 2.2) -> Rays:
@@ -111,16 +115,23 @@ def _lamp_position(rays: Rays, window_in_room: float, offset: float, width: floa
 def interior(world: World) -> list[Prop]:
     rays = _rays(world)
     room = _room(world, rays)
+    c = world.canvas
+    for band in row_bands(world.h):
+        _shade_room(world, rays.rows(band), room, c.rgb[band], c.nearness[band])
+    _light_shaft(world, rays, room)
+    return _furniture(world, rays, room)
+
+
+def _shade_room(world: World, rays: Rays, room: Room, rgb: np.ndarray,
+                nearness: np.ndarray) -> None:
+    """The room as the given rays see it, into those rays' part of the canvas."""
     t, surface = _hit_room(rays, room)
     x, y, z = rays.dx * t, rays.dy * t, t
     albedo = _room_albedo(world, room, surface, x, y, z)
     light = _room_light(world, room, surface, x, y, z)
-    c = world.canvas
-    c.rgb[:] = albedo * light
-    c.nearness[:] = rays.nearness(t, world)
-    _window_view(world, room, surface, x, y)
-    _light_shaft(world, rays, room)
-    return _furniture(world, rays, room)
+    rgb[:] = albedo * light
+    nearness[:] = rays.nearness(t, world)
+    _window_view(world, room, surface, x, y, rgb, nearness)
 
 
 def _hit_room(rays: Rays, room: Room) -> tuple[np.ndarray, np.ndarray]:
@@ -225,7 +236,7 @@ def _lamp_on(world: World) -> bool:
 
 
 def _window_view(world: World, room: Room, surface: np.ndarray, x: np.ndarray,
-                 y: np.ndarray) -> None:
+                 y: np.ndarray, rgb: np.ndarray, nearness: np.ndarray) -> None:
     """The outside seen through the window: the sky of the hour, frame and mullions."""
     p = world.palette
     x0, x1, y0, y1 = room.window
@@ -237,12 +248,11 @@ def _window_view(world: World, room: Room, surface: np.ndarray, x: np.ndarray,
     sky = (np.asarray(p.horizon, np.float32) * (1 - height[..., None])
            + np.asarray(p.zenith, np.float32) * height[..., None])
     sky *= 1.0 if p.night else 1.6
-    c = world.canvas
     dark = np.asarray(scale(p.silhouette, 1.5), np.float32)
-    c.rgb[:] = np.where((frame & ~glass)[..., None], dark, c.rgb)
-    c.rgb[:] = np.where((glass & ~mullion)[..., None], sky, c.rgb)
-    c.rgb[:] = np.where(mullion[..., None], dark, c.rgb)
-    c.nearness[:] = np.where(glass & ~mullion, 0.0, c.nearness)
+    rgb[:] = np.where((frame & ~glass)[..., None], dark, rgb)
+    rgb[:] = np.where((glass & ~mullion)[..., None], sky, rgb)
+    rgb[:] = np.where(mullion[..., None], dark, rgb)
+    nearness[:] = np.where(glass & ~mullion, 0.0, nearness)
 
 
 def _light_shaft(world: World, rays: Rays, room: Room) -> None:
@@ -358,19 +368,26 @@ def underground(world: World) -> list[Prop]:
     tunnel = Tunnel(radius=rng.uniform(2.0, 3.0), spring=floor + rng.uniform(1.8, 2.4),
                     floor=floor, length=rng.uniform(70, 140), railway=bool(rng.random() < 0.5),
                     lamp_spacing=rng.uniform(8, 14))
+    c = world.canvas
+    for band in row_bands(world.h):
+        _shade_tunnel(world, rays.rows(band), tunnel, c.rgb[band], c.nearness[band])
+    _tunnel_bulbs(world, rays, tunnel)
+    return []
+
+
+def _shade_tunnel(world: World, rays: Rays, tunnel: Tunnel, rgb: np.ndarray,
+                  nearness: np.ndarray) -> None:
+    """The tunnel as the given rays see it, into those rays' part of the canvas."""
     t, surface = _hit_tunnel(rays, tunnel)
     x, y, z = rays.dx * t, rays.dy * t, t
     albedo = _tunnel_albedo(world, tunnel, surface, x, y, z)
     light = _tunnel_light(world, tunnel, x, y, z)
-    c = world.canvas
-    c.rgb[:] = albedo * light
+    rgb[:] = albedo * light
     mouth = surface == 2
     opening = np.asarray(scale(mix(world.palette.horizon, world.palette.haze, 0.4),
                                0.25 if world.palette.night else 2.2), np.float32)
-    c.rgb[:] = np.where(mouth[..., None], opening, c.rgb)
-    c.nearness[:] = rays.nearness(np.minimum(t, tunnel.length), world)
-    _tunnel_bulbs(world, rays, tunnel)
-    return []
+    rgb[:] = np.where(mouth[..., None], opening, rgb)
+    nearness[:] = rays.nearness(np.minimum(t, tunnel.length), world)
 
 
 def _hit_tunnel(rays: Rays, tunnel: Tunnel) -> tuple[np.ndarray, np.ndarray]:
