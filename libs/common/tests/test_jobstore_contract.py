@@ -358,7 +358,11 @@ async def test_limiter_slots_never_exceed_the_limit_across_stores(
 
     await asyncio.gather(*(worker(n) for n in range(12)))
     assert calls == 36
-    assert peak == limit
+    assert 1 <= peak <= limit  # how close the race came to the limit depends on the load
+    # the limit itself is reachable, from both stores, and not one slot more
+    held = [await stores[n % 2].acquire_slot(provider, f"holder{n}", limit, ttl=30)
+            for n in range(limit + 1)]
+    assert held == [True] * limit + [False]
 
 
 async def test_limiter_slots_expire_and_renew(jobs: JobStore, unique: str) -> None:
