@@ -19,7 +19,6 @@ from reelforge.providers.chain import build_chain
 from reelforge.settings import Settings
 from reelforge_storyboard import service as storyboard
 from reelforge_storyboard.render import LocalImageGen
-from reelforge_storyboard.shots import shot_duration
 from storyboard_samples import FakeShotLLM, Harness, SceneSpec, build_script, running
 
 SIDE = 96
@@ -145,7 +144,7 @@ async def test_every_scene_gets_a_frame_and_a_shot_and_the_stage_completes_once(
 
         shot = await harness.ctx.load(shot_record.key, Shot)
         assert shot.scene == scene.index
-        assert shot.duration == pytest.approx(shot_duration(script, scene))
+        assert shot.duration == pytest.approx(script.shot_seconds(scene))
         request = storyboard.frame_request(script, scene, 3)
         assert shot.focus == images.layout_for(request).focus  # composed, not guessed
 
@@ -350,6 +349,6 @@ def test_shot_duration_covers_the_planned_narration_with_a_margin() -> None:
     script = build_script(SPECS[:2])
     words = len(script.narration[0].text.split())
     expected = words / script.words_per_second + script.narration[0].pause_after + 1.5
-    assert shot_duration(script, script.scenes[0]) == pytest.approx(expected, abs=1e-3)
+    assert script.shot_seconds(script.scenes[0]) == pytest.approx(expected, abs=1e-3)
     silent = script.model_copy(update={"narration": [script.narration[1]]})
-    assert shot_duration(silent, silent.scenes[0]) == pytest.approx(2.5 + 1.5)
+    assert silent.shot_seconds(silent.scenes[0]) == pytest.approx(2.5 + 1.5)

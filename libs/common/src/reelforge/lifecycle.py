@@ -21,13 +21,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reelforge.blobs import BlobStore, job_key
+from reelforge.blobs import BlobStore, job_key, job_prefix
 from reelforge.bus import Bus
 from reelforge.errors import Explained
 from reelforge.events import JOB_SUBMITTED, Event
 from reelforge.jobstore import JobStore
 from reelforge.models import (
-    END_CARD_SECONDS,
     STAGES,
     ArtifactRecord,
     CameraMove,
@@ -204,7 +203,7 @@ async def delete(backends: JobBackends, job: Job) -> None:
     if job.status not in EDITABLE:
         await backends.jobs.set_job_status(job.id, Status.cancelled, "deleted by the user")
     await backends.jobs.delete_job(job.id)
-    for key in await backends.blobs.list(job_key(job.id, "", "").rstrip("/") + "/"):
+    for key in await backends.blobs.list(job_prefix(job.id)):
         await backends.blobs.delete(key)
 
 
@@ -235,7 +234,7 @@ async def edit_scene(
     job = await _editable(backends, job_id, revision)
     script, _ = await current_script(backends, job)
     scene = scene_at(script, number)
-    lines = [line for line in script.narration if line.scene == scene.index]
+    lines = script.scene_lines(scene)
     if narration is not None:
         text = _line_text(narration, f"scene {number}'s narration")
         if lines:
@@ -253,8 +252,7 @@ async def edit_scene(
         if seconds is None:
             last.pause_after = NarrationLine.model_fields["pause_after"].default
         else:
-            spoken = sum(len(line.text.split()) / script.words_per_second for line in lines)
-            shortest = spoken + sum(line.pause_after for line in lines[:-1])
+            shortest = sum(script.line_seconds(line) for line in lines) - last.pause_after
             if not shortest - 0.05 <= seconds <= shortest + MAX_PAUSE_SECONDS + 0.05:
                 raise InvalidEdit(
                     f"scene {number} can last {shortest:.1f} to "
@@ -281,7 +279,7 @@ async def new_frame(backends: JobBackends, job_id: str, number: str, revision: i
     direction.variants.append(FrameVariant(seed=random.randrange(2**31) if seed is None else seed,
                                            prompt=prompt))
     direction.chosen = len(direction.variants) - 1
-    scene.direction = Direction.model_validate(direction.model_dump())
+    scene.direction = direction
     job = await _store_script(backends, job, script, revision)
     await start_run(backends, job, f"a new frame for scene {number}")
     return await backends.jobs.get_job(job.id)
@@ -322,14 +320,6 @@ def scene_at(script: Script, number: str) -> Scene:
         raise UnknownScene(f"no scene {number!r}; the script has scenes 01 to "
                            f"{len(script.scenes):02d}")
     return script.scenes[int(number) - 1]
-
-
-def estimated_seconds(script: Script) -> float:
-    """How long the trailer the narration makes will be: its words at the script's speaking
-    rate, the pauses, and the end card."""
-    spoken = sum(len(line.text.split()) / script.words_per_second + line.pause_after
-                 for line in script.narration)
-    return round(spoken + END_CARD_SECONDS, 1)
 
 
 def normalised(script: Script) -> Script:

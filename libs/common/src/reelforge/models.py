@@ -22,6 +22,10 @@ ratio's crop (1920x1080, 1080x1920, 1080x1080) is cut at full resolution: refram
 letterboxed."""
 
 END_CARD_SECONDS = 3.0
+MIN_SPOKEN_SECONDS = 2.5
+"""The shortest planned time on screen of a scene, with or without narration."""
+CLIP_MARGIN_SECONDS = 1.5
+"""Extra picture beyond a scene's planned narration, so assembly can retime without freezing."""
 """The end card held after the last spoken word; the trailer is voiceover + this."""
 
 ASPECT_SIZES: dict[str, tuple[int, int]] = {
@@ -289,6 +293,29 @@ class Script(Model):
         known = {loc.id: loc for loc in self.locations}
         ids = dict.fromkeys(scene.location for scene in self.scenes)
         return [known.get(i) or Location(id=i, name=i) for i in ids]
+
+    def line_seconds(self, line: NarrationLine) -> float:
+        """How long a line is planned to take: its words at the script's speaking rate, then
+        its pause."""
+        return len(line.text.split()) / self.words_per_second + line.pause_after
+
+    def scene_lines(self, scene: Scene) -> list[NarrationLine]:
+        return [line for line in self.narration if line.scene == scene.index]
+
+    def planned_scene_seconds(self, scene: Scene) -> float:
+        """The scene's planned time on screen: its lines, at least MIN_SPOKEN_SECONDS."""
+        return max(MIN_SPOKEN_SECONDS, sum(self.line_seconds(line)
+                                           for line in self.scene_lines(scene)))
+
+    def shot_seconds(self, scene: Scene) -> float:
+        """A shot lasts as long as its narration is planned to take, plus a margin, because
+        the assembly cuts on the voiceover: the clip has to cover the words."""
+        return round(self.planned_scene_seconds(scene) + CLIP_MARGIN_SECONDS, 3)
+
+    def planned_seconds(self) -> float:
+        """The trailer's planned length: every line, then the end card."""
+        return round(sum(self.line_seconds(line) for line in self.narration)
+                     + END_CARD_SECONDS, 1)
 
     def frame_prompt(self, scene: Scene) -> str:
         """The image prompt for a scene, with the bible entries it needs embedded."""

@@ -28,7 +28,7 @@ from reelforge_storyboard.references import (
     scene_subjects,
     subjects,
 )
-from reelforge_storyboard.shots import shot_context, shot_duration, shot_from_plan
+from reelforge_storyboard.shots import shot_context, shot_from_plan
 
 STAGE = "storyboard"
 CANVAS_SIDE = MASTER_SIDE
@@ -210,7 +210,7 @@ async def _shot(
     plan_fp = fingerprint(SHOT_VERSION, frame_key, scene.story(), script.title, genres, tones,
                           _identity(llm))
     directed = scene.direction.camera if scene.direction else None
-    fp = fingerprint(plan_fp, shot_duration(script, scene), focus, directed)
+    fp = fingerprint(plan_fp, script.shot_seconds(scene), focus, directed)
     key = output_key(job.id, STAGE, f"{item}.json", fp)
     name, path = f"shot/{item}", f"shots/{item}.json"
     if await ctx.reuse(job, STAGE, key):

@@ -11,22 +11,6 @@ from typing import Any
 
 from reelforge.models import Scene, Script, Shot, ShotPlan
 
-MIN_SPOKEN_SECONDS = 2.5
-CLIP_MARGIN_SECONDS = 1.5
-"""Extra picture beyond the planned narration, so assembly can retime without freezing."""
-
-
-def planned_narration_seconds(script: Script, scene: Scene) -> float:
-    """Words over the script's speaking rate, plus the pauses after the lines."""
-    lines = [line for line in script.narration if line.scene == scene.index]
-    spoken = sum(len(line.text.split()) / script.words_per_second + line.pause_after
-                 for line in lines)
-    return max(MIN_SPOKEN_SECONDS, spoken)
-
-
-def shot_duration(script: Script, scene: Scene) -> float:
-    return round(planned_narration_seconds(script, scene) + CLIP_MARGIN_SECONDS, 3)
-
 
 def shot_context(script: Script, scene: Scene, frame_png_b64: str) -> dict[str, Any]:
     """What the `shot` task is given (the same keys for the local and remote LLMs)."""
@@ -54,6 +38,6 @@ def shot_from_plan(
         action=plan.action,
         atmosphere=plan.atmosphere,
         prompt=plan.prompt,
-        duration=shot_duration(script, scene),
+        duration=script.shot_seconds(scene),
         focus=focus if focus is not None else plan.focus,
     )

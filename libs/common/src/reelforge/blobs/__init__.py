@@ -5,13 +5,13 @@
 
 from typing import TYPE_CHECKING, Any
 
-from reelforge.blobs.base import BlobNotFound, BlobStore, job_key
+from reelforge.blobs.base import BlobNotFound, BlobStore, job_key, job_prefix
 from reelforge.blobs.local import LocalBlobStore
 
 if TYPE_CHECKING:
     from reelforge.blobs.s3 import S3BlobStore
 
-__all__ = ["BlobNotFound", "BlobStore", "LocalBlobStore", "S3BlobStore", "job_key"]
+__all__ = ["BlobNotFound", "BlobStore", "LocalBlobStore", "S3BlobStore", "job_key", "job_prefix"]
 
 
 def __getattr__(name: str) -> Any:

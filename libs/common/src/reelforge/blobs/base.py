@@ -9,8 +9,13 @@ class BlobNotFound(KeyError):
     pass
 
 
+def job_prefix(job_id: str) -> str:
+    """The prefix of every blob a job made."""
+    return f"jobs/{job_id}/"
+
+
 def job_key(job_id: str, stage: str, name: str) -> str:
-    return f"jobs/{job_id}/{stage}/{name}"
+    return f"{job_prefix(job_id)}{stage}/{name}"
 
 
 class BlobStore(Protocol):

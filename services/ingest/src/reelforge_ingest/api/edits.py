@@ -164,7 +164,7 @@ def edits_router(deps: ApiDeps) -> APIRouter:
         _, job = await owned_job(deps, request, job_id)
         script, _ = await _refused(lifecycle.current_script(backends, job))
         return ScriptView(revision=job.revision, script=script,
-                          estimated_seconds=lifecycle.estimated_seconds(script))
+                          estimated_seconds=script.planned_seconds())
 
     @router.put("/{job_id}/script", response_model=ScriptView, responses=EDIT_ERRORS)
     async def put_script(request: Request, job_id: str, body: ScriptEdit) -> ScriptView:
@@ -174,7 +174,7 @@ def edits_router(deps: ApiDeps) -> APIRouter:
         job = await _refused(lifecycle.save_script(backends, job_id, body.script, body.revision))
         script, _ = await lifecycle.current_script(backends, job)
         return ScriptView(revision=job.revision, script=script,
-                          estimated_seconds=lifecycle.estimated_seconds(script))
+                          estimated_seconds=script.planned_seconds())
 
     @router.get("/{job_id}/scenes", response_model=ScenesView, responses=EDIT_ERRORS)
     async def get_scenes(request: Request, job_id: str) -> ScenesView:
@@ -304,11 +304,8 @@ async def _camera(backends: lifecycle.JobBackends, scene: Scene,
 
 
 def _planned_seconds(script: Script, scene: Scene) -> float | None:
-    lines = [line for line in script.narration if line.scene == scene.index]
-    if not lines:
-        return None
-    return round(sum(len(line.text.split()) / script.words_per_second + line.pause_after
-                     for line in lines), 1)
+    lines = script.scene_lines(scene)
+    return round(sum(script.line_seconds(line) for line in lines), 1) if lines else None
 
 
 def _prompt(script: Script, scene: Scene) -> str:
@@ -336,8 +333,8 @@ async def estimate_remaining(deps: ApiDeps, job: Job) -> Estimate:
     stages: dict[str, StageEstimate] = {}
     if script_record is not None:
         script = Script.model_validate_json(await deps.blobs.get(script_record.key))
-        seconds = lifecycle.estimated_seconds(script)
-        clip_seconds = [(_planned_seconds(script, s) or 2.5) + 1.5 for s in script.scenes]
+        seconds = script.planned_seconds()
+        clip_seconds = [script.shot_seconds(s) for s in script.scenes]
         if job.stages["video"].status != Status.completed:
             stages["video"] = StageEstimate(
                 usd=round(sum(_clip_usd(deps, s) for s in clip_seconds), 2),
