@@ -1,12 +1,21 @@
-"""Fixtures of the studio's browser tests: Debian's Chromium through Playwright."""
+"""Fixtures of the studio's tests: its API over the embedded backends, and Debian's
+Chromium through Playwright for the browser tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from studio_browser import chromium_path
+from studio_client import Client, studio_client
+
+
+@pytest.fixture
+async def studio(tmp_path: Path) -> AsyncIterator[Client]:
+    async with studio_client(tmp_path / "data") as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

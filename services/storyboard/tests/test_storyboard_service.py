@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 from reelforge.events import SCRIPT_COMPLETED, STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
 from reelforge.media.stills import read_nearness
-from reelforge.models import Character, JobSettings, Script, Shot, Status
+from reelforge.models import (
+    Character,
+    JobSettings,
+    ReferenceDirection,
+    ReferenceVariant,
+    Script,
+    Shot,
+    Status,
+)
 from reelforge.providers import FrameRequest, Providers
 from reelforge.providers.chain import build_chain
 from reelforge.settings import Settings
@@ -335,6 +343,59 @@ async def test_a_text_only_model_gets_no_references_and_keeps_its_frame_keys(
         assert after["reference/character/vance"] != before["reference/character/vance"]
         assert {n: k for n, k in after.items() if n.startswith("frame/")} == \
             {n: k for n, k in before.items() if n.startswith("frame/")}
+
+
+async def test_the_users_picture_or_seed_for_a_reference_is_what_frames_are_sent(
+    tmp_path: Path, llm: FakeShotLLM
+) -> None:
+    model = ReferenceTakingImageGen()
+    providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
+                          video=None)  # type: ignore[arg-type]
+    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+        script = build_script(SPECS)
+        await run_storyboard(harness, script)
+        first = {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)}
+
+        # The user's own portrait of Vance: stored by the studio, recorded as theirs, sent
+        # with the frames he is in (scenes 2 and 3), and nothing else is made again.
+        upload = cv2.imencode(".png", np.full((80, 60, 3), 200, np.uint8))[1].tobytes()
+        upload_key = f"jobs/{JOB}/references/upload-vance.png"
+        await harness.blobs.put(upload_key, upload, "image/png")
+        edited = script.model_copy(deep=True)
+        edited.references["reference/character/vance"] = ReferenceDirection(
+            variants=[ReferenceVariant(), ReferenceVariant(upload=upload_key)], chosen=1)
+        model.requests.clear()
+        await harness.jobs.bump_run(JOB)
+        await run_storyboard(harness, edited)
+        record = await harness.jobs.get_artifact(JOB, "reference/character/vance")
+        assert record is not None and (record.key, record.provider) == (upload_key, "user")
+        assert record.path == "references/characters/vance.png"
+        assert all(r.width == SIDE for r in model.requests), "no reference was made again"
+        assert sorted(r.scene.index for r in model.requests) == [1, 2]
+        for request in model.requests:
+            sent = {r.subject: r for r in request.references}
+            assert (sent["vance"].key, sent["vance"].png) == (upload_key, upload)
+
+        # Another seed makes another portrait; going back to the first variant reuses the
+        # first portrait and the first frames.
+        seeded = edited.model_copy(deep=True)
+        seeded.references["reference/character/vance"] = ReferenceDirection(
+            variants=[ReferenceVariant(), ReferenceVariant(upload=upload_key),
+                      ReferenceVariant(seed=77)], chosen=2)
+        await harness.jobs.bump_run(JOB)
+        await run_storyboard(harness, seeded)
+        made = await harness.jobs.get_artifact(JOB, "reference/character/vance")
+        assert made is not None and made.key not in (upload_key,
+                                                      first["reference/character/vance"])
+        back = seeded.model_copy(deep=True)
+        back.references["reference/character/vance"].chosen = 0
+        model.requests.clear()
+        await harness.jobs.bump_run(JOB)
+        await run_storyboard(harness, back)
+        assert model.requests == []
+        assert {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)
+                if r.name.startswith(("frame/", "reference/"))} == \
+            {n: k for n, k in first.items() if n.startswith(("frame/", "reference/"))}
 
 
 async def test_an_item_outside_the_script_is_dead_lettered(harness: Harness) -> None:

@@ -26,6 +26,7 @@ from reelforge.bus import Bus
 from reelforge.errors import Explained
 from reelforge.events import JOB_SUBMITTED, Event
 from reelforge.jobstore import JobStore
+from reelforge.media.pictures import PictureRefused, user_picture_png
 from reelforge.models import (
     STAGES,
     ArtifactRecord,
@@ -37,12 +38,14 @@ from reelforge.models import (
     JobSettings,
     NarrationLine,
     ProgressEvent,
+    ReferenceDirection,
+    ReferenceVariant,
     Scene,
     Script,
     StageState,
     Status,
 )
-from reelforge.pipeline import SCRIPT, Review
+from reelforge.pipeline import SCRIPT, Review, reference_name
 from reelforge.runtime import fingerprint
 
 EDITABLE = frozenset({Status.awaiting_review, Status.completed, Status.failed,
@@ -72,6 +75,10 @@ class JobBusy(EditRefused):
 
 
 class UnknownScene(EditRefused):
+    status, code = 404, "not_found"
+
+
+class UnknownReference(EditRefused):
     status, code = 404, "not_found"
 
 
@@ -312,6 +319,96 @@ async def new_clip(backends: JobBackends, job_id: str, number: str, revision: in
     job = await _store_script(backends, job, script, revision)
     await start_run(backends, job, f"a new clip for scene {number}")
     return await backends.jobs.get_job(job.id)
+
+
+# --------------------------------------------------------------------------- the visual bible
+
+
+def reference_names(script: Script) -> dict[str, str]:
+    """The reference pictures the script needs, job-store name → who or what they show:
+    its main characters a scene shows, then every location a scene is set in."""
+    names = {reference_name("character", c.id): c.name for c in script.main_characters_shown()}
+    names.update({reference_name("location", loc.id): loc.name
+                  for loc in script.scene_locations()})
+    return names
+
+
+async def new_reference(backends: JobBackends, job_id: str, name: str, revision: int,
+                        seed: int | None = None) -> Job:
+    """Make another picture of a character or location (a new seed); every earlier one stays
+    a variant to pick again. Frames are sent the chosen one by providers that take them."""
+    return await _add_reference(backends, job_id, name, revision, ReferenceVariant(
+        seed=random.randrange(2**31) if seed is None else seed), "a new reference picture")
+
+
+async def upload_reference(backends: JobBackends, job_id: str, name: str, revision: int,
+                           data: bytes) -> Job:
+    """Use the user's own picture (PNG, JPEG or WebP) for a character or location."""
+    try:
+        png = user_picture_png(data)
+    except PictureRefused as exc:
+        raise InvalidEdit(str(exc)) from exc
+    key = job_key(job_id, "references", f"upload-{fingerprint(png)}.png")
+    await backends.blobs.put(key, png, "image/png")
+    return await _add_reference(backends, job_id, name, revision,
+                                ReferenceVariant(upload=key, key=key), "an uploaded picture")
+
+
+async def choose_reference(backends: JobBackends, job_id: str, name: str, variant: int,
+                           revision: int) -> Job:
+    job = await _editable(backends, job_id, revision)
+    script, _ = await current_script(backends, job)
+    direction = await _reference_with_keys(backends, job, script, name)
+    if not 0 <= variant < len(direction.variants):
+        raise UnknownReference(f"{name} has no picture variant {variant}; it has "
+                               f"{len(direction.variants)} (numbered from 0)")
+    direction.chosen = variant
+    script.references[name] = direction
+    job = await _store_script(backends, job, script, revision)
+    await start_run(backends, job, f"picture variant {variant} chosen for {name}")
+    return await backends.jobs.get_job(job.id)
+
+
+async def _add_reference(backends: JobBackends, job_id: str, name: str, revision: int,
+                         variant: ReferenceVariant, what: str) -> Job:
+    job = await _editable(backends, job_id, revision)
+    script, _ = await current_script(backends, job)
+    direction = await _reference_with_keys(backends, job, script, name)
+    if not direction.variants:  # the picture the storyboard made first becomes variant 0
+        direction.variants.append(ReferenceVariant(key=await _reference_key(backends, job,
+                                                                            name)))
+    direction.variants.append(variant)
+    direction.chosen = len(direction.variants) - 1
+    script.references[name] = direction
+    job = await _store_script(backends, job, script, revision)
+    await start_run(backends, job, f"{what} for {name}")
+    return await backends.jobs.get_job(job.id)
+
+
+async def _reference_with_keys(backends: JobBackends, job: Job, script: Script,
+                               name: str) -> ReferenceDirection:
+    """The reference's direction, with the picture in use now remembered on its variant."""
+    if name not in reference_names(script):
+        raise UnknownReference(
+            f"the script has no reference picture {name!r}; its references are "
+            f"{', '.join(reference_names(script)) or 'none'}")
+    direction = script.references.get(name, ReferenceDirection()).model_copy(deep=True)
+    chosen = direction.picture
+    if chosen is not None and chosen.key is None:
+        chosen.key = await _reference_key(backends, job, name)
+    return direction
+
+
+async def _reference_key(backends: JobBackends, job: Job, name: str) -> str | None:
+    """The key of the reference picture in use, when the storyboard made it for the script
+    as it stands."""
+    if job.stages["storyboard"].status != Status.completed:
+        return None
+    record = await backends.jobs.get_artifact(job.id, name)
+    return None if record is None else record.key
+
+
+# --------------------------------------------------------------------------- scenes
 
 
 def scene_at(script: Script, number: str) -> Scene:

@@ -192,6 +192,37 @@ class Direction(Model):
         return self.variants[self.chosen] if self.variants else None
 
 
+class ReferenceVariant(Model):
+    """One reference picture tried for a character or location: made from a seed, or the
+    user's own picture."""
+
+    seed: int | None = Field(None, ge=0, le=2**31 - 1,
+                             description="none with no upload: seeded from the job")
+    upload: str | None = Field(None, description="the blob key of the user's own picture")
+    key: str | None = Field(None, description="the picture made for it, once the studio knows it")
+
+
+class ReferenceDirection(Model):
+    """What the user directed for one reference picture of the visual bible: every picture
+    tried and the one frames are sent. Keyed in `Script.references` by the reference's
+    job-store name (`reference/character/mara`)."""
+
+    variants: list[ReferenceVariant] = Field(default_factory=list, max_length=50,
+                                             description="every picture tried, oldest first")
+    chosen: int = Field(0, ge=0, description="the variant in use (an index of variants)")
+
+    @model_validator(mode="after")
+    def _chosen_exists(self) -> ReferenceDirection:
+        if self.variants and self.chosen >= len(self.variants):
+            raise ValueError(f"chosen variant {self.chosen} does not exist; there are "
+                             f"{len(self.variants)} (numbered from 0)")
+        return self
+
+    @property
+    def picture(self) -> ReferenceVariant | None:
+        return self.variants[self.chosen] if self.variants else None
+
+
 class Scene(Model):
     index: int = Field(ge=0)
     summary: str
@@ -277,6 +308,9 @@ class Script(Model):
     bible: VisualBible
     target_duration: float
     words_per_second: float = 2.6
+    references: dict[str, ReferenceDirection] = Field(
+        default_factory=dict, description="the user's choice of reference pictures, by the "
+        "reference's job-store name (reference/character/ID, reference/location/ID)")
 
     def scene(self, index: int) -> Scene:
         return next(s for s in self.scenes if s.index == index)

@@ -166,9 +166,16 @@ async def _frame(
 
 
 async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subject) -> str:
-    """One reference picture: reused when its inputs are unchanged, else made and stored."""
+    """One reference picture: the user's own when they chose one in the studio, else made
+    from its seed (the job's, or the variant's), reused when its inputs are unchanged."""
     image = ctx.providers.image
-    request = reference_request(script, subject, job.settings.seed, REFERENCE_SIDE)
+    direction = script.references.get(subject.job_name)
+    chosen = direction.picture if direction else None
+    if chosen is not None and chosen.upload is not None:
+        await _record_reused(ctx, job, subject.job_name, chosen.upload, subject.path, "user")
+        return chosen.upload
+    seed = chosen.seed if chosen is not None and chosen.seed is not None else job.settings.seed
+    request = reference_request(script, subject, seed, REFERENCE_SIDE)
     fp = fingerprint(REFERENCE_VERSION, _identity(image), _frame_identity(ctx, request))
     key = output_key(job.id, STAGE, subject.blob_name, fp)
     if await ctx.reuse(job, STAGE, key):

@@ -9,18 +9,20 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from reelforge import lifecycle
 from reelforge.jobstore import JobNotFound, JobStore
 from reelforge.lifecycle import EditRefused
+from reelforge.media.pictures import MAX_UPLOAD_BYTES
 from reelforge.models import CameraMove, Job, Manifest, Scene, Script, Shot, Status
-from reelforge.pipeline import Review
+from reelforge.pipeline import SUBJECT_ID, Review
 from reelforge.providers import costs
 
 from reelforge_ingest.api.deps import ApiDeps
 from reelforge_ingest.api.errors import ApiError
+from reelforge_ingest.api.intake import bounded_body
 from reelforge_ingest.api.jobs import ERRORS, owned_job
 from reelforge_ingest.api.media import MediaLinks, version_digest
 from reelforge_ingest.api.views import JobView, job_view
@@ -32,6 +34,10 @@ EDIT_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 T = TypeVar("T")
 SceneNumber = Annotated[str, Path(pattern=r"^\d{2,3}$", description="01, 02, … in script order")]
+ReferenceKind = Annotated[str, Path(pattern=r"^(character|location)$")]
+SubjectId = Annotated[str, Path(pattern=f"^{SUBJECT_ID}$",
+                                description="the character's or location's id, as in "
+                                "GET /references")]
 
 
 # --------------------------------------------------------------------------- bodies
@@ -56,6 +62,10 @@ class SceneEdit(Revised):
 class FrameAsk(Revised):
     seed: int | None = Field(None, ge=0, le=2**31 - 1, description="none: a random seed")
     prompt: str | None = Field(None, max_length=2000, description="none: the script's prompt")
+
+
+class PictureAsk(Revised):
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="none: a random seed")
 
 
 class ClipAsk(Revised):
@@ -107,6 +117,28 @@ class SceneView(BaseModel):
 class ScenesView(BaseModel):
     revision: int
     scenes: list[SceneView]
+
+
+class ReferenceVariantView(BaseModel):
+    number: int
+    seed: int | None
+    uploaded: bool = Field(description="the user's own picture")
+    chosen: bool
+    thumb_url: str | None
+
+
+class ReferenceView(BaseModel):
+    name: str = Field(description="reference/character/ID or reference/location/ID")
+    kind: str
+    subject: str = Field(description="the ID in the routes")
+    title: str = Field(description="the character's or location's name")
+    picture: MediaView | None = Field(description="the picture frames are sent, once made")
+    variants: list[ReferenceVariantView]
+
+
+class ReferencesView(BaseModel):
+    revision: int
+    references: list[ReferenceView]
 
 
 class StageEstimate(BaseModel):
@@ -223,6 +255,52 @@ def edits_router(deps: ApiDeps) -> APIRouter:
         return await answer_job(await _refused(lifecycle.new_clip(
             backends, job_id, number, body.revision, body.seed)))
 
+    @router.get("/{job_id}/references", response_model=ReferencesView, responses=EDIT_ERRORS)
+    async def get_references(request: Request, job_id: str) -> ReferencesView:
+        """The visual bible's pictures: a portrait of each main character and a shot of each
+        location, with every variant tried. Frames are sent the chosen ones by image models
+        that take reference pictures."""
+        _, job = await owned_job(deps, request, job_id)
+        return await references_view(deps.jobs, links, job, backends)
+
+    @router.post("/{job_id}/references/{kind}/{subject}", status_code=202,
+                 response_model=JobView, responses=EDIT_ERRORS)
+    async def new_reference(request: Request, job_id: str, kind: ReferenceKind,
+                            subject: SubjectId, body: PictureAsk) -> JSONResponse:
+        """Make another picture of the character or location (a new seed) and use it;
+        earlier pictures stay as variants."""
+        await owned_job(deps, request, job_id)
+        return await answer_job(await _refused(lifecycle.new_reference(
+            backends, job_id, f"reference/{kind}/{subject}", body.revision, body.seed)))
+
+    @router.post("/{job_id}/references/{kind}/{subject}/upload", status_code=202,
+                 response_model=JobView, responses={
+                     **EDIT_ERRORS, 413: {"description": "the picture is over 10 MB"}},
+                 openapi_extra={"requestBody": {"required": True, "content": {
+                     t: {"schema": {"type": "string", "format": "binary"}}
+                     for t in ("image/png", "image/jpeg", "image/webp")}}})
+    async def upload_reference(request: Request, job_id: str, kind: ReferenceKind,
+                               subject: SubjectId,
+                               revision: Annotated[int, Query(ge=0)]) -> JSONResponse:
+        """Use your own picture (the request body: PNG, JPEG or WebP, at most 10 MB) for the
+        character or location; it becomes a variant like the made ones."""
+        await owned_job(deps, request, job_id)
+        data = await bounded_body(request, MAX_UPLOAD_BYTES, lambda: ApiError(
+            413, "too_large", f"the picture is over {MAX_UPLOAD_BYTES // 2**20} MB; send a "
+            "smaller one"))
+        return await answer_job(await _refused(lifecycle.upload_reference(
+            backends, job_id, f"reference/{kind}/{subject}", revision, data)))
+
+    @router.post("/{job_id}/references/{kind}/{subject}/variants/{variant}", status_code=202,
+                 response_model=JobView, responses=EDIT_ERRORS)
+    async def choose_reference(request: Request, job_id: str, kind: ReferenceKind,
+                               subject: SubjectId, variant: int, body: Revised) -> JSONResponse:
+        """Use picture variant `variant` for the character or location (nothing new is
+        made; frames that are sent it are drawn again)."""
+        await owned_job(deps, request, job_id)
+        return await answer_job(await _refused(lifecycle.choose_reference(
+            backends, job_id, f"reference/{kind}/{subject}", variant, body.revision)))
+
     @router.post("/{job_id}/approve", status_code=202, response_model=JobView,
                  responses=EDIT_ERRORS)
     async def approve(request: Request, job_id: str, body: Approval) -> JSONResponse:
@@ -291,6 +369,30 @@ async def scenes_view(jobs: JobStore, links: MediaLinks, job: Job,
             variants=await _variants(links, scene, frame.key if frame else None),
         ))
     return ScenesView(revision=job.revision, scenes=scenes)
+
+
+async def references_view(jobs: JobStore, links: MediaLinks, job: Job,
+                          backends: lifecycle.JobBackends) -> ReferencesView:
+    script, _ = await _refused(lifecycle.current_script(backends, job))
+    made = job.stages["storyboard"].status == Status.completed
+    views = []
+    for name, title in lifecycle.reference_names(script).items():
+        _, kind, subject = name.split("/")
+        record = await jobs.get_artifact(job.id, name) if made else None
+        direction = script.references.get(name)
+        variants = []
+        for number, variant in enumerate(direction.variants if direction else []):
+            chosen = number == direction.chosen  # type: ignore[union-attr]
+            key = record.key if chosen and record else variant.key
+            variants.append(ReferenceVariantView(
+                number=number, seed=variant.seed, uploaded=variant.upload is not None,
+                chosen=chosen, thumb_url=await links.thumb_url(key) if key else None))
+        views.append(ReferenceView(
+            name=name, kind=kind, subject=subject, title=title,
+            picture=MediaView(url=await links.url(record.key),
+                              thumb_url=await links.thumb_url(record.key)) if record else None,
+            variants=variants))
+    return ReferencesView(revision=job.revision, references=views)
 
 
 async def _camera(backends: lifecycle.JobBackends, scene: Scene,

@@ -79,15 +79,19 @@ def _too_large(size: int | None, limits: DocumentLimits) -> ApiError:
     )
 
 
-async def _bounded_body(request: Request, limit: int, limits: DocumentLimits) -> bytes:
-    """The body, counted as it arrives: 413 as soon as it passes `limit` bytes (so at
-    most one chunk more is ever held, whatever Content-Length said, if anything)."""
+async def bounded_body(request: Request, limit: int, too_large: Callable[[], ApiError]) -> bytes:
+    """The body, counted as it arrives: `too_large()` is raised as soon as it passes `limit`
+    bytes (so at most one chunk more is ever held, whatever Content-Length said, if anything)."""
     received = bytearray()
     async for chunk in request.stream():
         received += chunk
         if len(received) > limit:
-            raise _too_large(None, limits)
+            raise too_large()
     return bytes(received)
+
+
+async def _bounded_body(request: Request, limit: int, limits: DocumentLimits) -> bytes:
+    return await bounded_body(request, limit, lambda: _too_large(None, limits))
 
 
 async def _from_form(request: Request, limits: DocumentLimits, charge: Charge) -> Submission:

@@ -49,14 +49,14 @@ async function errorFrom(response) {
   return new ApiError(response.status, code, message);
 }
 
-/** A request to the API: `json` or `form` (FormData) as the body; the answer's JSON (or
+/** A request to the API: `json`, `form` (FormData) or `file` (a File, sent as it is) as the body; the answer's JSON (or
  * null for 204). Non-2xx answers throw ApiError with the server's message. */
 function authorization() {
   const key = storedKey();
   return key ? { Authorization: `Bearer ${key}` } : {};
 }
 
-export async function api(path, { method = "GET", json, form, signal } = {}) {
+export async function api(path, { method = "GET", json, form, file, signal } = {}) {
   const headers = authorization();
   let body;
   if (json !== undefined) {
@@ -64,6 +64,9 @@ export async function api(path, { method = "GET", json, form, signal } = {}) {
     body = JSON.stringify(json);
   } else if (form !== undefined) {
     body = form;
+  } else if (file !== undefined) {
+    headers["Content-Type"] = file.type || "application/octet-stream";
+    body = file;
   }
   let response;
   try {

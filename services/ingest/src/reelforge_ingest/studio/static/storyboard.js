@@ -1,8 +1,9 @@
-// Storyboard review: every frame with its shot prompt; per frame a new seed or an edited
-// prompt, the variants to pick from, the camera move; what remains to pay and wait before
-// approving.
+// Storyboard review: the visual bible's reference pictures (bible.js); every frame with its
+// shot prompt; per frame a new seed or an edited prompt, the variants to pick from, the
+// camera move; what remains to pay and wait before approving.
 
 import { api } from "./api.js";
+import { visualBible } from "./bible.js";
 import { button, field, formatSeconds, h, replace, select } from "./dom.js";
 import { showInfo } from "./notice.js";
 import { cameraOptions, frameImage, newSeed, sceneEdits } from "./scenes.js";
@@ -13,6 +14,7 @@ export function storyboardReview(panel, ctx) {
   let shown = "";
   const typedPrompts = new Map(); // scene number -> a prompt being edited
   const edits = sceneEdits(ctx);
+  const bible = visualBible(ctx, (action, message) => run(action, message));
   const estimate = h("div", { class: "estimate-box", "aria-live": "polite" }, "Estimating…");
   const grid = h("ol", { class: "board", "aria-label": "Storyboard frames" });
   const approveButton = button("Approve and make the video", () => approve(),
@@ -24,15 +26,18 @@ export function storyboardReview(panel, ctx) {
       h("div", { class: "sticky-actions" }, estimate, approveButton)),
     h("p", { class: "muted" }, "The video has not been made yet. Try other frames, pick " +
       "the ones you like, choose camera moves, then approve."),
+    bible.section,
     grid));
 
   async function load() {
     try {
-      const [view, cost] = await Promise.all([edits.load(), api(`${ctx.path}/estimate`)]);
+      const [view, cost, references] = await Promise.all([edits.load(),
+        api(`${ctx.path}/estimate`), bible.load()]);
       if (disposed) return;
       revision = view.revision;
       showEstimate(cost);
       renderGrid(view.scenes);
+      bible.render(references, () => revision);
     } catch (err) {
       if (!disposed) ctx.fail(err);
     }
@@ -41,10 +46,11 @@ export function storyboardReview(panel, ctx) {
   /** The job moved on (a frame landed): redraw the grid if the scenes changed. */
   async function refresh() {
     try {
-      const view = await edits.load();
+      const [view, references] = await Promise.all([edits.load(), bible.load()]);
       if (disposed) return;
       revision = view.revision;
       renderGrid(view.scenes);
+      bible.render(references, () => revision);
     } catch {
       // the next event tries again
     }
