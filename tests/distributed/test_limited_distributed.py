@@ -29,6 +29,8 @@ pytestmark = pytest.mark.integration
 class FakeVideo:
     """Records how many calls run at once across every instance sharing `state`."""
 
+    accepts_last_frame = False
+
     def __init__(self, state: dict[str, int], name: str = "fake", fail: bool = False) -> None:
         self.name = name
         self.state = state

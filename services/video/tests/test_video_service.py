@@ -53,6 +53,7 @@ class RemoteVideoGen:
     """A model that only answers with MP4 bytes, in its own size and frame rate."""
 
     name = "remote-video"
+    accepts_last_frame = False
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
@@ -191,6 +192,51 @@ async def test_a_remote_provider_clip_is_conformed_and_graded(tmp_path: Path) ->
         assert len(harness.of_type(VIDEO_COMPLETED)) == 1
 
 
+class FirstAndLastFrameVideoGen(RemoteVideoGen):
+    """A model that interpolates from the first frame to a given last one."""
+
+    name = "two-frame-video"
+    accepts_last_frame = True
+
+
+async def test_a_model_that_ends_on_a_frame_is_sent_the_next_scenes_frame(
+    tmp_path: Path,
+) -> None:
+    remote = FirstAndLastFrameVideoGen(tmp_path)
+    providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
+                          image=None, video=remote)  # type: ignore[arg-type]
+    async with running(tmp_path, [video.service], providers, Settings()) as harness:
+        script_key = await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                    artifacts={"script": script_key}))
+        frames = {r.name: await harness.blobs.get(r.key)
+                  for r in await harness.jobs.list_artifacts(JOB) if r.name.startswith("frame/")}
+        sent = {r.shot.scene: r for r in remote.requests}
+        assert len(sent) == 5
+        for index in range(4):
+            assert sent[index].frame_png == frames[f"frame/{index + 1:02d}"]
+            assert sent[index].last_frame_png == frames[f"frame/{index + 2:02d}"]
+        assert sent[4].last_frame_png is None  # the last scene has no next one
+
+        # A new frame for scene 3 redoes clips 2 and 3: the one ending on it and its own.
+        clips_before = {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)
+                        if r.name.startswith("clip/")}
+        redrawn = png_with_depth(textured_still(SIDE, 9), still_nearness(SIDE))
+        await harness.blobs.put(job_key(JOB, "storyboard", "03-redrawn.png"), redrawn,
+                                "image/png")
+        await harness.ctx.record(JOB, "frame/03", job_key(JOB, "storyboard", "03-redrawn.png"),
+                                 "storyboard", path="storyboard/03.png")
+        remote.requests.clear()
+        await harness.jobs.bump_run(JOB)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
+                                    artifacts={"script": script_key}))
+        assert sorted(r.shot.scene for r in remote.requests) == [1, 2]
+        clips_after = {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)
+                       if r.name.startswith("clip/")}
+        assert [n for n in sorted(clips_before) if clips_before[n] != clips_after[n]] == [
+            "clip/02", "clip/03"]
+
+
 class SlowRemoteVideoGen(RemoteVideoGen):
     """Takes long enough that a second delivery of the same shot arrives mid-call."""
 
@@ -304,6 +350,7 @@ async def test_no_provider_call_starts_after_a_cancellation(tmp_path: Path) -> N
 
 class RefusingVideoGen:
     name = "refusing-remote"
+    accepts_last_frame = False
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         raise ProviderError(self.name, "quota exhausted", permanent=True)

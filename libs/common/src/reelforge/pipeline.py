@@ -110,7 +110,9 @@ FRAME = Artifact("frame/{NN}", "storyboard/{NN}.png",
                  note="sent the references of its scene's characters and location where the "
                  "image provider takes reference images")
 SHOT = Artifact("shot/{NN}", "shots/{NN}.json", (SCRIPT, FRAME))
-CLIP = Artifact("clip/{NN}", "clips/{NN}.mp4", (FRAME, SHOT))
+CLIP = Artifact("clip/{NN}", "clips/{NN}.mp4", (FRAME, SHOT),
+                note="a video model that ends a clip on a given frame is sent the next "
+                "scene's frame too")
 SOUNDTRACK = Artifact("soundtrack", "soundtrack.m4a", (VOICEOVER, SCORE),
                       note="the AAC track every trailer variant carries")
 CAPTIONS_SRT = Artifact("captions_srt", "captions.srt", (SCRIPT, WORDS))

@@ -44,6 +44,7 @@ def frame_count(duration: float, fps: int) -> int:
 
 class LocalVideoGen:
     name = "local"
+    accepts_last_frame = False  # it moves a camera through one still
 
     def __init__(self, settings: Settings | None = None, quality: Quality = "final") -> None:
         self.settings = settings

@@ -71,8 +71,11 @@ async def on_video_shot(event: Event, ctx: StageContext) -> None:
     seed = job.settings.seed + shot.scene
     if direction is not None and direction.clip_seed is not None:
         seed = direction.clip_seed  # the user asked the studio for another take
+    last_key = None
+    if ctx.providers.video.accepts_last_frame and int(item) < len(scenes):
+        last_key = await ctx.artifact_key(job.id, f"frame/{int(item) + 1:02d}")
 
-    await _clip(ctx, job, item, frame_key, shot, seed)
+    await _clip(ctx, job, item, frame_key, last_key, shot, seed)
 
     remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), item)
     await ctx.progress(job.id, STAGE, "item", f"clip {item} rendered")
@@ -87,14 +90,18 @@ def _identity(provider: Any) -> str:
     return str(getattr(provider, "identity", None) or provider.name)
 
 
-async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Shot,
-                seed: int) -> None:
+async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, last_key: str | None,
+                shot: Shot, seed: int) -> None:
     """Render, store and record clip/NN, unless it exists (then keep its record). A claim on
     the clip's key makes a concurrent delivery of the same shot wait for this one's clip
-    rather than render it too."""
+    rather than render it too. `last_key` is the next scene's frame, for a model that ends
+    the clip on it (so the cut into the next scene matches); then it is an input too."""
     settings, video = job.settings, ctx.providers.video
-    fp = fingerprint(CLIP_VERSION, frame_key, shot, settings.grade, settings.fps,
-                     settings.quality, _identity(video), seed, CLIP_SIDE)
+    inputs: list[Any] = [CLIP_VERSION, frame_key, shot, settings.grade, settings.fps,
+                         settings.quality, _identity(video), seed, CLIP_SIDE]
+    if last_key is not None:
+        inputs.append({"last_frame": last_key})
+    fp = fingerprint(*inputs)
     key = output_key(job.id, STAGE, f"{item}.mp4", fp)
     name, path = f"clip/{item}", f"clips/{item}.mp4"
     if await _reuse_clip(ctx, job, key, name, path):
@@ -103,8 +110,10 @@ async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, shot: Sh
         if await _reuse_clip(ctx, job, key, name, path):  # the other delivery made it
             return
         await ctx.check_cancelled(job.id)
-        request = ClipRequest(frame_png=await ctx.blobs.get(frame_key), shot=shot,
-                              width=CLIP_SIDE, height=CLIP_SIDE, fps=settings.fps, seed=seed)
+        request = ClipRequest(
+            frame_png=await ctx.blobs.get(frame_key), shot=shot, width=CLIP_SIDE,
+            height=CLIP_SIDE, fps=settings.fps, seed=seed,
+            last_frame_png=await ctx.blobs.get(last_key) if last_key else None)
         with tempfile.TemporaryDirectory(prefix="reelforge-clip-") as tmp:
             clip_path = Path(tmp) / f"{item}.mp4"
             with track_calls(Budget(job.budget_usd, job.cost_usd)) as calls:

@@ -40,13 +40,13 @@ def user_picture_png(data: bytes, max_side: int = STORED_SIDE) -> bytes:
                 raise PictureRefused(f"the picture is {width}x{height} pixels; send one of at "
                                      f"most {MAX_UPLOAD_PIXELS // 1_000_000} megapixels")
             image.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale
-            image = image.convert("RGB")
+            rgb = image.convert("RGB")
     except PictureRefused:
         raise
     except Exception as exc:
         raise PictureRefused("the upload is not a PNG, JPEG or WebP picture that can be read; "
                              "send one of those") from exc
-    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=6)
+    rgb.save(out, format="PNG", compress_level=6)
     return out.getvalue()

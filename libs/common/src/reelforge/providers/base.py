@@ -168,6 +168,9 @@ class ImageGen(Protocol):
 
 class VideoGen(Protocol):
     name: str
+    accepts_last_frame: bool
+    """Whether `generate` reads `ClipRequest.last_frame_png` (a model that interpolates from
+    the first frame to the last); the video stage then sends the next scene's frame."""
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         """MP4 (H.264) bytes of about `duration` seconds at request.fps."""

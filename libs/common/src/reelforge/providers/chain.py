@@ -176,6 +176,11 @@ class ImageChain(_Chain[ImageGen]):
 class VideoChain(_Chain[VideoGen]):
     capability = "video"
 
+    @property
+    def accepts_last_frame(self) -> bool:
+        """Any member may answer, so the last frame goes with the request when one reads it."""
+        return any(m.accepts_last_frame for m in self.members)
+
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         return await self._run(lambda p: p.generate(request, duration))
 

@@ -579,6 +579,7 @@ class ComfyUIVideo(_ComfyUI):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, load_workflow("video", settings.comfyui_video_workflow,
                                                  settings.comfyui_video_mapping))
+        self.accepts_last_frame = bool(self.workflow.mapping.inputs.last_image)
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         mapping = self.workflow.mapping

@@ -204,6 +204,7 @@ class FalVideo(_Fal):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, settings.fal_video_model)
         self.spec = VIDEO_MODELS.get(self.model, DEFAULT_VIDEO)
+        self.accepts_last_frame = self.spec.last_image is not None
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         async with self.api.session() as s:

@@ -45,6 +45,7 @@ def with_audio_flag(model: str) -> bool:
 
 class SeedanceVideo:
     name = NAME
+    accepts_last_frame = True  # content item with role last_frame
 
     def __init__(self, settings: Settings) -> None:
         self.api = ark_api(NAME, settings)
