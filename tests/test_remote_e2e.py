@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from package_checks import check_package, check_references
@@ -81,6 +83,30 @@ def test_every_stage_on_remote_providers(fakes: FakeSuite, tmp_path: Path) -> No
     assert fakes.violations() == {}, fakes.violations()
     assert manifest.cost_usd > 0 or sum(a.cost_usd or 0 for a in manifest.artifacts) > 0
     check_frames_carry_their_scenes_references(fakes, tmp_path / "pkg", manifest)
+    check_clips_end_on_the_next_scenes_frame(fakes, tmp_path / "pkg", seed=3)
+
+
+def check_clips_end_on_the_next_scenes_frame(fakes: FakeSuite, package: Path, seed: int
+                                             ) -> None:
+    """Seedance takes a first and a last frame: each clip's task (known by its seed, the
+    job's plus the scene's index) ended on the frame the next scene's task started on; the
+    last on none."""
+    shots = sorted((package / "shots").glob("*.json"))
+    scenes = [json.loads(p.read_text())["scene"] for p in shots]
+
+    def images(body: dict[str, Any], role: str) -> list[str]:
+        return [c["image_url"]["url"] for c in body["content"] if c.get("role") == role]
+
+    first: dict[int, list[str]] = {}
+    last: dict[int, list[str]] = {}
+    for call in fakes.fakes["ark"].calls("create_task"):
+        number = scenes.index(call.body["seed"] - seed)
+        first[number], last[number] = images(call.body, "first_frame"), images(call.body,
+                                                                              "last_frame")
+    assert sorted(first) == list(range(len(scenes)))
+    for number in range(len(scenes) - 1):
+        assert len(first[number]) == 1 and last[number] == first[number + 1], number
+    assert last[len(scenes) - 1] == []
 
 
 def check_frames_carry_their_scenes_references(fakes: FakeSuite, package: Path,
