@@ -351,7 +351,7 @@ def test_prompts_leave_the_loaded_workflow_untouched() -> None:
 # The workflows below ran against a real ComfyUI 0.8.0 on the CPU (docs/comfyui.md, "Checked
 # against a real server"); the fake must answer them the same way.
 
-EMPTY_IMAGE = {  # needs no model file: an empty image of the frame's size, saved
+EMPTY_IMAGE: dict[str, Any] = {  # needs no model file: an empty image of the frame's size, saved
     "1": {"class_type": "EmptyImage", "inputs": {"width": 512, "height": 512, "batch_size": 1,
                                                  "color": 0}},
     "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0],
@@ -359,7 +359,7 @@ EMPTY_IMAGE = {  # needs no model file: an empty image of the frame's size, save
 }
 EMPTY_IMAGE_MAPPING = {"inputs": {"prompt": [], "seed": "1.color", "width": "1.width",
                                   "height": "1.height"}, "output": "2"}
-REFERENCES_BLENDED = {  # the two reference images, blended and saved
+REFERENCES_BLENDED: dict[str, Any] = {  # the two reference images, blended and saved
     "1": {"class_type": "LoadImage", "inputs": {"image": "example.png"}},
     "2": {"class_type": "LoadImage", "inputs": {"image": "example.png"}},
     "3": {"class_type": "ImageBlend", "inputs": {"image1": ["1", 0], "image2": ["2", 0],
@@ -369,7 +369,7 @@ REFERENCES_BLENDED = {  # the two reference images, blended and saved
 }
 REFERENCES_MAPPING = {"inputs": {"prompt": [], "references": ["1.image", "2.image"]},
                       "output": "4"}
-PARTLY_VALID = {  # the preview is valid, the saved image needs a checkpoint that is missing
+PARTLY_VALID: dict[str, Any] = {  # a valid preview; the saved image needs a missing checkpoint
     **EMPTY_IMAGE,
     "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}},
     "3": {"class_type": "CheckpointLoaderSimple",

@@ -545,7 +545,8 @@ class _ComfyUI:
         files = output_files(entry.get("outputs") or {}, self.workflow.mapping.output,
                              SUFFIXES[self.kind])
         if not files:
-            raise self.api.error(f"job {prompt_id} finished without saving a {self.kind} "
+            article = "an" if self.kind == "image" else "a"
+            raise self.api.error(f"job {prompt_id} finished without saving {article} {self.kind} "
                                  f"(file types {', '.join(SUFFIXES[self.kind])}); check the "
                                  "workflow's output node", permanent=True)
         chosen = files[0]
