@@ -1,9 +1,11 @@
 """ComfyUI on your own GPU: any workflow in ComfyUI's API format, as an image or video
 provider (`COMFYUI_BASE_URL`).
 
-One generation: upload the input frame (POST /upload/image, multipart), queue the workflow
-with our values written into the nodes a mapping file names (POST /prompt {prompt,
-client_id} -> {prompt_id}; a refused workflow is a 400 {error, node_errors}), poll
+One generation: upload the input frame and any reference images (POST /upload/image,
+multipart), queue the workflow with our values written into the nodes a mapping file names
+(POST /prompt {prompt, client_id} -> {prompt_id, node_errors}; a refused workflow is a 400
+{error, node_errors}, a workflow of which only some output nodes are valid is queued with
+the others' node_errors), poll
 GET /history/{prompt_id} (empty until the job has ended, then its outputs and status), and
 download the file the output node saved (GET /view?filename=&subfolder=&type=). The
 workflow and its mapping are read and cross-checked when the provider is built, so a typo
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -27,7 +30,12 @@ from urllib.parse import quote, urlencode
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from reelforge.providers.base import ClipRequest, FrameRequest, ProviderError
+from reelforge.providers.base import (
+    ClipRequest,
+    FrameRequest,
+    ProviderError,
+    prompt_with_references,
+)
 from reelforge.providers.remote.http import (
     ApiClient,
     ApiSession,
@@ -98,6 +106,8 @@ class MappedInputs(BaseModel):
     last_image: list[Target] = []
     frames: list[Target] = []
     fps: list[Target] = []
+    references: list[Target] = Field(
+        [], description="LoadImage inputs, one per reference image in order (image workflows)")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -155,8 +165,16 @@ class Workflow:
         """The API-format prompt with `values` (mapping field -> value) written in."""
         prompt = {node_id: node.model_dump() for node_id, node in self.nodes.items()}
         for field, value in values.items():
-            for target in getattr(self.mapping.inputs, field):
-                prompt[target.node]["inputs"][target.input] = value
+            targets: list[Target] = getattr(self.mapping.inputs, field)
+            if field == "references":
+                # one file per input; fewer references than inputs repeat them in order,
+                # none leaves the workflow's own files
+                written = list(itertools.islice(itertools.cycle(value), len(targets))) \
+                    if value else []
+            else:
+                written = [value] * len(targets)
+            for target, one in zip(targets, written, strict=False):
+                prompt[target.node]["inputs"][target.input] = one
         return prompt
 
 
@@ -214,6 +232,9 @@ def check_mapping(mapping: Mapping, nodes: dict[str, WorkflowNode], kind: Kind,
     if kind == "video" and not mapping.inputs.image:
         raise _fail(f"mapping {path}: inputs.image is required for a video workflow "
                     "(the node input, usually LoadImage's `image`, that takes the frame)")
+    if kind == "video" and mapping.inputs.references:
+        raise _fail(f"mapping {path}: inputs.references is for image workflows; a clip "
+                    "starts from its frame (inputs.image)")
     if mapping.output is not None and mapping.output not in nodes:
         raise _fail(f"mapping {path}: output node {mapping.output!r} is not in the workflow")
     for field in MappedInputs.model_fields:
@@ -416,13 +437,16 @@ class _ComfyUI:
         return (f"{self.api.base_url}: ComfyUI {version}, all {len(infos)} node types and the "
                 f"model files of {workflow} installed")
 
-    async def run(self, values: dict[str, Any], images: dict[str, bytes]) -> bytes:
-        """Upload `images` (mapping field -> PNG), queue the workflow with `values`, wait,
-        return the bytes of the file its output node saved."""
+    async def run(self, values: dict[str, Any], images: dict[str, bytes],
+                  references: list[bytes] | None = None) -> bytes:
+        """Upload `images` (mapping field -> PNG) and `references`, queue the workflow with
+        `values`, wait, return the bytes of the file its output node saved."""
         try:
             async with self.api.session() as s:
                 for field, png in images.items():
                     values[field] = await self.upload(s, png)
+                if references:
+                    values["references"] = [await self.upload(s, png) for png in references]
                 prompt_id = await self.queue(s, self.workflow.prompt(values))
                 entry = await self.wait(s, prompt_id)
                 return await self.download(s, entry, prompt_id)
@@ -446,7 +470,24 @@ class _ComfyUI:
         prompt_id = queued.get("prompt_id") if isinstance(queued, dict) else None
         if not prompt_id:
             raise self.api.error("the queue answered without a prompt_id", permanent=False)
+        failed = self.failed_outputs(_dict(queued.get("node_errors")))
+        if failed:
+            await self.cancel(s, str(prompt_id))
+            raise self.api.error(failed, permanent=True)
         return str(prompt_id)
+
+    def failed_outputs(self, node_errors: dict[str, Any]) -> str | None:
+        """ComfyUI queues a workflow when any output node is valid and runs only those; the
+        node errors it answers with name the others. Ours failing means no result (or, with
+        no output named, maybe a preview's picture instead of the intended one)."""
+        wanted = self.workflow.mapping.output
+        ours = {node_id: entry for node_id, entry in node_errors.items() if wanted is None
+                or wanted in [str(o) for o in _dict(entry).get("dependent_outputs") or []]}
+        if not ours:
+            return None
+        what = f"output node #{wanted}" if wanted else "some of its output nodes"
+        return (f"ComfyUI would run the workflow without {what}: "
+                f"{summarise_node_errors(ours)}")
 
     async def wait(self, s: ApiSession, prompt_id: str) -> dict[str, Any]:
         """Poll the history until the job is in it. A job that is in neither the history
@@ -504,7 +545,8 @@ class _ComfyUI:
         files = output_files(entry.get("outputs") or {}, self.workflow.mapping.output,
                              SUFFIXES[self.kind])
         if not files:
-            raise self.api.error(f"job {prompt_id} finished without saving a {self.kind} "
+            article = "an" if self.kind == "image" else "a"
+            raise self.api.error(f"job {prompt_id} finished without saving {article} {self.kind} "
                                  f"(file types {', '.join(SUFFIXES[self.kind])}); check the "
                                  "workflow's output node", permanent=True)
         chosen = files[0]
@@ -552,21 +594,24 @@ def output_files(outputs: dict[str, Any], node: str | None,
 
 class ComfyUIImage(_ComfyUI):
     kind: Kind = "image"
-    accepts_references = False  # a workflow's mapping names no input for them (yet)
+    accepts_references: bool
+    """When the mapping names LoadImage inputs for them (`inputs.references`)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, load_workflow("image", settings.comfyui_image_workflow,
                                                  settings.comfyui_image_mapping))
+        self.accepts_references = bool(self.workflow.mapping.inputs.references)
 
     async def generate(self, request: FrameRequest) -> bytes:
         mapping = self.workflow.mapping
         width, height = capped_size(request.width, request.height, mapping.max_pixels,
                                     mapping.size_multiple)
-        values: dict[str, Any] = {"prompt": request.prompt, "seed": request.seed,
-                                  "width": width, "height": height}
+        references = request.references[:len(mapping.inputs.references)]
+        values: dict[str, Any] = {"prompt": prompt_with_references(request.prompt, references),
+                                  "seed": request.seed, "width": width, "height": height}
         if mapping.negative_prompt is not None:
             values["negative_prompt"] = mapping.negative_prompt
-        raw = await self.run(values, {})
+        raw = await self.run(values, {}, [reference.png for reference in references])
         try:
             return fit_png(raw, request.width, request.height)
         except MediaError as exc:
