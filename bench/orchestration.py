@@ -307,6 +307,7 @@ async def run(system: System, jobs: int, image: float, video: float) -> dict[str
     from reelforge.blobs import job_key
     from reelforge.cli import read_input
     from reelforge.events import JOB_SUBMITTED, Event
+    from reelforge.lifecycle import register_joins
     from reelforge.models import ArtifactRecord, Job, JobSettings, Status
     from reelforge.runtime import fingerprint
 
@@ -321,6 +322,7 @@ async def run(system: System, jobs: int, image: float, video: float) -> dict[str
         await store.set_job_status(job_id, Status.running)
         await store.record_artifact(job_id, ArtifactRecord(name="document", key=source,
                                                            stage="ingest"))
+        await register_joins(store, await store.get_job(job_id))
     started, started_wall = time.perf_counter(), time.time()
     for job_id in ids:
         await system.bus.publish(Event(type=JOB_SUBMITTED, job_id=job_id))

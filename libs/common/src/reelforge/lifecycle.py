@@ -45,7 +45,7 @@ from reelforge.models import (
     StageState,
     Status,
 )
-from reelforge.pipeline import SCRIPT, Review, reference_name
+from reelforge.pipeline import PIPELINE, SCRIPT, Review, reference_name
 from reelforge.runtime import fingerprint
 
 EDITABLE = frozenset({Status.awaiting_review, Status.completed, Status.failed,
@@ -138,8 +138,18 @@ async def create_job(backends: JobBackends, tenant: str, document: Document,
     await backends.jobs.add_event(ProgressEvent(
         job_id=job_id, stage="ingest", kind="completed",
         message=f"{document.format} document, {len(document.text):,} characters"))
+    await register_joins(backends.jobs, job)
     await backends.bus.publish(Event(type=JOB_SUBMITTED, job_id=job_id))
     return job
+
+
+async def register_joins(jobs: JobStore, job: Job) -> None:
+    """The run's join groups, as the pipeline declares them (assembly waits for `audio` and
+    `video`): registered before the run's first event, so whichever part completes first
+    finds the other still pending."""
+    for stage in PIPELINE:
+        if stage.join_parts:
+            await jobs.add_items(job.id, job.group(stage.name), list(stage.join_parts))
 
 
 async def start_run(backends: JobBackends, job: Job, reason: str) -> None:
@@ -153,6 +163,7 @@ async def start_run(backends: JobBackends, job: Job, reason: str) -> None:
         stored.versions = [*stored.versions, manifest.key]
         await jobs.update_job(stored)
     await jobs.bump_run(job.id)
+    await register_joins(jobs, await jobs.get_job(job.id))
     for name in STAGES:
         if name != "ingest":
             await jobs.set_stage(job.id, name, Status.queued)

@@ -221,6 +221,13 @@ class StageContext:
     async def load(self, key: str, model: type[M]) -> M:
         return model.model_validate_json(await self.blobs.get(key))
 
+    async def load_artifact(self, job_id: str, artifact: pipeline.Artifact,
+                            model: type[M], **placeholders: str) -> M:
+        """The job's current artifact of that kind (`ctx.load_artifact(job.id, SCRIPT,
+        Script)`): stages read their inputs from the job store, never from the event."""
+        return await self.load(await self.artifact_key(job_id, artifact.named(**placeholders)),
+                               model)
+
     async def store(self, key: str, value: BaseModel) -> None:
         await self.blobs.put(key, value.model_dump_json(indent=2).encode(), "application/json")
 

@@ -101,15 +101,12 @@ class Sweeper:
 
     async def republish(self, job: Job) -> list[str]:
         types = await current_events(job, self.jobs)
-        # Consumers read their inputs from the job store; the keys ride along for those that
-        # read them from the event.
-        artifacts = {a.name: a.key for a in await self.jobs.list_artifacts(job.id)}
         await self.jobs.add_event(ProgressEvent(
             job_id=job.id, stage="sweeper", kind="info",
             message=f"no progress for {self.deadline:.0f}s; re-published {', '.join(types)}",
         ))
         for t in types:
-            await self.bus.publish(Event(type=t, job_id=job.id, artifacts=artifacts))
+            await self.bus.publish(Event(type=t, job_id=job.id))
         log.warning("swept", job=job.id, events=types)
         return types
 

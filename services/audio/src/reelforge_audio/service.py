@@ -19,6 +19,7 @@ import structlog
 from reelforge.events import AUDIO_COMPLETED, Event
 from reelforge.media.system import release_memory
 from reelforge.models import END_CARD_SECONDS, Job, NarrationLine, Script, Word, WordTimings
+from reelforge.pipeline import SCRIPT
 from reelforge.providers import (
     TTS,
     Aligner,
@@ -63,8 +64,7 @@ class Output:
 async def on_script_completed(event: Event, ctx: StageContext) -> None:
     job = await ctx.job(event.job_id)
     await ctx.stage_started(job, STAGE)
-    script_key = event.artifacts.get("script") or await ctx.artifact_key(job.id, "script")
-    script = await ctx.load(script_key, Script)
+    script = await ctx.load_artifact(job.id, SCRIPT, Script)
     providers = ctx.providers
 
     voiceover_fp = fingerprint(AUDIO_VERSION, "voiceover", script.narration, script.target_duration,
@@ -84,8 +84,7 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
         if output.cost_usd:
             await ctx.jobs.add_cost(job.id, output.cost_usd)
     await ctx.stage_completed(job.id, STAGE)
-    await ctx.publish(event.follow(AUDIO_COMPLETED,
-                                   artifacts={o.name: o.key for o in outputs}))
+    await ctx.publish(event.follow(AUDIO_COMPLETED))
 
 
 service = stage_service(STAGE, {"audio": on_script_completed})

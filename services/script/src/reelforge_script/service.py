@@ -30,9 +30,8 @@ async def on_job_submitted(event: Event, ctx: StageContext) -> None:
     await ctx.record(
         job.id, "script", key, STAGE, provider=ctx.providers.llm.name, path="script.json"
     )
-    await ctx.jobs.add_items(job.id, job.group("assembly"), ["audio", "video"])
     await ctx.stage_completed(job.id, STAGE)
-    await ctx.publish(event.follow(SCRIPT_COMPLETED, artifacts={"script": key}))
+    await ctx.publish(event.follow(SCRIPT_COMPLETED))
 
 
 service = stage_service(STAGE, {"script": on_job_submitted})

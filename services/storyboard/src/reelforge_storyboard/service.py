@@ -18,6 +18,7 @@ from typing import Any
 from reelforge.bus import Permanent
 from reelforge.events import STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
 from reelforge.models import MASTER_SIDE, Job, Scene, Script, ShotPlan
+from reelforge.pipeline import SCRIPT
 from reelforge.providers import Budget, CallLog, FrameRequest, ReferenceImage, track_calls
 from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
@@ -64,27 +65,20 @@ def frame_request(script: Script, scene: Scene, job_seed: int) -> FrameRequest:
                         width=CANVAS_SIDE, height=CANVAS_SIDE, seed=seed)
 
 
-async def _script_key(event: Event, ctx: StageContext) -> str:
-    return event.artifacts.get("script") or await ctx.artifact_key(event.job_id, "script")
-
-
 async def on_script_completed(event: Event, ctx: StageContext) -> None:
     job = await ctx.job(event.job_id)
-    script_key = await _script_key(event, ctx)
-    script = await ctx.load(script_key, Script)
+    script = await ctx.load_artifact(job.id, SCRIPT, Script)
     items = scene_items(script)
     await ctx.jobs.add_items(job.id, job.group(STAGE), items)
     await ctx.stage_started(job, STAGE)
     await asyncio.gather(*(_reference(ctx, job, script, s) for s in subjects(script)))
     for item in items:
-        await ctx.publish(event.follow(STORYBOARD_SCENE, item=item,
-                                       artifacts={"script": script_key}))
+        await ctx.publish(event.follow(STORYBOARD_SCENE, item=item))
 
 
 async def on_storyboard_scene(event: Event, ctx: StageContext) -> None:
     job = await ctx.job(event.job_id)
-    script_key = await _script_key(event, ctx)
-    script = await ctx.load(script_key, Script)
+    script = await ctx.load_artifact(job.id, SCRIPT, Script)
     scene = scene_for_item(script, event.item)
     item = f"{script.scenes.index(scene) + 1:02d}"
     request = frame_request(script, scene, job.settings.seed)
@@ -100,7 +94,7 @@ async def on_storyboard_scene(event: Event, ctx: StageContext) -> None:
     await ctx.progress(job.id, STAGE, "item", f"scene {item} storyboarded")
     if remaining == 0:
         await ctx.stage_completed(job.id, STAGE)
-        await ctx.publish(event.follow(STORYBOARD_COMPLETED, artifacts={"script": script_key}))
+        await ctx.publish(event.follow(STORYBOARD_COMPLETED))
 
 
 def _frame_identity(ctx: StageContext, request: FrameRequest) -> Any:

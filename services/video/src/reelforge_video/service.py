@@ -23,6 +23,7 @@ from typing import Any
 from reelforge.bus import Permanent
 from reelforge.events import VIDEO_COMPLETED, VIDEO_SHOT, Event
 from reelforge.models import MASTER_SIDE, Job, Script, Shot
+from reelforge.pipeline import SCRIPT
 from reelforge.providers import Budget, ClipRequest, track_calls
 from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
@@ -43,19 +44,14 @@ def shot_items(script: Script) -> list[str]:
     return [f"{position:02d}" for position in range(1, len(script.scenes) + 1)]
 
 
-async def _script_key(event: Event, ctx: StageContext) -> str:
-    return event.artifacts.get("script") or await ctx.artifact_key(event.job_id, "script")
-
-
 async def on_storyboard_completed(event: Event, ctx: StageContext) -> None:
     job = await ctx.job(event.job_id)
-    script_key = await _script_key(event, ctx)
-    script = await ctx.load(script_key, Script)
+    script = await ctx.load_artifact(job.id, SCRIPT, Script)
     items = shot_items(script)
     await ctx.jobs.add_items(job.id, job.group(STAGE), items)
     await ctx.stage_started(job, STAGE)
     for item in items:
-        await ctx.publish(event.follow(VIDEO_SHOT, item=item, artifacts={"script": script_key}))
+        await ctx.publish(event.follow(VIDEO_SHOT, item=item))
 
 
 async def on_video_shot(event: Event, ctx: StageContext) -> None:
@@ -65,7 +61,7 @@ async def on_video_shot(event: Event, ctx: StageContext) -> None:
     job = await ctx.job(event.job_id)
     frame_key = await ctx.artifact_key(job.id, f"frame/{item}")
     shot = await ctx.load(await ctx.artifact_key(job.id, f"shot/{item}"), Shot)
-    script = await ctx.load(await _script_key(event, ctx), Script)
+    script = await ctx.load_artifact(job.id, SCRIPT, Script)
     scenes = script.scenes
     direction = scenes[int(item) - 1].direction if int(item) <= len(scenes) else None
     seed = job.settings.seed + shot.scene
@@ -81,7 +77,7 @@ async def on_video_shot(event: Event, ctx: StageContext) -> None:
     await ctx.progress(job.id, STAGE, "item", f"clip {item} rendered")
     if remaining == 0:
         await ctx.stage_completed(job.id, STAGE)
-        await ctx.publish(event.follow(VIDEO_COMPLETED, artifacts=dict(event.artifacts)))
+        await ctx.publish(event.follow(VIDEO_COMPLETED))
 
 
 def _identity(provider: Any) -> str:
