@@ -11,13 +11,13 @@ from provider_fakes.requests import score_plan
 from reelforge.providers.base import ProviderError, ScoreSection
 from reelforge.providers.remote import elevenlabs
 from reelforge.providers.remote.downloads import DownloadPolicy
-from reelforge.providers.remote.http import Unreachable
 from reelforge.providers.remote.elevenlabs import (
     ElevenLabsAligner,
     ElevenLabsMusic,
     ElevenLabsTTS,
     composition_plan,
 )
+from reelforge.providers.remote.http import Unreachable
 from reelforge.settings import Settings
 
 LINE = "In a drowned city... one keeper holds the *last* light."

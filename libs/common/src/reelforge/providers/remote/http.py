@@ -348,25 +348,30 @@ class ApiClient:
             try:
                 return await call()
             except Exception as exc:
-                raise self._sdk_failure(exc, safe_to_repeat) from exc
+                failure = self._sdk_failure(exc, safe_to_repeat)
+                if failure is None:
+                    raise
+                raise failure from exc
 
         return await self.with_retries(once, what)
 
-    def _sdk_failure(self, exc: Exception, safe: bool) -> Exception:
+    def _sdk_failure(self, exc: Exception, safe: bool) -> Exception | None:
+        """What `exc` from an SDK call stands for here; None: not the SDK's, raised as is."""
         found = self._sdk_errors(exc) if self._sdk_errors else None
         if isinstance(found, ErrorAnswer):
             if found.status < 300:  # the SDK could not decode a 2xx body
-                return self._malformed(f"undecodable {found.status} body "
-                                       f"({found.info.message[:80]!r})", safe)
+                return self.malformed_answer(f"undecodable {found.status} body "
+                                             f"({found.info.message[:80]!r})", safe)
             return self.refusal(found, safe)
         cause = found if found is not None else exc
-        if isinstance(cause, ValueError):  # JSON the SDK could not decode
-            return self._malformed(f"not JSON ({cause})", safe)
+        if isinstance(cause, json.JSONDecodeError):  # a 2xx body the SDK could not decode
+            return self.malformed_answer(f"not JSON ({cause})", safe)
         if isinstance(cause, TRANSPORT_ERRORS) or found is not None:
             return self.broken(cause, safe)
-        return exc
+        return None
 
-    def _malformed(self, reason: str, safe: bool) -> Exception:
+    def malformed_answer(self, reason: str, safe: bool) -> Exception:
+        """The exception for a 2xx body that breaks the contract: retried when safe."""
         if safe:
             return _Retry(f"malformed response: {reason}")
         return self.error(f"malformed response: {reason}", permanent=False)
@@ -492,7 +497,7 @@ class ApiSession:
             try:
                 return parse(resp)
             except _Malformed as exc:
-                raise self.api._malformed(str(exc), safe) from exc
+                raise self.api.malformed_answer(str(exc), safe) from exc
 
         return await self.api.with_retries(once, f"{method} {httpx.URL(url).path}")
 

@@ -308,6 +308,8 @@ class OpenAILLM:
         chars = sum(len(json.dumps(m["content"])) for m in messages)
         check_budget(NAME, costs.llm_usd(self.model, chars // 4, 2000,
                                          self_hosted=self.self_hosted), f"LLM task {task}")
+        # `json_object` with a `schema` (llama.cpp's) is not in the SDK's types; it sends the
+        # dict as given.
         reply = await self.api.sdk("POST /chat/completions", lambda: client.chat.completions.create(
             model=self.model, messages=cast(Any, messages),
             response_format=cast(Any, strict.response_format(mode)),
