@@ -518,7 +518,7 @@ class OpenAIImage:
         return png
 
     async def _generate(self, client: AsyncOpenAI, request: FrameRequest, prompt: str) -> bytes:
-        size: Any = gpt_image_size(request.width, request.height)
+        size = gpt_image_size(request.width, request.height)
         usd = costs.openai_image_usd(self.quality, size)
         check_budget(NAME, usd, "image generation")
         references = request.references[:MAX_EDIT_IMAGES] if self.accepts_references else []
