@@ -3,17 +3,21 @@ limits and stitching), quota errors, Scribe alignment, Music composition plans."
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from provider_fakes import QUOTA_EXCEEDED, FakeSuite, Fault
 from provider_fakes.requests import score_plan
 from reelforge.providers.base import ProviderError, ScoreSection
 from reelforge.providers.remote import elevenlabs
+from reelforge.providers.remote.downloads import DownloadPolicy
 from reelforge.providers.remote.elevenlabs import (
     ElevenLabsAligner,
     ElevenLabsMusic,
     ElevenLabsTTS,
     composition_plan,
 )
+from reelforge.providers.remote.http import Unreachable
 from reelforge.settings import Settings
 
 LINE = "In a drowned city... one keeper holds the *last* light."
@@ -168,3 +172,40 @@ async def test_music_outside_limits_is_permanent(settings: Settings) -> None:
 
 async def test_check(settings: Settings) -> None:
     assert "98800 of 100000 characters left" in await ElevenLabsTTS(settings).check()
+
+
+async def test_the_policys_read_timeout_applies_through_the_sdk(suite: FakeSuite,
+                                                                settings: Settings) -> None:
+    """The SDK sends its own timeout with every request; the policy's read timeout still
+    cuts a stalled answer, and the request is retried."""
+    fake = suite.fakes["elevenlabs"]
+    fake.inject("user", Fault(200, delay=0.6))
+    quick = settings.model_copy(update={"http_read_timeout": 0.2})
+    assert "key accepted" in await ElevenLabsTTS(quick).check()
+    assert len(fake.calls("user")) == 2
+
+
+async def test_sdk_retries_are_off_and_ours_give_up_after_the_policys_attempts(
+        suite: FakeSuite, settings: Settings) -> None:
+    fake = suite.fakes["elevenlabs"]
+    fake.inject("music", *[Fault(503)] * 3)
+    with pytest.raises(ProviderError, match="gave up after 3 attempts") as err:
+        await ElevenLabsMusic(settings).compose(score_plan(15.0))
+    assert not err.value.permanent
+    assert len(fake.calls("music")) == 3
+
+
+async def test_an_unreachable_server_says_so(settings: Settings) -> None:
+    down = settings.model_copy(update={"elevenlabs_base_url": "http://127.0.0.1:9"})
+    with pytest.raises(Unreachable, match="cannot connect"):
+        await ElevenLabsTTS(down).synthesize("Hello.")
+
+
+async def test_a_score_over_the_byte_cap_is_refused(suite: FakeSuite,
+                                                    settings: Settings) -> None:
+    music = ElevenLabsMusic(settings)
+    music.api.policy = dataclasses.replace(
+        music.api.policy, downloads=DownloadPolicy(max_bytes=10_000))
+    with pytest.raises(ProviderError, match="over the 10,000 bytes allowed") as err:
+        await music.compose(score_plan(15.0))
+    assert err.value.permanent

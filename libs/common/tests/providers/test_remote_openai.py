@@ -9,9 +9,15 @@ import json
 
 import pytest
 from provider_fakes import FakeSuite, Fault, media
-from provider_fakes.requests import REFERENCE_NOTE, frame_request, frame_request_with_references
+from provider_fakes.requests import (
+    FAST,
+    REFERENCE_NOTE,
+    frame_request,
+    frame_request_with_references,
+)
 from reelforge.models import Narration, SceneList, ShotPlan, StoryPatterns, VisualBible
 from reelforge.providers.base import ContentPolicyError, ProviderError
+from reelforge.providers.remote.http import Unreachable
 from reelforge.providers.remote.openai import (
     OpenAIAligner,
     OpenAIImage,
@@ -208,9 +214,11 @@ async def test_image_malformed_response(suite: FakeSuite, settings: Settings) ->
 
 
 async def test_self_hosted_endpoint_needs_no_key(suite: FakeSuite) -> None:
-    local = Settings(openai_base_url="http://127.0.0.1:9/v1")
+    local = Settings(openai_base_url="http://127.0.0.1:9/v1", **FAST)
     llm = OpenAILLM(local)  # Ollama / vLLM / llama.cpp: no key, no error at build time
-    assert llm.self_hosted and llm.api.auth_for("http://127.0.0.1:9/v1/models") == {}
+    assert llm.self_hosted and llm.api.key is None
+    with pytest.raises(Unreachable, match="cannot connect"):  # nothing listens there
+        await llm.check()
     with pytest.raises(ProviderError, match="OPENAI_API_KEY"):
         OpenAILLM(Settings(openai_base_url="https://api.openai.com/v1", openai_api_key=None))
 

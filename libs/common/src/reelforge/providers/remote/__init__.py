@@ -7,7 +7,9 @@ Choose providers per capability with fallback chains (first that succeeds wins, 
     REELFORGE_ALIGNER=elevenlabs      REELFORGE_MUSIC=elevenlabs,local
     REELFORGE_IMAGE=seedream,fal      REELFORGE_VIDEO=seedance,replicate,local
 
-Per provider (`_X` stands for `REELFORGE_X`):
+Per provider (`_X` stands for `REELFORGE_X`); openai and elevenlabs go through the vendors'
+official SDKs (`openai`, `elevenlabs`) with the SDKs' own retries off, the others through
+`http.py`'s client, and all of them under `http.py`'s retry policy:
 
 - openai (llm, tts, aligner, image): OPENAI_API_KEY, OPENAI_BASE_URL (include /v1; Ollama,
   vLLM and llama.cpp need no key); REELFORGE_LLM_MODEL, _LLM_VISION, _LLM_TEMPERATURE,

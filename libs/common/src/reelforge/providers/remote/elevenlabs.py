@@ -1,22 +1,39 @@
-"""ElevenLabs: text-to-speech with character timestamps, Scribe speech-to-text, Music.
+"""ElevenLabs: text-to-speech with character timestamps, Scribe speech-to-text, Music, through
+the official `elevenlabs` SDK.
 
-Auth is the `xi-api-key` header. An exhausted quota comes back as HTTP 401 with
-`detail.status = "quota_exceeded"`: raised once, permanent, with ElevenLabs' message.
-TTS asks for raw PCM (`pcm_24000` by default) so no MP3 decoder is involved; Music returns
+The SDK's own retries are off (`max_retries: 0` on every request): each call runs under the
+shared HTTP layer's policy (`ApiClient.sdk`), which reads the SDK's `ApiError` back into
+status, headers and body. Auth is the `xi-api-key` header. An exhausted quota comes back as
+HTTP 401 with `detail.status = "quota_exceeded"`: raised once, permanent, with ElevenLabs'
+message. TTS asks for raw PCM (`pcm_24000` by default) so no MP3 decoder is involved; Music returns
 MP3 by default, decoded with PyAV.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
+
+import httpx
+from elevenlabs import AsyncElevenLabs, MusicPrompt
+from elevenlabs.core import ApiError, RequestOptions
+from elevenlabs.core.parse_error import ParsingError
 
 from reelforge.models import Word
 from reelforge.providers import costs
 from reelforge.providers.base import Audio, ProviderError, ScorePlan, ScoreSection, Speech
 from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.remote.config import require_key
-from reelforge.providers.remote.http import ApiClient, ApiSession, ErrorInfo, HttpPolicy, Outcome
+from reelforge.providers.remote.http import (
+    ApiClient,
+    ErrorAnswer,
+    ErrorInfo,
+    HttpPolicy,
+    Outcome,
+    error_info_of,
+)
 from reelforge.providers.remote.media import (
     MediaError,
     b64decode,
@@ -71,21 +88,64 @@ def classify(info: ErrorInfo) -> Outcome:
     return "default"
 
 
-def elevenlabs_api(settings: Settings) -> ApiClient:
-    key = require_key(NAME, settings.elevenlabs_api_key, "ELEVENLABS_API_KEY")
-    return ApiClient(NAME, settings.elevenlabs_base_url, policy=HttpPolicy.from_settings(settings),
-                     auth_headers={"xi-api-key": key}, secrets=(key,), classify=classify)
+def sdk_errors(exc: Exception) -> ErrorAnswer | Exception | None:
+    """The SDK's exceptions in the HTTP layer's terms. It raises `ApiError` for an error
+    status and for a 2xx body that is not JSON (with the text as body); transport errors come
+    through as httpx's own."""
+    if isinstance(exc, ApiError | ParsingError) and exc.status_code is not None:
+        status, headers = exc.status_code, httpx.Headers(exc.headers or {})
+        return ErrorAnswer(status, headers, error_info_of(status, exc.body))
+    return None
 
 
-async def check_user(api: ApiClient) -> str:
+NO_RETRIES: RequestOptions = {"max_retries": 0}
+
+
+class PolicyTimeouts(httpx.AsyncBaseTransport):
+    """The policy's connect, read, write and pool timeouts on every request: the SDK sends
+    one number per request, which httpx would apply to all four."""
+
+    def __init__(self, timeout: httpx.Timeout) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._timeout = timeout.as_dict()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.extensions["timeout"] = self._timeout
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class ElevenLabsApi(ApiClient):
+    """The configured endpoint (ELEVENLABS_BASE_URL) and key, and an SDK client per
+    operation."""
+
+    def __init__(self, settings: Settings) -> None:
+        key = require_key(NAME, settings.elevenlabs_api_key, "ELEVENLABS_API_KEY")
+        super().__init__(NAME, settings.elevenlabs_base_url,
+                         policy=HttpPolicy.from_settings(settings), secrets=(key,),
+                         classify=classify, sdk_errors=sdk_errors)
+        self.key = key
+
+    @asynccontextmanager
+    async def client(self) -> AsyncIterator[AsyncElevenLabs]:
+        """An `AsyncElevenLabs` on its own httpx pool, closed with the operation, so no client
+        outlives the event loop it was made on."""
+        timeout = self.policy.timeout()
+        async with httpx.AsyncClient(transport=PolicyTimeouts(timeout), timeout=timeout) as http:
+            yield AsyncElevenLabs(api_key=self.key, base_url=self.base_url, httpx_client=http)
+
+
+async def check_user(api: ElevenLabsApi) -> str:
     """GET /v1/user: free; shows the plan's remaining characters."""
-    async with api.session() as s:
-        body = await s.json("GET", "v1/user")
-    sub = body.get("subscription", {}) if isinstance(body, dict) else {}
-    used, limit = sub.get("character_count"), sub.get("character_limit")
+    async with api.client() as client:
+        user = await api.sdk("GET /v1/user", lambda: client.user.get(request_options=NO_RETRIES))
+    sub = getattr(user, "subscription", None)
+    used, limit = getattr(sub, "character_count", None), getattr(sub, "character_limit", None)
     quota = f", {limit - used} of {limit} characters left" \
         if isinstance(used, int) and isinstance(limit, int) else ""
-    return f"{api.base_url}: key accepted (tier {sub.get('tier', '?')}{quota})"
+    return f"{api.base_url}: key accepted (tier {getattr(sub, 'tier', '?')}{quota})"
 
 
 def decode_output(data: bytes, output_format: str) -> Audio:
@@ -105,7 +165,7 @@ class ElevenLabsTTS:
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
-        self.api = elevenlabs_api(settings)
+        self.api = ElevenLabsApi(settings)
         self.model = settings.elevenlabs_tts_model
         self.voice_id = settings.elevenlabs_voice_id
         self.output_format = settings.elevenlabs_output_format
@@ -133,53 +193,58 @@ class ElevenLabsTTS:
         parts: list[Audio] = []
         heard: list[Timed] = []
         offset = 0.0
-        async with self.api.session() as s:
+        async with self.api.client() as client:
             for i, chunk in enumerate(chunks):
                 context = (spoken[i - 1] if i else None,
                            spoken[i + 1] if i + 1 < len(chunks) else None)
-                audio, timed = await self._chunk(s, voice_id, chunk, context)
+                audio, timed = await self._chunk(client, voice_id, chunk, context)
                 heard += [Timed(w.text, w.start + offset, w.end + offset) for w in timed]
                 offset += audio.duration
                 parts.append(audio)
         audio = concat_audio(parts)
         return Speech(audio=audio, words=map_words(words, heard, audio.duration))
 
-    async def _chunk(self, s: ApiSession, voice_id: str, text: str,
+    async def _chunk(self, client: AsyncElevenLabs, voice_id: str, text: str,
                      context: tuple[str | None, str | None]) -> tuple[Audio, list[Timed]]:
         usd = costs.tts_usd(NAME, self.model, len(text))
         check_budget(NAME, usd, "speech synthesis")
-        body: dict[str, Any] = {"text": text, "model_id": self.model}
+        options: dict[str, Any] = {}
         if not self.model.startswith("eleven_v3"):  # request stitching is not for v3
             previous, following = context
             if previous:
-                body["previous_text"] = previous
+                options["previous_text"] = previous
             if following:
-                body["next_text"] = following
+                options["next_text"] = following
         if self.language:
-            body["language_code"] = self.language
-        reply = await s.json("POST", f"v1/text-to-speech/{voice_id}/with-timestamps",
-                             params={"output_format": self.output_format}, json=body,
-                             safe_to_repeat=True)
+            options["language_code"] = self.language
+        reply = await self.api.sdk(
+            f"POST /v1/text-to-speech/{voice_id}/with-timestamps",
+            lambda: client.text_to_speech.convert_with_timestamps(
+                voice_id, text=text, model_id=self.model, output_format=self.output_format,
+                request_options=NO_RETRIES, **options))
         audio, timed = self._parse(reply)
         charge(NAME, self.model, usd, "tts")
         return audio, timed
 
     def _parse(self, reply: Any) -> tuple[Audio, list[Timed]]:
+        """Audio and word timings. The SDK does not validate what it reads, so a broken body
+        shows up here as missing attributes or values of the wrong type."""
         try:
-            audio = decode_output(b64decode(reply["audio_base64"]), self.output_format)
-        except (KeyError, TypeError, MediaError) as exc:
+            audio = decode_output(b64decode(reply.audio_base_64), self.output_format)
+        except (AttributeError, TypeError, MediaError) as exc:
             raise self.api.error(f"no usable audio_base64 in the response ({exc})",
                                  permanent=False) from None
-        alignment = reply.get("alignment") or reply.get("normalized_alignment")
-        if not isinstance(alignment, dict):
+        alignment = getattr(reply, "alignment", None) or getattr(reply, "normalized_alignment",
+                                                                 None)
+        if alignment is None:
             return audio, []
         try:
             timed = words_from_characters(
-                list(alignment["characters"]),
-                [float(t) for t in alignment["character_start_times_seconds"]],
-                [float(t) for t in alignment["character_end_times_seconds"]],
+                list(alignment.characters),
+                [float(t) for t in alignment.character_start_times_seconds],
+                [float(t) for t in alignment.character_end_times_seconds],
             )
-        except (KeyError, TypeError, ValueError):
+        except (AttributeError, TypeError, ValueError):
             raise self.api.error("malformed character alignment", permanent=False) from None
         return audio, timed
 
@@ -193,7 +258,7 @@ class ElevenLabsAligner:
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
-        self.api = elevenlabs_api(settings)
+        self.api = ElevenLabsApi(settings)
         self.model = settings.elevenlabs_stt_model
         self.language = settings.speech_language
 
@@ -210,28 +275,26 @@ class ElevenLabsAligner:
             return []
         usd = costs.audio_usd(NAME, self.model, audio.duration)
         check_budget(NAME, usd, "word alignment")
-        data = {"model_id": self.model, "timestamps_granularity": "word",
-                "tag_audio_events": "false", "diarize": "false"}
-        if self.language:
-            data["language_code"] = self.language
-        files = {"file": ("voiceover.wav", wav_bytes(audio), "audio/wav")}
-        async with self.api.session() as s:
-            body = await s.json("POST", "v1/speech-to-text", data=data, files=files,
-                                safe_to_repeat=True)
-        heard = self._heard(body)
+        wav = wav_bytes(audio)
+        async with self.api.client() as client:
+            transcript_reply = await self.api.sdk(
+                "POST /v1/speech-to-text", lambda: client.speech_to_text.convert(
+                    model_id=self.model, file=("voiceover.wav", wav, "audio/wav"),
+                    timestamps_granularity="word", tag_audio_events=False, diarize=False,
+                    language_code=self.language, request_options=NO_RETRIES))
+        heard = self._heard(transcript_reply)
         charge(NAME, self.model, usd, "stt")
         return map_words(words, heard, audio.duration)
 
-    def _heard(self, body: Any) -> list[Timed]:
-        if isinstance(body, dict) and isinstance(body.get("transcripts"), list) \
-                and body["transcripts"]:
-            body = body["transcripts"][0]  # multichannel answer: the first channel
+    def _heard(self, reply: Any) -> list[Timed]:
+        channels = getattr(reply, "transcripts", None)
+        if isinstance(channels, list) and channels:
+            reply = channels[0]  # multichannel answer: the first channel
         try:
-            return [Timed(str(w["text"]), float(w["start"]), float(w["end"]))
-                    for w in body["words"]
-                    if w.get("type", "word") == "word" and w.get("start") is not None
-                    and w.get("end") is not None]
-        except (KeyError, TypeError, ValueError, AttributeError):
+            return [Timed(str(w.text), float(w.start), float(w.end)) for w in reply.words
+                    if (w.type or "word") == "word" and w.start is not None
+                    and w.end is not None]
+        except (TypeError, ValueError, AttributeError):
             raise self.api.error("transcript without word timestamps", permanent=False) from None
 
 
@@ -298,7 +361,7 @@ class ElevenLabsMusic:
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
-        self.api = elevenlabs_api(settings)
+        self.api = ElevenLabsApi(settings)
         self.model = settings.elevenlabs_music_model
         self.output_format = settings.elevenlabs_music_format
 
@@ -315,20 +378,31 @@ class ElevenLabsMusic:
             raise ProviderError(NAME, f"a {plan.duration:.0f}s score is outside the "
                                 f"{MUSIC_MS[0] // 1000}-{MUSIC_MS[1] // 1000}s Music allows",
                                 permanent=True)
-        body = {"composition_plan": composition_plan(plan), "model_id": self.model,
-                "respect_sections_durations": True}
-        if len(body["composition_plan"]["sections"]) > MAX_SECTIONS:
+        sections = MusicPrompt.model_validate(composition_plan(plan))
+        if len(sections.sections) > MAX_SECTIONS:
             raise ProviderError(NAME, "too many score sections for one composition plan",
                                 permanent=True)
         usd = costs.audio_usd(NAME, self.model, plan.duration)
         check_budget(NAME, usd, "music composition")
-        async with self.api.session() as s:
-            resp = await s.request("POST", "v1/music", params={"output_format": self.output_format},
-                                   json=body, safe_to_repeat=True)
+        async with self.api.client() as client:
+            score = await self.api.sdk("POST /v1/music", lambda: self._collect(client.music.compose(
+                composition_plan=sections, model_id=self.model, respect_sections_durations=True,
+                output_format=self.output_format, request_options=NO_RETRIES)))
         try:
-            audio = decode_output(resp.content, self.output_format)
+            audio = decode_output(score, self.output_format)
         except MediaError as exc:
             raise self.api.error(f"the score is not decodable audio: {exc}",
                                  permanent=False) from None
         charge(NAME, self.model, usd, "music")
         return fit_duration(audio, plan.duration)
+
+    async def _collect(self, chunks: AsyncIterator[bytes]) -> bytes:
+        """The streamed audio, within the download byte cap."""
+        limit = self.api.policy.downloads.max_bytes
+        data = bytearray()
+        async for chunk in chunks:
+            data += chunk
+            if len(data) > limit:
+                raise self.api.error(f"the score is over the {limit:,} bytes allowed "
+                                     "(REELFORGE_DOWNLOAD_MAX_MB)", permanent=True)
+        return bytes(data)

@@ -11,6 +11,10 @@
 - auth and quota errors are raised once, as permanent `ProviderError`s carrying the provider's
   own message; content-policy rejections as `ContentPolicyError`;
 - every message is passed through a `Redactor`; auth headers go only to the API's own origin.
+
+Adapters built on a vendor's SDK (OpenAI, ElevenLabs) keep the SDK's own retries off and run
+each SDK call through `ApiClient.sdk`, under the same policy: the adapter's `SdkErrors` reads
+the SDK's exceptions back into an error answer (status, headers, body) or a transport error.
 """
 
 from __future__ import annotations
@@ -22,14 +26,15 @@ import json
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import httpx
+import httpx2
 import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
@@ -54,6 +59,10 @@ _TRACEBACK_LINE = re.compile(r'(?:\\n|\s)*(?:Traceback \(most recent call last\)
 """A server's own traceback in its error text (llama-cpp-python sends one) is no message for
 a person: its lines are dropped, the rest kept."""
 SAFE_RETRY_STATUSES = frozenset({408, 409, 429, 502, 503, 504})
+CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
+                  httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+TRANSPORT_ERRORS = (httpx.TransportError, httpx2.TransportError)
+"""httpx's and httpx2's (the OpenAI SDK's HTTP client since openai 3)."""
 Outcome = Literal["retry", "permanent", "transient", "content_policy", "default"]
 
 
@@ -86,10 +95,11 @@ class HttpPolicy:
         )
 
     def timeout(self, read: float | None = None) -> httpx.Timeout:
-        return httpx.Timeout(
-            connect=self.connect_timeout, read=read or self.read_timeout,
-            write=self.read_timeout, pool=self.connect_timeout,
-        )
+        return httpx.Timeout(**self.timeouts(read))
+
+    def timeouts(self, read: float | None = None) -> dict[str, float]:
+        return {"connect": self.connect_timeout, "read": read or self.read_timeout,
+                "write": self.read_timeout, "pool": self.connect_timeout}
 
 
 @dataclass(frozen=True)
@@ -101,8 +111,32 @@ class ErrorInfo:
     code: str | None = None
 
 
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """A non-2xx answer, as an SDK's exception carries it."""
+
+    status: int
+    headers: Mapping[str, str]
+    info: ErrorInfo
+
+
+class ErrorResponse(Protocol):
+    """What error parsing reads of a response (httpx's or httpx2's)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    def json(self) -> Any: ...
+
+
 ErrorParser = Callable[[httpx.Response], ErrorInfo]
 Classifier = Callable[[ErrorInfo], Outcome]
+SdkErrors = Callable[[Exception], "ErrorAnswer | Exception | None"]
+"""Reads a vendor SDK's exception: the error answer it carries, or the transport or decoding
+error beneath it; None for an exception that is not the SDK's."""
 
 
 class ApiError(ProviderError):
@@ -137,7 +171,7 @@ RETRY_OBSERVER: ContextVar[RetryObserver | None] = ContextVar("retry_observer", 
 429s in its metrics through it, without the adapters knowing about metrics."""
 
 
-def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """`retry-after-ms` (OpenAI/ElevenLabs SDKs), else `Retry-After` as seconds or HTTP date."""
     ms = headers.get("retry-after-ms")
     if ms:
@@ -161,14 +195,20 @@ def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def default_error_info(resp: httpx.Response) -> ErrorInfo:
+def default_error_info(resp: ErrorResponse) -> ErrorInfo:
     """Best effort over the usual envelopes: {"error":{"message","code"}}, {"detail":...},
     RFC 7807 {"title","detail"}, or plain text."""
-    text = resp.text
     try:
         body = resp.json()
     except ValueError:
-        return ErrorInfo(resp.status_code, text.strip()[:MAX_MESSAGE] or resp.reason_phrase)
+        body = resp.text
+    return error_info_of(resp.status_code, body, resp.reason_phrase)
+
+
+def error_info_of(status: int, body: Any, reason: str = "") -> ErrorInfo:
+    """`default_error_info` of a body already decoded (JSON, or the text when it is not)."""
+    if isinstance(body, str):
+        return ErrorInfo(status, body.strip()[:MAX_MESSAGE] or reason)
     code: str | None = None
     message: Any = body
     if isinstance(body, dict):
@@ -188,7 +228,7 @@ def default_error_info(resp: httpx.Response) -> ErrorInfo:
         elif detail is not None:
             message = detail
             code = _str(body.get("title"))
-    return ErrorInfo(resp.status_code, _text(message), code)
+    return ErrorInfo(status, _text(message), code)
 
 
 def _validation_item(item: Any) -> str:
@@ -224,6 +264,7 @@ class ApiClient:
         secrets: tuple[str | None, ...] = (),
         error_info: ErrorParser = default_error_info,
         classify: Classifier | None = None,
+        sdk_errors: SdkErrors | None = None,
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
@@ -232,6 +273,7 @@ class ApiClient:
         self.redact = Redactor((*secrets, *self._auth.values()))
         self._error_info = error_info
         self._classify = classify
+        self._sdk_errors = sdk_errors
 
     def error(self, message: str, *, permanent: bool) -> ProviderError:
         return ProviderError(self.provider, self._clip(message), permanent=permanent)
@@ -259,9 +301,13 @@ class ApiClient:
 
     def failure(self, resp: httpx.Response, safe_to_repeat: bool) -> Exception:
         """The exception for a non-2xx response: `_Retry` or a `ProviderError`."""
-        info = self._error_info(resp)
+        answer = ErrorAnswer(resp.status_code, resp.headers, self._error_info(resp))
+        return self.refusal(answer, safe_to_repeat)
+
+    def refusal(self, answer: ErrorAnswer, safe_to_repeat: bool) -> Exception:
+        """The exception for an error answer: `_Retry` or a `ProviderError`."""
+        info, status, headers = answer.info, answer.status, answer.headers
         outcome = self._classify(info) if self._classify else "default"
-        status = resp.status_code
         what = f"HTTP {status}" + (f" {info.code}" if info.code else "") + f": {info.message}"
         if outcome == "content_policy":
             return self.content_policy(f"rejected on content grounds ({what})")
@@ -269,10 +315,10 @@ class ApiClient:
             return ApiError(self.provider, self._clip(what), status=status, permanent=True)
         if outcome == "transient":
             return ApiError(self.provider, self._clip(what), status=status, permanent=False)
-        should = resp.headers.get("x-should-retry")
+        should = headers.get("x-should-retry")
         retryable = status in SAFE_RETRY_STATUSES or (safe_to_repeat and status >= 500)
         if outcome == "retry" or should == "true" or (retryable and should != "false"):
-            wait = retry_after_seconds(resp.headers)
+            wait = retry_after_seconds(headers)
             cap = self.policy.retry_after_max
             if wait is not None and wait > cap:
                 return ApiError(self.provider, self._clip(
@@ -283,6 +329,90 @@ class ApiClient:
             message = f"authentication failed ({what}); check the API key"
             return ApiError(self.provider, self._clip(message), status=status, permanent=True)
         return ApiError(self.provider, self._clip(what), status=status, permanent=status < 500)
+
+    def broken(self, exc: BaseException, safe_to_repeat: bool) -> Exception:
+        """The exception for a request that got no answer: `_Retry` or a `ProviderError`."""
+        if isinstance(exc, CONNECT_ERRORS):
+            return _Retry(f"cannot connect: {type(exc).__name__}", unreachable=True)
+        reason = f"{type(exc).__name__}: {self.redact(str(exc)) or 'no detail'}"
+        if safe_to_repeat:
+            return _Retry(reason)
+        return self.error(f"{reason} on a request that is not safe to repeat", permanent=False)
+
+    async def sdk(self, what: str, call: Callable[[], Awaitable[T]], *,
+                  safe_to_repeat: bool = True) -> T:
+        """The result of `call()`, one request through a vendor SDK with its own retries off,
+        under this layer's retry policy. `what` names the request in logs ("POST /path")."""
+
+        async def once() -> T:
+            try:
+                return await call()
+            except Exception as exc:
+                failure = self._sdk_failure(exc, safe_to_repeat)
+                if failure is None:
+                    raise
+                raise failure from exc
+
+        return await self.with_retries(once, what)
+
+    def _sdk_failure(self, exc: Exception, safe: bool) -> Exception | None:
+        """What `exc` from an SDK call stands for here; None: not the SDK's, raised as is."""
+        found = self._sdk_errors(exc) if self._sdk_errors else None
+        if isinstance(found, ErrorAnswer):
+            if found.status < 300:  # the SDK could not decode a 2xx body
+                return self.malformed_answer(f"undecodable {found.status} body "
+                                             f"({found.info.message[:80]!r})", safe)
+            return self.refusal(found, safe)
+        cause = found if found is not None else exc
+        if isinstance(cause, json.JSONDecodeError):  # a 2xx body the SDK could not decode
+            return self.malformed_answer(f"not JSON ({cause})", safe)
+        if isinstance(cause, TRANSPORT_ERRORS) or found is not None:
+            return self.broken(cause, safe)
+        return None
+
+    def malformed_answer(self, reason: str, safe: bool) -> Exception:
+        """The exception for a 2xx body that breaks the contract: retried when safe."""
+        if safe:
+            return _Retry(f"malformed response: {reason}")
+        return self.error(f"malformed response: {reason}", permanent=False)
+
+    async def with_retries(self, once: Callable[[], Awaitable[T]], what: str) -> T:
+        """`once()` until it succeeds or raises something other than `_Retry`, within the
+        policy's attempts, waiting as a `_Retry` asks (Retry-After) or with backoff."""
+        policy = self.policy
+        backoff = wait_random_exponential(multiplier=policy.backoff_initial, max=policy.backoff_max)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, _Retry) and exc.retry_after is not None:
+                return exc.retry_after + random.uniform(0, min(1.0, exc.retry_after * 0.1))
+            return float(backoff(state))
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            observer = RETRY_OBSERVER.get()
+            if observer is not None:
+                observer(self.provider, exc.status if isinstance(exc, _Retry) else None)
+            log.info(
+                "provider_retry", provider=self.provider, request=what,
+                attempt=state.attempt_number, reason=str(exc),
+                wait=round(state.next_action.sleep, 3) if state.next_action else None,
+            )
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_attempts), wait=wait, reraise=True,
+            retry=retry_if_exception_type(_Retry), before_sleep=before_sleep,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await once()
+        except _Retry as exc:
+            message = f"gave up after {policy.max_attempts} attempts: {exc.reason}"
+            if exc.unreachable:
+                raise Unreachable(self.provider, self._clip(message)) from None
+            raise self.error(message, permanent=False) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 class ApiSession:
@@ -337,7 +467,7 @@ class ApiSession:
                 raise _Retry(f"malformed response: empty {what}")
             return resp.content
 
-        return await self._with_retries(once, f"GET {httpx.URL(url).path}")
+        return await self.api.with_retries(once, f"GET {httpx.URL(url).path}")
 
     async def call(
         self,
@@ -367,63 +497,19 @@ class ApiSession:
             try:
                 return parse(resp)
             except _Malformed as exc:
-                if safe:
-                    raise _Retry(f"malformed response: {exc}") from exc
-                raise self.api.error(f"malformed response: {exc}", permanent=False) from exc
+                raise self.api.malformed_answer(str(exc), safe) from exc
 
-        return await self._with_retries(once, f"{method} {httpx.URL(url).path}")
+        return await self.api.with_retries(once, f"{method} {httpx.URL(url).path}")
 
     async def _send(self, method: str, url: str, safe: bool, **kwargs: Any) -> httpx.Response:
         try:
             resp = await self.client.request(method, url, follow_redirects=method == "GET",
                                              **kwargs)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise _Retry(f"cannot connect: {type(exc).__name__}", unreachable=True) from exc
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
-            reason = f"{type(exc).__name__}: {self.api.redact(str(exc)) or 'no detail'}"
-            if safe:
-                raise _Retry(reason) from exc
-            raise self.api.error(f"{reason} on a request that is not safe to repeat",
-                                 permanent=False) from exc
+        except httpx.TransportError as exc:
+            raise self.api.broken(exc, safe) from exc
         if resp.is_success:
             return resp
         raise self.api.failure(resp, safe)
-
-    async def _with_retries(self, once: Callable[[], Awaitable[T]], what: str) -> T:
-        policy = self.api.policy
-        backoff = wait_random_exponential(multiplier=policy.backoff_initial, max=policy.backoff_max)
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, _Retry) and exc.retry_after is not None:
-                return exc.retry_after + random.uniform(0, min(1.0, exc.retry_after * 0.1))
-            return float(backoff(state))
-
-        def before_sleep(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            observer = RETRY_OBSERVER.get()
-            if observer is not None:
-                observer(self.api.provider, exc.status if isinstance(exc, _Retry) else None)
-            log.info(
-                "provider_retry", provider=self.api.provider, request=what,
-                attempt=state.attempt_number, reason=str(exc),
-                wait=round(state.next_action.sleep, 3) if state.next_action else None,
-            )
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_attempts), wait=wait, reraise=True,
-            retry=retry_if_exception_type(_Retry), before_sleep=before_sleep,
-        )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    return await once()
-        except _Retry as exc:
-            message = f"gave up after {policy.max_attempts} attempts: {exc.reason}"
-            if exc.unreachable:
-                raise Unreachable(self.api.provider, self.api._clip(message)) from None
-            raise self.api.error(message, permanent=False) from None
-        raise AssertionError("unreachable")  # pragma: no cover
 
     async def poll(
         self, fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool], what: str, *,

@@ -1,5 +1,9 @@
 """OpenAI and OpenAI-compatible servers: chat LLM (structured outputs), TTS, whisper-1 word
-timestamps, gpt-image-1.
+timestamps, gpt-image-1, through the official `openai` SDK.
+
+The SDK's own retries are off (`max_retries=0`): every call runs under the shared HTTP layer's
+policy (`ApiClient.sdk`), which reads the SDK's exceptions back into status, headers and body,
+so retries, Retry-After, error messages and key redaction are those of every other adapter.
 
 OPENAI_BASE_URL (with /v1) points the LLM at OpenRouter, Ollama, vLLM or llama.cpp; a key is
 required only for api.openai.com and OpenRouter. Answers are validated on our side whatever
@@ -19,10 +23,15 @@ import asyncio
 import base64
 import json
 import re
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
 
 import httpx
+import httpx2
 import structlog
+from openai import APIConnectionError, APIStatusError, AsyncOpenAI, omit
+from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
 from reelforge.models import Word
@@ -42,10 +51,11 @@ from reelforge.providers.remote.config import require_key, secret
 from reelforge.providers.remote.http import (
     ApiClient,
     ApiError,
-    ApiSession,
+    ErrorAnswer,
     ErrorInfo,
     HttpPolicy,
     Outcome,
+    default_error_info,
 )
 from reelforge.providers.remote.media import (
     MediaError,
@@ -161,23 +171,49 @@ class OutputModes:
 OUTPUT_MODE_MEMORY = OutputModes()
 
 
-def openai_api(settings: Settings) -> ApiClient:
-    base = settings.openai_base_url
-    host = httpx.URL(base).host
-    key = secret(settings.openai_api_key)
-    if key is None and (host == OFFICIAL_HOST or host.endswith("openrouter.ai")):
-        key = require_key(NAME, settings.openai_api_key, "OPENAI_API_KEY")
-    headers = {"authorization": f"Bearer {key}"} if key else {}
-    return ApiClient(NAME, base, policy=HttpPolicy.from_settings(settings), auth_headers=headers,
-                     secrets=(key,), classify=classify)
+def sdk_errors(exc: Exception) -> ErrorAnswer | Exception | None:
+    """The SDK's exceptions in the HTTP layer's terms: an error status with the response it
+    came in, or the transport error under a connection error or timeout."""
+    if isinstance(exc, APIStatusError):
+        resp = exc.response
+        return ErrorAnswer(resp.status_code, resp.headers, default_error_info(resp))
+    if isinstance(exc, APIConnectionError):  # APITimeoutError too
+        return exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+    return None
 
 
-async def check_models(api: ApiClient, model: str) -> str:
+NO_KEY = "sk-no-key-required"
+"""The SDK insists on a key; self-hosted servers (llama.cpp, Ollama, vLLM) ignore this one."""
+
+
+class OpenAIApi(ApiClient):
+    """The configured endpoint (OPENAI_BASE_URL) and key, and an SDK client per operation."""
+
+    def __init__(self, settings: Settings) -> None:
+        base = settings.openai_base_url
+        host = httpx.URL(base).host
+        key = secret(settings.openai_api_key)
+        if key is None and (host == OFFICIAL_HOST or host.endswith("openrouter.ai")):
+            key = require_key(NAME, settings.openai_api_key, "OPENAI_API_KEY")
+        super().__init__(NAME, base, policy=HttpPolicy.from_settings(settings), secrets=(key,),
+                         classify=classify, sdk_errors=sdk_errors)
+        self.key = key
+
+    @asynccontextmanager
+    async def client(self) -> AsyncIterator[AsyncOpenAI]:
+        """An `AsyncOpenAI` on its own httpx2 pool, closed with the operation, so no client
+        outlives the event loop it was made on."""
+        timeout = httpx2.Timeout(**self.policy.timeouts())
+        async with httpx2.AsyncClient(timeout=timeout) as http:
+            yield AsyncOpenAI(api_key=self.key or NO_KEY, base_url=self.base_url,
+                              http_client=http, timeout=timeout, max_retries=0)
+
+
+async def check_models(api: OpenAIApi, model: str) -> str:
     """GET /models: free, and proves the key (where one is needed) and the endpoint."""
-    async with api.session() as s:
-        body = await s.json("GET", "models")
-    ids = [m.get("id") for m in body.get("data", []) if isinstance(m, dict)] \
-        if isinstance(body, dict) else []
+    async with api.client() as client:
+        page = await api.sdk("GET /models", lambda: client.models.list())
+    ids = [getattr(m, "id", None) for m in getattr(page, "data", None) or []]
     seen = "listed" if model in ids else "NOT listed (check the model name)"
     return f"{api.base_url}: key accepted, {len(ids)} models, {model!r} {seen}"
 
@@ -195,7 +231,7 @@ class OpenAILLM:
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
-        self.api = openai_api(settings)
+        self.api = OpenAIApi(settings)
         self.model = settings.llm_model
         host = httpx.URL(settings.openai_base_url).host
         self.openrouter = host.endswith("openrouter.ai")
@@ -214,15 +250,15 @@ class OpenAILLM:
     async def complete(self, task: LLMTask, context: dict[str, Any], schema: type[M]) -> M:
         strict = strict_schema(schema)
         messages = self._messages(task, context, strict)
-        async with self.api.session() as s:
-            answer = await self._ask(s, task, messages, strict)
+        async with self.api.client() as client:
+            answer = await self._ask(client, task, messages, strict)
             try:
                 return _validate(answer, strict, schema)
             except _Invalid as first:
                 log.info("llm_repair", provider=NAME, task=task, error=str(first)[:300])
                 messages += [{"role": "assistant", "content": answer},
                              {"role": "user", "content": REPAIR.format(error=first)}]
-                answer = await self._ask(s, task, messages, strict)
+                answer = await self._ask(client, task, messages, strict)
                 try:
                     return _validate(answer, strict, schema)
                 except _Invalid as second:
@@ -243,19 +279,19 @@ class OpenAILLM:
             content = [{"type": "text", "text": user}, {"type": "image_url", "image_url": image}]
         return [{"role": "system", "content": system}, {"role": "user", "content": content}]
 
-    async def _ask(self, s: ApiSession, task: str, messages: list[dict[str, Any]],
+    async def _ask(self, client: AsyncOpenAI, task: str, messages: list[dict[str, Any]],
                    strict: StrictSchema) -> str:
         """The answer in the endpoint's structured-output mode, finding that mode first if
         no answer has proven one yet."""
         endpoint = (self.api.base_url, self.model)
         modes = OUTPUT_MODE_MEMORY
         if modes.proven(endpoint):
-            return await self._ask_in(s, task, messages, strict, modes.mode(endpoint))
+            return await self._ask_in(client, task, messages, strict, modes.mode(endpoint))
         async with modes.lock(endpoint):
             while True:
                 mode = modes.mode(endpoint)
                 try:
-                    content = await self._ask_in(s, task, messages, strict, mode)
+                    content = await self._ask_in(client, task, messages, strict, mode)
                 except ApiError as exc:
                     if modes.proven(endpoint) or not rejects_output_mode(exc.status, str(exc)):
                         raise
@@ -267,43 +303,47 @@ class OpenAILLM:
                 modes.prove(endpoint)
                 return content
 
-    async def _ask_in(self, s: ApiSession, task: str, messages: list[dict[str, Any]],
+    async def _ask_in(self, client: AsyncOpenAI, task: str, messages: list[dict[str, Any]],
                       strict: StrictSchema, mode: OutputMode) -> str:
-        body: dict[str, Any] = {"model": self.model, "messages": messages,
-                                "response_format": strict.response_format(mode)}
-        if self.temperature is not None:
-            body["temperature"] = self.temperature
-        if self.openrouter:
-            body["provider"] = {"require_parameters": True}
         chars = sum(len(json.dumps(m["content"])) for m in messages)
         check_budget(NAME, costs.llm_usd(self.model, chars // 4, 2000,
                                          self_hosted=self.self_hosted), f"LLM task {task}")
-        reply = await s.json("POST", "chat/completions", json=body, safe_to_repeat=True)
-        content, usage = self._parse_reply(reply)
-        usd = costs.llm_usd(self.model, int(usage.get("prompt_tokens") or chars // 4),
-                            int(usage.get("completion_tokens") or len(content) // 4),
-                            self_hosted=self.self_hosted)
+        # `json_object` with a `schema` (llama.cpp's) is not in the SDK's types; it sends the
+        # dict as given.
+        reply = await self.api.sdk("POST /chat/completions", lambda: client.chat.completions.create(
+            model=self.model, messages=cast(Any, messages),
+            response_format=cast(Any, strict.response_format(mode)),
+            temperature=omit if self.temperature is None else self.temperature,
+            extra_body={"provider": {"require_parameters": True}} if self.openrouter else None,
+        ))
+        content, prompt_tokens, completion_tokens = self._parse_reply(reply)
+        usd = costs.llm_usd(self.model, prompt_tokens or chars // 4,
+                            completion_tokens or len(content) // 4, self_hosted=self.self_hosted)
         charge(NAME, self.model, usd, f"llm:{task}")
         return content
 
-    def _parse_reply(self, reply: Any) -> tuple[str, dict[str, Any]]:
+    def _parse_reply(self, reply: ChatCompletion) -> tuple[str, int, int]:
+        """The answer and the tokens billed (0 where the server does not say). The SDK does
+        not validate what it reads, so a broken body shows up here as missing attributes."""
         try:
-            choice = reply["choices"][0]
-            message = choice["message"]
-        except (KeyError, IndexError, TypeError):
+            choice = reply.choices[0]
+            message = choice.message
+            refusal, content = message.refusal, message.content
+        except (AttributeError, IndexError, TypeError):
             raise self.api.error("malformed chat completion (no choices[0].message)",
                                  permanent=False) from None
-        if message.get("refusal"):
-            raise self.api.content_policy(f"the model refused: {message['refusal']}")
-        if choice.get("finish_reason") == "content_filter":
+        if refusal:
+            raise self.api.content_policy(f"the model refused: {refusal}")
+        if choice.finish_reason == "content_filter":
             raise self.api.content_policy("the answer was withheld by the content filter")
-        content = message.get("content")
-        if isinstance(content, list):  # some servers return content parts
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        parts: Any = content
+        if isinstance(parts, list):  # some servers return content parts
+            content = "".join(p.get("text", "") for p in parts if isinstance(p, dict))
         if not isinstance(content, str) or not content.strip():
             raise self.api.error("empty answer from the model", permanent=False)
-        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
-        return content, usage
+        usage = reply.usage
+        return (content, int(getattr(usage, "prompt_tokens", 0) or 0),
+                int(getattr(usage, "completion_tokens", 0) or 0))
 
 
 def _validate(answer: str, strict: StrictSchema, schema: type[M]) -> M:
@@ -337,7 +377,7 @@ class OpenAITTS:
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
-        self.api = openai_api(settings)
+        self.api = OpenAIApi(settings)
         self.model = settings.openai_tts_model
         self.voice = settings.openai_tts_voice
 
@@ -364,22 +404,21 @@ class OpenAITTS:
             raise ProviderError(NAME, "nothing to say: the text has no words", permanent=True)
         name, instructions = self._voice(voice)
         parts: list[Audio] = []
-        async with self.api.session() as s:
+        async with self.api.client() as client:
             for chunk in split_text(spoken, TTS_INPUT_LIMIT):
-                parts.append(await self._speak(s, chunk, name, instructions))
+                parts.append(await self._speak(client, chunk, name, instructions))
         return Speech(audio=concat_audio(parts), words=[])
 
-    async def _speak(self, s: ApiSession, text: str, voice: str,
+    async def _speak(self, client: AsyncOpenAI, text: str, voice: str,
                      instructions: str | None) -> Audio:
         usd = costs.tts_usd(NAME, self.model, len(text))
         check_budget(NAME, usd, "speech synthesis")
-        body: dict[str, Any] = {"model": self.model, "input": text, "voice": voice,
-                                "response_format": "wav"}
-        if instructions:
-            body["instructions"] = instructions
-        resp = await s.request("POST", "audio/speech", json=body, safe_to_repeat=True)
+        speech = await self.api.sdk("POST /audio/speech", lambda: client.audio.speech.create(
+            model=self.model, input=text, voice=voice, response_format="wav",
+            instructions=instructions or omit,
+        ))
         try:
-            audio = decode_audio(resp.content)
+            audio = decode_audio(speech.content)
         except MediaError as exc:
             raise self.api.error(f"speech is not decodable audio: {exc}", permanent=False) from exc
         charge(NAME, self.model, usd, "tts")
@@ -395,7 +434,7 @@ class OpenAIAligner:
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
-        self.api = openai_api(settings)
+        self.api = OpenAIApi(settings)
         self.model = settings.openai_stt_model
         self.language = settings.speech_language
 
@@ -416,25 +455,21 @@ class OpenAIAligner:
                                 f"({len(wav) >> 20} MiB > 25 MiB)", permanent=True)
         usd = costs.audio_usd(NAME, self.model, audio.duration)
         check_budget(NAME, usd, "word alignment")
-        data: dict[str, Any] = {
-            "model": self.model, "response_format": "verbose_json",
-            "timestamp_granularities[]": ["word"], "prompt": plain(transcript)[:800],
-        }
-        if self.language:
-            data["language"] = self.language
-        async with self.api.session() as s:
-            body = await s.json("POST", "audio/transcriptions", data=data,
-                                files={"file": ("voiceover.wav", wav, "audio/wav")},
-                                safe_to_repeat=True)
-        heard = self._heard(body)
+        async with self.api.client() as client:
+            verbose = await self.api.sdk(
+                "POST /audio/transcriptions", lambda: client.audio.transcriptions.create(
+                    model=self.model, file=("voiceover.wav", wav, "audio/wav"),
+                    response_format="verbose_json", timestamp_granularities=["word"],
+                    prompt=plain(transcript)[:800], language=self.language or omit,
+                ))
+        heard = self._heard(verbose)
         charge(NAME, self.model, usd, "stt")
         return map_words(words, heard, audio.duration)
 
-    def _heard(self, body: Any) -> list[Timed]:
+    def _heard(self, verbose: Any) -> list[Timed]:
         try:
-            return [Timed(str(w["word"]), float(w["start"]), float(w["end"]))
-                    for w in body["words"]]
-        except (KeyError, TypeError, ValueError):
+            return [Timed(str(w.word), float(w.start), float(w.end)) for w in verbose.words]
+        except (AttributeError, TypeError, ValueError):
             raise self.api.error("transcription without word timestamps (verbose_json words)",
                                  permanent=False) from None
 
@@ -464,7 +499,7 @@ class OpenAIImage:
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
-        self.api = openai_api(settings)
+        self.api = OpenAIApi(settings)
         self.model = settings.openai_image_model
         self.quality = settings.openai_image_quality
         self.accepts_references = self.model.startswith("gpt-image")
@@ -477,30 +512,31 @@ class OpenAIImage:
         return await check_models(self.api, self.model)
 
     async def generate(self, request: FrameRequest) -> bytes:
-        async with self.api.session() as s:
+        async with self.api.client() as client:
             png = await with_softening(NAME, request.prompt,
-                                       lambda prompt: self._generate(s, request, prompt))
+                                       lambda prompt: self._generate(client, request, prompt))
         return png
 
-    async def _generate(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
+    async def _generate(self, client: AsyncOpenAI, request: FrameRequest, prompt: str) -> bytes:
         size = gpt_image_size(request.width, request.height)
         usd = costs.openai_image_usd(self.quality, size)
         check_budget(NAME, usd, "image generation")
         references = request.references[:MAX_EDIT_IMAGES] if self.accepts_references else []
-        body = {"model": self.model, "prompt": prompt_with_references(prompt, references)[:32000],
-                "n": 1, "size": size, "quality": self.quality, "output_format": "png"}
+        options: dict[str, Any] = {
+            "model": self.model, "prompt": prompt_with_references(prompt, references)[:32000],
+            "n": 1, "size": size, "quality": self.quality, "output_format": "png"}
         if references:
-            files = [("image[]", (f"reference-{n}.png", r.png, "image/png"))
-                     for n, r in enumerate(references, start=1)]
-            form = {field: str(value) for field, value in body.items()}
-            reply = await s.json("POST", "images/edits", data=form, files=files,
-                                 safe_to_repeat=True)
+            images = [(f"reference-{n}.png", r.png, "image/png")
+                      for n, r in enumerate(references, start=1)]
+            reply = await self.api.sdk("POST /images/edits",
+                                       lambda: client.images.edit(image=images, **options))
         else:
-            reply = await s.json("POST", "images/generations", json=body, safe_to_repeat=True)
+            reply = await self.api.sdk("POST /images/generations",
+                                       lambda: client.images.generate(**options))
         try:
-            raw = b64decode(reply["data"][0]["b64_json"])
+            raw = b64decode((reply.data or [])[0].b64_json or "")
             png = fit_png(raw, request.width, request.height)
-        except (KeyError, IndexError, TypeError, MediaError) as exc:
+        except (AttributeError, IndexError, TypeError, MediaError) as exc:
             raise self.api.error(f"no usable image in the response ({exc})",
                                  permanent=False) from None
         charge(NAME, self.model, usd, "image")
