@@ -212,6 +212,17 @@ class StageContext:
         await self.jobs.record_artifact(job_id, record)
         return record
 
+    async def record_made(self, job_id: str, name: str, key: str, stage: str, *,
+                          provider: str, cost_usd: float | None, duration: float | None = None,
+                          path: str | None = None) -> ArtifactRecord:
+        """Record a freshly made output with the provider that answered, and add what it
+        cost to the job's spending."""
+        record = await self.record(job_id, name, key, stage, provider=provider,
+                                   duration=duration, path=path, cost_usd=cost_usd or None)
+        if cost_usd:
+            await self.jobs.add_cost(job_id, cost_usd)
+        return record
+
     async def artifact_key(self, job_id: str, name: str) -> str:
         record = await self.jobs.get_artifact(job_id, name)
         if record is None:

@@ -22,13 +22,12 @@ from reelforge.models import END_CARD_SECONDS, Job, NarrationLine, Script, Word,
 from reelforge.pipeline import SCRIPT
 from reelforge.providers import (
     TTS,
-    Aligner,
     Audio,
     Budget,
     CallLog,
-    Music,
     ScorePlan,
     Speech,
+    identity_of,
     track_calls,
 )
 from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
@@ -68,7 +67,7 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
     providers = ctx.providers
 
     voiceover_fp = fingerprint(AUDIO_VERSION, "voiceover", script.narration, script.target_duration,
-                               job.settings.voice, _identity(providers.tts))
+                               job.settings.voice, identity_of(providers.tts))
     audio, layout, voiceover = await _voiceover(ctx, job, script, voiceover_fp)
     _release_voices(providers.tts)
     plan = build_score_plan(script, layout, job.settings.seed)
@@ -79,21 +78,14 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
     outputs = (voiceover, words_task.result(), score_task.result())
 
     for output in outputs:
-        await ctx.record(job.id, output.name, output.key, STAGE, provider=output.provider,
-                         duration=output.duration, path=output.path, cost_usd=output.cost_usd)
-        if output.cost_usd:
-            await ctx.jobs.add_cost(job.id, output.cost_usd)
+        await ctx.record_made(job.id, output.name, output.key, STAGE, provider=output.provider,
+                              cost_usd=output.cost_usd, duration=output.duration,
+                              path=output.path)
     await ctx.stage_completed(job.id, STAGE)
     await ctx.publish(event.follow(AUDIO_COMPLETED))
 
 
 service = stage_service(STAGE, {"audio": on_script_completed})
-
-
-def _identity(provider: TTS | Aligner | Music) -> str:
-    """What a provider's output depends on: a chain's `identity` (names and models of its
-    members), else the provider's name."""
-    return str(getattr(provider, "identity", None) or provider.name)
 
 
 def _release_voices(tts: TTS) -> None:
@@ -104,10 +96,6 @@ def _release_voices(tts: TTS) -> None:
     if release is not None:
         release()
     release_memory()
-
-
-def _budget(job: Job) -> Budget:
-    return Budget(job.budget_usd, job.cost_usd)
 
 
 def _spent(calls: CallLog) -> float | None:
@@ -164,7 +152,7 @@ async def _spoken_line(
     the line spoken now (`spent_usd` on earlier lines counting against the budget) and
     stored at once, so that a later failure does not lose it."""
     tts, voice = ctx.providers.tts, job.settings.voice
-    line_fp = fingerprint(AUDIO_VERSION, "line", line.text, line.marked, voice, _identity(tts))
+    line_fp = fingerprint(AUDIO_VERSION, "line", line.text, line.marked, voice, identity_of(tts))
     wav_key = output_key(job.id, STAGE, "line.wav", line_fp)
     timings_key = output_key(job.id, STAGE, "line.json", line_fp)
     if await ctx.reuse(job, STAGE, timings_key) and await ctx.blobs.exists(wav_key):
@@ -177,7 +165,7 @@ async def _spoken_line(
     async def before_call() -> None:
         await ctx.check_cancelled(job.id)
 
-    with track_calls(Budget(job.budget_usd, job.cost_usd + spent_usd)) as calls:
+    with track_calls(Budget.of_job(job, spent_usd)) as calls:
         spoken = await speak_line(tts, line, voice, before_call)
     stored = await asyncio.to_thread(line_speech.encode, spoken, calls.provider or tts.name)
     await ctx.blobs.put(wav_key, stored.wav, "audio/wav")
@@ -209,7 +197,7 @@ async def _words(
 ) -> Output:
     aligner = ctx.providers.aligner
     key = output_key(job.id, STAGE, "words.json",
-                     fingerprint(AUDIO_VERSION, "words", voiceover_fp, _identity(aligner)))
+                     fingerprint(AUDIO_VERSION, "words", voiceover_fp, identity_of(aligner)))
     if await ctx.reuse(job, STAGE, key):
         stored = await ctx.load(key, WordTimings)
         return Output("words", key, "words.json", stored.duration, stored.aligner)
@@ -218,7 +206,7 @@ async def _words(
     text_of = {line.index: line.text for line in script.narration}
     checked: list[CheckedLine] = []
     aligned_lines: list[AlignedLine] = []
-    with track_calls(_budget(job)) as calls:
+    with track_calls(Budget.of_job(job)) as calls:
         for placed in layout.lines:
             first, last = _window(placed, audio)
             clip = Audio(samples=audio.samples[first:last], rate=audio.rate)
@@ -270,7 +258,7 @@ async def _aligned_line(
     aligner = ctx.providers.aligner
     key = output_key(job.id, STAGE, "aligned.json",
                      fingerprint(AUDIO_VERSION, "aligned", clip.samples.tobytes(), clip.rate,
-                                 text, _identity(aligner)))
+                                 text, identity_of(aligner)))
     if await ctx.reuse(job, STAGE, key):
         stored = line_speech.decode_json(await ctx.blobs.get(key), line_speech.LineAlignment)
         if stored is not None:
@@ -317,11 +305,11 @@ async def _report_alignment(
 async def _score(ctx: StageContext, job: Job, plan: ScorePlan) -> Output:
     music = ctx.providers.music
     key = output_key(job.id, STAGE, "score.wav",
-                     fingerprint(AUDIO_VERSION, "score", plan, _identity(music)))
+                     fingerprint(AUDIO_VERSION, "score", plan, identity_of(music)))
     if await ctx.reuse(job, STAGE, key):
         return Output("score", key, "score.wav", plan.duration, music.name)
     await ctx.check_cancelled(job.id)
-    with track_calls(_budget(job)) as calls:
+    with track_calls(Budget.of_job(job)) as calls:
         composed = await music.compose(plan)
     # a remote model may answer in another format or length: the cue must fit the trailer
     score = await asyncio.to_thread(pcm.conform, composed, SCORE_RATE, 2, plan.duration)

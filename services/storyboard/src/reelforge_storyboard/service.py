@@ -19,7 +19,15 @@ from reelforge.bus import Permanent
 from reelforge.events import STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
 from reelforge.models import MASTER_SIDE, Job, Scene, Script, ShotPlan
 from reelforge.pipeline import SCRIPT
-from reelforge.providers import Budget, CallLog, FrameRequest, ReferenceImage, track_calls
+from reelforge.providers import (
+    Budget,
+    CallLog,
+    DescribesFrames,
+    FrameRequest,
+    ReferenceImage,
+    identity_of,
+    track_calls,
+)
 from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
 from reelforge_storyboard.frames import normalise_frame, preview_b64
@@ -102,33 +110,12 @@ def _frame_identity(ctx: StageContext, request: FrameRequest) -> Any:
     (`frame_inputs`); a prompt-driven model depends on the prompt, size and seed; and a
     provider that takes reference images on the references' keys (their content)."""
     image = ctx.providers.image
-    inputs = getattr(image, "frame_inputs", None)
-    identity = inputs(request) if callable(inputs) else {
+    identity = image.frame_inputs(request) if isinstance(image, DescribesFrames) else {
         "prompt": request.prompt, "size": [request.width, request.height],
         "seed": request.seed}
     if image.accepts_references:
         identity = {**identity, "references": [r.key for r in request.references]}
     return identity
-
-
-def _identity(provider: Any) -> str:
-    """What a provider's output depends on: a chain's `identity` (its members and models),
-    else the provider's name."""
-    return str(getattr(provider, "identity", None) or provider.name)
-
-
-def _budget(job: Job) -> Budget:
-    return Budget(job.budget_usd, job.cost_usd)
-
-
-async def _record_new(ctx: StageContext, job: Job, name: str, key: str, path: str,
-                      calls: CallLog, fallback_provider: str) -> None:
-    """Record a freshly made output with the provider that actually answered and its cost."""
-    cost = calls.cost_usd or None
-    await ctx.record(job.id, name, key, STAGE, provider=calls.provider or fallback_provider,
-                     path=path, cost_usd=cost)
-    if cost:
-        await ctx.jobs.add_cost(job.id, cost)
 
 
 async def _record_reused(ctx: StageContext, job: Job, name: str, key: str, path: str,
@@ -144,18 +131,19 @@ async def _frame(
 ) -> tuple[str, bytes | None]:
     """The frame's key, and its bytes when they were just made (saves a read)."""
     image = ctx.providers.image
-    fp = fingerprint(FRAME_VERSION, _identity(image), _frame_identity(ctx, request))
+    fp = fingerprint(FRAME_VERSION, identity_of(image), _frame_identity(ctx, request))
     key = output_key(job.id, STAGE, f"{item}.png", fp)
     name, path = f"frame/{item}", f"storyboard/{item}.png"
     if await ctx.reuse(job, STAGE, key):
         await _record_reused(ctx, job, name, key, path, image.name)
         return key, None
     await ctx.check_cancelled(job.id)
-    with track_calls(_budget(job)) as calls:
+    with track_calls(Budget.of_job(job)) as calls:
         answer = await image.generate(request)
     png = normalise_frame(answer, CANVAS_SIDE)
     await ctx.blobs.put(key, png, "image/png")
-    await _record_new(ctx, job, name, key, path, calls, image.name)
+    await ctx.record_made(job.id, name, key, STAGE, provider=calls.provider or image.name,
+                          cost_usd=calls.cost_usd, path=path)
     return key, png
 
 
@@ -170,17 +158,19 @@ async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subje
         return chosen.upload
     seed = chosen.seed if chosen is not None and chosen.seed is not None else job.settings.seed
     request = reference_request(script, subject, seed, REFERENCE_SIDE)
-    fp = fingerprint(REFERENCE_VERSION, _identity(image), _frame_identity(ctx, request))
+    fp = fingerprint(REFERENCE_VERSION, identity_of(image), _frame_identity(ctx, request))
     key = output_key(job.id, STAGE, subject.blob_name, fp)
     if await ctx.reuse(job, STAGE, key):
         await _record_reused(ctx, job, subject.job_name, key, subject.path, image.name)
         return key
     await ctx.check_cancelled(job.id)
-    with track_calls(_budget(job)) as calls:
+    with track_calls(Budget.of_job(job)) as calls:
         answer = await image.generate(request)
     png = normalise_frame(answer, REFERENCE_SIDE)
     await ctx.blobs.put(key, png, "image/png")
-    await _record_new(ctx, job, subject.job_name, key, subject.path, calls, image.name)
+    await ctx.record_made(job.id, subject.job_name, key, STAGE,
+                          provider=calls.provider or image.name, cost_usd=calls.cost_usd,
+                          path=subject.path)
     return key
 
 
@@ -196,8 +186,11 @@ async def _load_reference(ctx: StageContext, job: Job, script: Script, subject: 
 
 def _composed_focus(ctx: StageContext, request: FrameRequest) -> tuple[float, float] | None:
     """The subject focus the local renderer composed; None for models that do not say."""
-    layout_for = getattr(ctx.providers.image, "layout_for", None)
-    return tuple(layout_for(request).focus) if callable(layout_for) else None  # type: ignore[return-value]
+    image = ctx.providers.image
+    if not isinstance(image, DescribesFrames):
+        return None
+    x, y = image.layout_for(request).focus
+    return x, y
 
 
 async def _shot(
@@ -209,7 +202,7 @@ async def _shot(
     genres = [g.label for g in script.patterns.genres]
     tones = [t.label for t in script.patterns.tones]
     plan_fp = fingerprint(SHOT_VERSION, frame_key, scene.story(), script.title, genres, tones,
-                          _identity(llm))
+                          identity_of(llm))
     directed = scene.direction.camera if scene.direction else None
     fp = fingerprint(plan_fp, script.shot_seconds(scene), focus, directed)
     key = output_key(job.id, STAGE, f"{item}.json", fp)
@@ -227,11 +220,12 @@ async def _shot(
         png = frame_png if frame_png is not None else await ctx.blobs.get(frame_key)
         context = shot_context(script, scene, preview_b64(png))
         await ctx.check_cancelled(job.id)
-        with track_calls(_budget(job)) as calls:
+        with track_calls(Budget.of_job(job)) as calls:
             plan = await llm.complete("shot", context, ShotPlan)
         await ctx.store(plan_key, plan)
     await ctx.store(key, shot_from_plan(plan, script, scene, focus))
-    await _record_new(ctx, job, name, key, path, calls, llm.name)
+    await ctx.record_made(job.id, name, key, STAGE, provider=calls.provider or llm.name,
+                          cost_usd=calls.cost_usd, path=path)
     return key
 
 

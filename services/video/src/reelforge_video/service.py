@@ -24,7 +24,7 @@ from reelforge.bus import Permanent
 from reelforge.events import VIDEO_COMPLETED, VIDEO_SHOT, Event
 from reelforge.models import MASTER_SIDE, Job, Script, Shot
 from reelforge.pipeline import SCRIPT
-from reelforge.providers import Budget, ClipRequest, track_calls
+from reelforge.providers import Budget, ClipRequest, identity_of, track_calls
 from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
 
 from reelforge_video.clips import encoder_threads, render_clip
@@ -80,12 +80,6 @@ async def on_video_shot(event: Event, ctx: StageContext) -> None:
         await ctx.publish(event.follow(VIDEO_COMPLETED))
 
 
-def _identity(provider: Any) -> str:
-    """What a provider's output depends on: a chain's `identity` (its members and models),
-    else the provider's name."""
-    return str(getattr(provider, "identity", None) or provider.name)
-
-
 async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, last_key: str | None,
                 shot: Shot, seed: int) -> None:
     """Render, store and record clip/NN, unless it exists (then keep its record). A claim on
@@ -94,7 +88,7 @@ async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, last_key
     the clip on it (so the cut into the next scene matches); then it is an input too."""
     settings, video = job.settings, ctx.providers.video
     inputs: list[Any] = [CLIP_VERSION, frame_key, shot, settings.grade, settings.fps,
-                         settings.quality, _identity(video), seed, CLIP_SIDE]
+                         settings.quality, identity_of(video), seed, CLIP_SIDE]
     if last_key is not None:
         inputs.append({"last_frame": last_key})
     fp = fingerprint(*inputs)
@@ -112,7 +106,7 @@ async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, last_key
             last_frame_png=await ctx.blobs.get(last_key) if last_key else None)
         with tempfile.TemporaryDirectory(prefix="reelforge-clip-") as tmp:
             clip_path = Path(tmp) / f"{item}.mp4"
-            with track_calls(Budget(job.budget_usd, job.cost_usd)) as calls:
+            with track_calls(Budget.of_job(job)) as calls:
                 info = await render_clip(video, request, shot.duration, settings.grade,
                                          settings.quality, clip_path,
                                          threads=encoder_threads(ctx.settings.video_prefetch),
@@ -120,11 +114,8 @@ async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, last_key
             await ctx.blobs.put_file(key, clip_path, "video/mp4")
         # recorded before the claim is let go, so a waiting delivery finds the record too
         # and never overwrites it with one that lacks the provider and cost
-        cost = calls.cost_usd or None
-        await ctx.record(job.id, name, key, STAGE, provider=calls.provider or video.name,
-                         duration=info.duration, path=path, cost_usd=cost)
-        if cost:
-            await ctx.jobs.add_cost(job.id, cost)
+        await ctx.record_made(job.id, name, key, STAGE, provider=calls.provider or video.name,
+                              cost_usd=calls.cost_usd, duration=info.duration, path=path)
 
 
 async def _reuse_clip(ctx: StageContext, job: Job, key: str, name: str, path: str) -> bool:

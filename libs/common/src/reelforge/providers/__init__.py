@@ -9,6 +9,7 @@ from reelforge.providers.base import (
     BudgetExceeded,
     ClipRequest,
     ContentPolicyError,
+    DescribesFrames,
     FrameRequest,
     ImageGen,
     Music,
@@ -18,6 +19,7 @@ from reelforge.providers.base import (
     ScoreSection,
     Speech,
     VideoGen,
+    identity_of,
 )
 from reelforge.providers.calls import Budget, CallLog, track_calls
 from reelforge.providers.registry import (
@@ -29,7 +31,7 @@ from reelforge.providers.registry import (
 
 __all__ = [
     "LLM", "TTS", "Aligner", "Audio", "Budget", "BudgetExceeded", "CallLog", "ClipRequest",
-    "ContentPolicyError", "FrameRequest", "ImageGen", "Music", "ProviderCheck",
+    "ContentPolicyError", "DescribesFrames", "FrameRequest", "ImageGen", "Music", "ProviderCheck",
     "ProviderError", "Providers", "ReferenceImage", "ScorePlan", "ScoreSection", "Speech",
-    "VideoGen", "check_providers", "load_providers", "track_calls",
+    "VideoGen", "check_providers", "identity_of", "load_providers", "track_calls",
 ]

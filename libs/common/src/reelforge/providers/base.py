@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -166,6 +166,22 @@ class ImageGen(Protocol):
         ...
 
 
+class FrameFocus(Protocol):
+    focus: Sequence[float]
+    """Where the composed subject stands, as fractions of the frame's width and height."""
+
+
+@runtime_checkable
+class DescribesFrames(Protocol):
+    """An image generator that draws from the structured scene (the local renderer) and can
+    say, without drawing, what a frame depends on (its fingerprint) and how it is composed
+    (the shot planner's subject focus). Prompt-driven models do neither."""
+
+    def frame_inputs(self, request: FrameRequest) -> dict[str, Any]: ...
+
+    def layout_for(self, request: FrameRequest) -> FrameFocus: ...
+
+
 class VideoGen(Protocol):
     name: str
     accepts_last_frame: bool
@@ -175,3 +191,10 @@ class VideoGen(Protocol):
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         """MP4 (H.264) bytes of about `duration` seconds at request.fps."""
         ...
+
+
+def identity_of(provider: Any) -> str:
+    """What a provider's output depends on, for fingerprints: its `identity` where it has one
+    (a chain's members and models, a remote adapter's model), else its name."""
+    return str(getattr(provider, "identity", None) or getattr(provider, "name", None)
+               or type(provider).__name__)

@@ -4,10 +4,10 @@ The provider protocols return plain results (PNG bytes, Audio, ...). Rather than
 signature, a stage opens a `track_calls()` scope around its provider calls; the fallback chain
 records the provider that answered and every adapter records its estimated cost there:
 
-    with track_calls(Budget(job.budget_usd, job.cost_usd)) as calls:
+    with track_calls(Budget.of_job(job)) as calls:
         png = await ctx.providers.image.generate(request)
-    await ctx.record(..., provider=calls.provider, cost_usd=calls.cost_usd)
-    await ctx.jobs.add_cost(job.id, calls.cost_usd)
+    await ctx.record_made(job.id, ..., provider=calls.provider or image.name,
+                          cost_usd=calls.cost_usd)
 
 The scope holds a mutable log in a context variable, so it follows the awaiting task (and
 tasks it spawns) but never leaks between concurrent work items. Without a scope nothing is
@@ -20,8 +20,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reelforge.providers.base import BudgetExceeded
+
+if TYPE_CHECKING:
+    from reelforge.models import Job
 
 
 @dataclass
@@ -32,6 +36,11 @@ class Budget:
 
     limit_usd: float | None
     spent_usd: float = 0.0
+
+    @classmethod
+    def of_job(cls, job: Job, spent_since_usd: float = 0.0) -> Budget:
+        """The job's budget as it stands (plus what this item spent since it was read)."""
+        return cls(job.budget_usd, job.cost_usd + spent_since_usd)
 
 
 @dataclass(frozen=True)

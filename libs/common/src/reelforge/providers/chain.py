@@ -35,6 +35,7 @@ from reelforge.providers.base import (
     ScorePlan,
     Speech,
     VideoGen,
+    identity_of,
 )
 from reelforge.providers.calls import record_attempt
 
@@ -74,7 +75,7 @@ class _Chain(Generic[P]):
     @property
     def identity(self) -> str:
         """Names plus models/prompt versions where members expose them: for fingerprints."""
-        return ",".join(str(getattr(m, "identity", _name(m))) for m in self.members)
+        return ",".join(identity_of(m) for m in self.members)
 
     def __getattr__(self, attr: str) -> Any:
         """Optional extras (`frame_inputs`, `layout_for`, `frames`, ...) are the first
