@@ -1,4 +1,5 @@
-"""The JobStore contract, run against SQLiteJobStore and PostgresJobStore.
+"""The JobStore contract, part by part (the protocols in `jobstore.base`), run against
+SQLiteJobStore and PostgresJobStore.
 
 `StoreKit.make()` opens another store on the same database — another connection, as another
 replica (or process, for SQLite) would — so the concurrency tests cross connections.
@@ -55,7 +56,7 @@ def new_job(tenant: str, **kw: object) -> Job:
     return Job(id=uuid.uuid4().hex, tenant=tenant, source_key="jobs/x/source.txt", **kw)  # type: ignore[arg-type]
 
 
-# --------------------------------------------------------------------------- jobs
+# --------------------------------------------------------------------------- JobRecords
 
 
 async def test_create_get_round_trip(jobs: JobStore, unique: str) -> None:
@@ -142,9 +143,6 @@ async def test_update_job_sets_and_clears_a_supplied_script(jobs: JobStore, uniq
     assert (await jobs.get_job(job.id)).script_key is None
 
 
-# --------------------------------------------------------------------------- fan-in
-
-
 async def test_revise_job_refuses_a_stale_revision_across_stores(
     kit: StoreKit, unique: str
 ) -> None:
@@ -183,6 +181,9 @@ async def test_delete_job_removes_it_and_its_records(jobs: JobStore, unique: str
     assert [j.id for j in await jobs.list_jobs(unique)] == [other.id]
     assert await jobs.get_artifact(other.id, "script") is not None
     assert await jobs.item_counts(other.id, "video#1") == (0, 1)
+
+
+# ------------------------------------------------------------- WorkItems: fan-out and joins
 
 
 async def test_fan_in_under_concurrency_exactly_one_sees_zero(
@@ -231,7 +232,7 @@ async def test_concurrent_duplicates_do_not_double_count(
     assert (await jobs.get_job(job.id)).stages["storyboard"].items_total == 0
 
 
-# --------------------------------------------------------------------------- artifacts
+# --------------------------------------------------------------------------- Artifacts
 
 
 async def test_artifacts_upsert_and_prefix_listing(jobs: JobStore, unique: str) -> None:
@@ -255,7 +256,7 @@ async def test_artifacts_upsert_and_prefix_listing(jobs: JobStore, unique: str) 
                                                                      "clip/02"]
 
 
-# --------------------------------------------------------------------------- progress
+# --------------------------------------------------------------------------- Progress
 
 
 async def test_events_are_ordered_and_paged_with_after(
@@ -287,7 +288,7 @@ async def test_events_are_ordered_and_paged_with_after(
         await jobs.add_event(ProgressEvent(job_id="nope", stage="x", kind="info"))
 
 
-# --------------------------------------------------------------------------- API keys
+# --------------------------------------------------------------------------- ApiKeys
 
 
 async def test_api_keys_are_stored_hashed_per_tenant(jobs: JobStore, unique: str) -> None:
@@ -333,7 +334,7 @@ async def test_revoked_and_expired_keys_authenticate_nobody(jobs: JobStore, uniq
     assert await jobs.tenant_for_key(theirs) == other
 
 
-# --------------------------------------------------------------------------- limiter slots
+# ------------------------------------------------------------- ProviderSlots (the limiter)
 
 
 async def test_limiter_slots_never_exceed_the_limit_across_stores(
@@ -379,7 +380,7 @@ async def test_limiter_slots_expire_and_renew(jobs: JobStore, unique: str) -> No
     assert await jobs.acquire_slot(f"{provider}-other", "next", 1, ttl=10)  # per provider
 
 
-# --------------------------------------------------------------------------- sweeper
+# ------------------------------------------------------- Leases; JobRecords.stuck_jobs (sweeper)
 
 
 async def test_lock_lease_is_exclusive_and_expires(

@@ -10,7 +10,7 @@ import re
 import secrets
 from datetime import datetime
 
-from reelforge.jobstore import JobStore, hash_api_key
+from reelforge.jobstore import ApiKeys, hash_api_key
 
 PREFIX = "rf_"
 TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
@@ -26,7 +26,7 @@ def valid_tenant(tenant: str) -> bool:
     return bool(TENANT_RE.match(tenant))
 
 
-async def create_key(jobs: JobStore, tenant: str, expires_at: datetime | None = None) -> str:
+async def create_key(jobs: ApiKeys, tenant: str, expires_at: datetime | None = None) -> str:
     """Store a new key for `tenant` (hashed) and return the only copy of the plain key."""
     if not valid_tenant(tenant):
         raise ValueError(

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 
-from reelforge.jobstore.base import JobStore
+from reelforge.jobstore.base import ProviderSlots
 
 log = structlog.get_logger(__name__)
 
@@ -28,7 +28,7 @@ WaitCallback = Callable[[str, float], None]
 class ProviderLimiter:
     def __init__(
         self,
-        jobs: JobStore,
+        jobs: ProviderSlots,
         limits: Mapping[str, int],
         holder_prefix: str,
         ttl: float = 60.0,

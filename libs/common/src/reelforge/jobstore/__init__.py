@@ -7,9 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from reelforge.jobstore.base import (
     ApiKeyInfo,
+    ApiKeys,
+    Artifacts,
     JobNotFound,
+    JobRecords,
     JobStore,
+    Leases,
+    Progress,
+    ProviderSlots,
     StoreUnavailable,
+    WorkItems,
     hash_api_key,
     key_id,
 )
@@ -18,8 +25,9 @@ from reelforge.jobstore.sqlite import SQLiteJobStore
 if TYPE_CHECKING:
     from reelforge.jobstore.postgres import PostgresJobStore
 
-__all__ = ["ApiKeyInfo", "JobNotFound", "JobStore", "PostgresJobStore", "SQLiteJobStore",
-           "StoreUnavailable", "hash_api_key", "key_id"]
+__all__ = ["ApiKeyInfo", "ApiKeys", "Artifacts", "JobNotFound", "JobRecords", "JobStore",
+           "Leases", "PostgresJobStore", "Progress", "ProviderSlots", "SQLiteJobStore",
+           "StoreUnavailable", "WorkItems", "hash_api_key", "key_id"]
 
 
 def __getattr__(name: str) -> Any:

@@ -49,17 +49,9 @@ EDITABLE = frozenset({"settings", "force", "title", "source_key", "budget_usd", 
 """The job fields `update_job` and `revise_job` write (the rest have their own methods)."""
 
 
-class JobStore(Protocol):
-    """Implemented by SQLite (embedded) and Postgres (distributed); one contract test suite
-    runs against both."""
+class JobRecords(Protocol):
+    """Jobs: their settings, status per stage, runs, spending; and which ones are stuck."""
 
-    async def start(self) -> None:
-        """Apply migrations idempotently."""
-        ...
-
-    async def close(self) -> None: ...
-
-    # jobs
     async def create_job(self, job: Job) -> None: ...
 
     async def get_job(self, job_id: str) -> Job: ...
@@ -91,7 +83,28 @@ class JobStore(Protocol):
         """Record a stage transition; `running` stamps the start, a final state the end."""
         ...
 
-    # fan-out / fan-in
+    async def bump_run(self, job_id: str) -> int:
+        """Start a new run of the job (rerun/retry): run += 1, status queued; returns run."""
+        ...
+
+    async def add_cost(self, job_id: str, usd: float) -> float:
+        """Add to the job's running cost and return the new total."""
+        ...
+
+    async def stuck_jobs(
+        self,
+        older_than: float,
+        statuses: Sequence[Status] = (Status.running,),
+        limit: int = 100,
+    ) -> list[Job]:
+        """Running jobs (or jobs in `statuses`) whose last update is more than `older_than`
+        seconds ago, oldest first. Progress events and item completions count as updates."""
+        ...
+
+
+class WorkItems(Protocol):
+    """Fan-out and join groups: the work items of one run of a stage, counted down."""
+
     async def add_items(self, job_id: str, group: str, items: Sequence[str]) -> None:
         """Register the work items of a fan-out group (idempotent)."""
         ...
@@ -105,7 +118,10 @@ class JobStore(Protocol):
         """(done, total) for a group."""
         ...
 
-    # artifacts
+
+class Artifacts(Protocol):
+    """Which blob holds each of a job's artifacts now: the only source of artifact keys."""
+
     async def record_artifact(self, job_id: str, artifact: ArtifactRecord) -> None:
         """Upsert by (job_id, artifact.name)."""
         ...
@@ -114,23 +130,20 @@ class JobStore(Protocol):
 
     async def list_artifacts(self, job_id: str, prefix: str = "") -> list[ArtifactRecord]: ...
 
-    # progress
+
+class Progress(Protocol):
+    """A job's progress events, numbered in order (the API's event stream reads them)."""
+
     async def add_event(self, event: ProgressEvent) -> int:
         """Append and return the event's sequence number."""
         ...
 
     async def list_events(self, job_id: str, after: int = 0) -> list[ProgressEvent]: ...
 
-    async def add_cost(self, job_id: str, usd: float) -> float:
-        """Add to the job's running cost and return the new total."""
-        ...
 
-    # cancellation / retry
-    async def bump_run(self, job_id: str) -> int:
-        """Start a new run of the job (rerun/retry): run += 1, status queued; returns run."""
-        ...
+class ApiKeys(Protocol):
+    """API keys, stored hashed; each belongs to a tenant, may expire, may be revoked."""
 
-    # API keys (stored hashed; each belongs to a tenant, may expire, may be revoked)
     async def create_api_key(self, tenant: str, key_hash: str,
                              expires_at: datetime | None = None) -> None: ...
 
@@ -145,7 +158,10 @@ class JobStore(Protocol):
         many were revoked now."""
         ...
 
-    # global provider limiter: bounds concurrent calls per provider across all replicas
+
+class ProviderSlots(Protocol):
+    """The global provider limiter's slots: concurrent calls per provider, across replicas."""
+
     async def acquire_slot(self, provider: str, holder: str, limit: int, ttl: float) -> bool:
         """Take one of `limit` slots for `provider`; expired holders (ttl s) are evicted.
         A holder that already has a slot gets true and its slot renewed for another `ttl`."""
@@ -153,16 +169,9 @@ class JobStore(Protocol):
 
     async def release_slot(self, provider: str, holder: str) -> None: ...
 
-    # sweeper
-    async def stuck_jobs(
-        self,
-        older_than: float,
-        statuses: Sequence[Status] = (Status.running,),
-        limit: int = 100,
-    ) -> list[Job]:
-        """Running jobs (or jobs in `statuses`) whose last update is more than `older_than`
-        seconds ago, oldest first. Progress events and item completions count as updates."""
-        ...
+
+class Leases(Protocol):
+    """Named leases with a time to live: one sweeper at a time, one delivery per work item."""
 
     async def try_lock(self, name: str, holder: str, ttl: float) -> bool:
         """A lease: true if `holder` now holds `name` (exactly one sweeper acts at a time).
@@ -173,3 +182,15 @@ class JobStore(Protocol):
         """Give the lease up early (clean shutdown); a no-op unless `holder` holds it."""
         ...
 
+
+class JobStore(JobRecords, WorkItems, Artifacts, Progress, ApiKeys, ProviderSlots, Leases,
+               Protocol):
+    """The job projection, implemented by SQLite (embedded) and Postgres (distributed); one
+    contract test suite per part runs against both. Code that needs one part takes that
+    protocol (the limiter `ProviderSlots`, API keys `ApiKeys`)."""
+
+    async def start(self) -> None:
+        """Apply migrations idempotently."""
+        ...
+
+    async def close(self) -> None: ...

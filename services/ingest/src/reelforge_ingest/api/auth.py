@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Request
-from reelforge.jobstore import JobStore, hash_api_key
+from reelforge.jobstore import ApiKeys, hash_api_key
 
 from reelforge_ingest.api.errors import ApiError
 
@@ -18,7 +18,7 @@ class Caller:
     key_hash: str
 
 
-async def authenticate(request: Request, jobs: JobStore) -> Caller:
+async def authenticate(request: Request, jobs: ApiKeys) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if not header:

@@ -13,14 +13,14 @@ import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
-from reelforge.jobstore import JobStore
+from reelforge.jobstore import ProviderSlots
 
 from reelforge_ingest.api.errors import ApiError
 
 
 @dataclass
 class CreationLimiter:
-    jobs: JobStore
+    jobs: ProviderSlots
     limit: int
     window: float
     _granted: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
