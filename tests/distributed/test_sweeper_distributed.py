@@ -110,7 +110,6 @@ async def test_a_stuck_job_is_republished_once_per_deadline_by_one_sweeper(
     await memory.wait_idle()
     mine = [e for e in seen if e.job_id == job.id]
     assert [e.type for e in mine] == [STORYBOARD_COMPLETED]
-    assert mine[0].artifacts == {}  # consumers read their inputs from the job store
     events = await jobs.list_events(job.id)
     assert events[-1].stage == "sweeper" and "storyboard.completed" in events[-1].message
     # the re-publish counts as activity: not swept again before another deadline

@@ -117,7 +117,7 @@ async def run_storyboard(harness: Harness, script: Script, settings: JobSettings
     if not await harness.jobs.list_jobs("local"):
         await harness.add_job(JOB, settings or JobSettings(seed=3))
     key = await harness.store_script(JOB, script)
-    await harness.deliver(Event(type=SCRIPT_COMPLETED, job_id=JOB, artifacts={"script": key}))
+    await harness.deliver(Event(type=SCRIPT_COMPLETED, job_id=JOB))
     return key
 
 
@@ -129,7 +129,6 @@ async def test_every_scene_gets_a_frame_and_a_shot_and_the_stage_completes_once(
 
     scene_events = harness.of_type(STORYBOARD_SCENE)
     assert sorted(e.item for e in scene_events) == ["01", "02", "03", "04", "05"]
-    assert all(e.artifacts == {} for e in scene_events)  # inputs come from the job store
     completed = harness.of_type(STORYBOARD_COMPLETED)
     assert len(completed) == 1
     assert sorted(images.calls) == [0, 1, 2, 3, 4] and len(llm.calls) == 5
@@ -173,10 +172,9 @@ async def test_the_shot_planner_sees_the_scene_the_script_and_a_small_frame(
 async def test_a_redelivered_scene_reuses_its_frame_and_shot(
     harness: Harness, llm: FakeShotLLM, images: CountingImageGen
 ) -> None:
-    script_key = await run_storyboard(harness, build_script(SPECS))
+    await run_storyboard(harness, build_script(SPECS))
     before = await harness.jobs.get_artifact(JOB, "frame/02")
-    await harness.deliver(Event(type=STORYBOARD_SCENE, job_id=JOB, item="02",
-                                artifacts={"script": script_key}))
+    await harness.deliver(Event(type=STORYBOARD_SCENE, job_id=JOB, item="02"))
     assert len(images.calls) == 5 and len(llm.calls) == 5
     assert await harness.jobs.get_artifact(JOB, "frame/02") == before
 
@@ -266,8 +264,7 @@ async def test_references_are_made_once_per_main_character_and_location(
         records["reference/location/harbour"].key), np.uint8), cv2.IMREAD_COLOR)
     assert not np.array_equal(portrait, shot)
 
-    await harness.deliver(Event(type=SCRIPT_COMPLETED, job_id=JOB,
-                                artifacts={"script": records["script"].key}))
+    await harness.deliver(Event(type=SCRIPT_COMPLETED, job_id=JOB))
     await harness.jobs.bump_run(JOB)
     await run_storyboard(harness, script)
     assert len(images.references) == 7, "redelivery and rerun reuse every reference"
@@ -315,9 +312,8 @@ async def test_a_scene_of_a_job_begun_before_references_existed_makes_its_own(
                           video=None)  # type: ignore[arg-type]
     async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
         await harness.add_job(JOB, JobSettings(seed=3))
-        key = await harness.store_script(JOB, build_script(SPECS))
-        await harness.deliver(Event(type=STORYBOARD_SCENE, job_id=JOB, item="02",
-                                    artifacts={"script": key}))
+        await harness.store_script(JOB, build_script(SPECS))
+        await harness.deliver(Event(type=STORYBOARD_SCENE, job_id=JOB, item="02"))
         (frame,) = [r for r in model.requests if r.width == SIDE]
         assert [r.subject for r in frame.references] == ["mara", "vance", "harbour"]
         record = await harness.jobs.get_artifact(JOB, "reference/character/vance")
@@ -399,9 +395,8 @@ async def test_the_users_picture_or_seed_for_a_reference_is_what_frames_are_sent
 
 
 async def test_an_item_outside_the_script_is_dead_lettered(harness: Harness) -> None:
-    script_key = await run_storyboard(harness, build_script(SPECS[:1]))
-    await harness.bus.publish(Event(type=STORYBOARD_SCENE, job_id=JOB, item="07",
-                                    artifacts={"script": script_key}))
+    await run_storyboard(harness, build_script(SPECS[:1]))
+    await harness.bus.publish(Event(type=STORYBOARD_SCENE, job_id=JOB, item="07"))
     await harness.bus.wait_idle()
     assert [e.item for e, _ in harness.bus.dead_letters] == ["07"]
 

@@ -36,8 +36,8 @@ async def test_script_to_clips_through_both_services(tmp_path: Path) -> None:
                        settings) as harness:
         await harness.add_job(JOB, JobSettings(seed=2, fps=12, quality="draft"))
         script = build_script(["sea", "forest", "interior", "city"])
-        key = await harness.store_script(JOB, script)
-        await harness.deliver(Event(type=SCRIPT_COMPLETED, job_id=JOB, artifacts={"script": key}))
+        await harness.store_script(JOB, script)
+        await harness.deliver(Event(type=SCRIPT_COMPLETED, job_id=JOB))
 
         assert len(harness.of_type(STORYBOARD_COMPLETED)) == 1
         assert len(harness.of_type(VIDEO_COMPLETED)) == 1

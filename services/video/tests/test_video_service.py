@@ -107,9 +107,8 @@ async def harness(tmp_path: Path, generator: CountingVideoGen) -> AsyncIterator[
 async def test_every_shot_becomes_a_graded_clip_and_the_stage_completes_once(
     harness: Harness, generator: CountingVideoGen
 ) -> None:
-    script_key = await seed_storyboard(harness)
-    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                artifacts={"script": script_key}))
+    await seed_storyboard(harness)
+    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
 
     assert sorted(e.item for e in harness.of_type(VIDEO_SHOT)) == ["01", "02", "03", "04", "05"]
     assert len(harness.of_type(VIDEO_COMPLETED)) == 1
@@ -134,16 +133,14 @@ async def test_every_shot_becomes_a_graded_clip_and_the_stage_completes_once(
 async def test_a_redelivered_shot_reuses_its_clip(
     harness: Harness, generator: CountingVideoGen
 ) -> None:
-    script_key = await seed_storyboard(harness)
-    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                artifacts={"script": script_key}))
+    await seed_storyboard(harness)
+    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
     before = await harness.jobs.get_artifact(JOB, "clip/03")
     assert before is not None
     async with harness.blobs.local_file(before.key) as path:
         written = path.stat().st_mtime_ns
 
-    await harness.deliver(Event(type=VIDEO_SHOT, job_id=JOB, item="03",
-                                artifacts={"script": script_key}))
+    await harness.deliver(Event(type=VIDEO_SHOT, job_id=JOB, item="03"))
     assert sorted(generator.rendered) == [0, 1, 2, 3, 4]  # nothing rendered again
     after = await harness.jobs.get_artifact(JOB, "clip/03")
     assert after == before
@@ -154,16 +151,14 @@ async def test_a_redelivered_shot_reuses_its_clip(
 async def test_changing_the_grade_renders_new_clips(
     harness: Harness, generator: CountingVideoGen
 ) -> None:
-    script_key = await seed_storyboard(harness)
-    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                artifacts={"script": script_key}))
+    await seed_storyboard(harness)
+    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
     first = await harness.jobs.get_artifact(JOB, "clip/01")
     job = await harness.jobs.get_job(JOB)
     await harness.jobs.update_job(job.model_copy(update={
         "settings": SETTINGS.model_copy(update={"grade": "color"})}))
     await harness.jobs.bump_run(JOB)
-    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                artifacts={"script": script_key}))
+    await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
     second = await harness.jobs.get_artifact(JOB, "clip/01")
     assert first is not None and second is not None and first.key != second.key
     assert len(generator.rendered) == 10
@@ -175,9 +170,8 @@ async def test_a_remote_provider_clip_is_conformed_and_graded(tmp_path: Path) ->
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=remote)  # type: ignore[arg-type]
     async with running(tmp_path, [video.service], providers, Settings()) as harness:
-        script_key = await seed_storyboard(harness)
-        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                    artifacts={"script": script_key}))
+        await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         assert len(remote.requests) == 5
         assert all(r.width == SIDE and r.fps == 12 and r.seed == 7 + r.shot.scene
                    for r in remote.requests)
@@ -206,9 +200,8 @@ async def test_a_model_that_ends_on_a_frame_is_sent_the_next_scenes_frame(
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=remote)  # type: ignore[arg-type]
     async with running(tmp_path, [video.service], providers, Settings()) as harness:
-        script_key = await seed_storyboard(harness)
-        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                    artifacts={"script": script_key}))
+        await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         frames = {r.name: await harness.blobs.get(r.key)
                   for r in await harness.jobs.list_artifacts(JOB) if r.name.startswith("frame/")}
         sent = {r.shot.scene: r for r in remote.requests}
@@ -228,8 +221,7 @@ async def test_a_model_that_ends_on_a_frame_is_sent_the_next_scenes_frame(
                                  "storyboard", path="storyboard/03.png")
         remote.requests.clear()
         await harness.jobs.bump_run(JOB)
-        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                    artifacts={"script": script_key}))
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         assert sorted(r.shot.scene for r in remote.requests) == [1, 2]
         clips_after = {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)
                        if r.name.startswith("clip/")}
@@ -256,9 +248,8 @@ async def test_two_deliveries_of_one_shot_at_once_make_one_provider_call(
                           image=None, video=remote)  # type: ignore[arg-type]
     async with running(tmp_path, [video.service], providers,
                        Settings(video_prefetch=4)) as harness:
-        script_key = await seed_storyboard(harness)
-        completed = Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                          artifacts={"script": script_key})
+        await seed_storyboard(harness)
+        completed = Event(type=STORYBOARD_COMPLETED, job_id=JOB)
         await harness.bus.publish(completed)
         await harness.bus.publish(completed)
         await harness.bus.wait_idle()
@@ -311,9 +302,8 @@ async def test_finishing_a_clip_frees_its_provider_call_slot(
                           image=None, video=remote)  # type: ignore[arg-type]
     async with running(tmp_path, [video.service], providers,
                        Settings(video_prefetch=1)) as harness:
-        script_key = await seed_storyboard(harness)
-        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                    artifacts={"script": script_key}))
+        await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         assert len(remote.requests) == 5
         assert remote.most_in_flight == 1, "more provider calls at once than video_prefetch"
         assert len(harness.of_type(VIDEO_COMPLETED)) == 1
@@ -341,9 +331,8 @@ async def test_no_provider_call_starts_after_a_cancellation(tmp_path: Path) -> N
                        Settings(video_prefetch=1)) as harness:
         remote = CancellingVideoGen(tmp_path, harness)
         harness.ctx.providers.video = remote  # type: ignore[assignment]
-        script_key = await seed_storyboard(harness)
-        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                    artifacts={"script": script_key}))
+        await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         assert len(remote.requests) == 1, "a provider call started after the cancellation"
         assert len(harness.of_type(VIDEO_COMPLETED)) == 0
 
@@ -361,9 +350,8 @@ async def test_a_fallback_chain_records_the_provider_that_answered(tmp_path: Pat
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=chain)  # type: ignore[arg-type]
     async with running(tmp_path, [video.service], providers, Settings()) as harness:
-        script_key = await seed_storyboard(harness)
-        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB,
-                                    artifacts={"script": script_key}))
+        await seed_storyboard(harness)
+        await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         record = await harness.jobs.get_artifact(JOB, "clip/01")
         assert record is not None and record.provider == "local"
         async with harness.blobs.local_file(record.key) as path:
@@ -373,8 +361,7 @@ async def test_a_fallback_chain_records_the_provider_that_answered(tmp_path: Pat
 
 
 async def test_a_malformed_item_is_dead_lettered(harness: Harness) -> None:
-    script_key = await seed_storyboard(harness)
-    await harness.bus.publish(Event(type=VIDEO_SHOT, job_id=JOB, item="x",
-                                    artifacts={"script": script_key}))
+    await seed_storyboard(harness)
+    await harness.bus.publish(Event(type=VIDEO_SHOT, job_id=JOB, item="x"))
     await harness.bus.wait_idle()
     assert [e.item for e, _ in harness.bus.dead_letters] == ["x"]

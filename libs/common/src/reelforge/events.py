@@ -1,7 +1,8 @@
 """The event envelope. The routing keys are declared with the pipeline (reelforge.pipeline)
 and importable from here.
 
-An event carries object keys, never bytes. Fan-out work items (one scene, one shot) travel as
+An event carries no bytes and no object keys: the job store says which artifact is
+current. Fan-out work items (one scene, one shot) travel as
 their own events so that prefetch bounds the work in flight per replica.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from reelforge.models import Model, utcnow
 from reelforge.pipeline import (  # noqa: F401  re-exported: every stage imports them from here
@@ -28,12 +29,17 @@ from reelforge.pipeline import (  # noqa: F401  re-exported: every stage imports
 
 
 class Event(Model):
+    """What happened to which job (and which work item of it). Inputs and outputs are never
+    carried: every stage reads them from the job store. Unknown fields are ignored, so a
+    message an older version published (with its `artifacts`) still reads during an upgrade."""
+
+    model_config = ConfigDict(extra="ignore")
+
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     type: str
     job_id: str
     attempt: int = Field(1, ge=1)
     item: str | None = Field(None, description="fan-out work item id (scene / shot index)")
-    artifacts: dict[str, str] = Field(default_factory=dict, description="logical name -> key")
     trace_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     time: datetime = Field(default_factory=utcnow)
     reason: str | None = Field(None, description="failure reason, for job.failed")

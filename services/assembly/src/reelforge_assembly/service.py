@@ -178,12 +178,12 @@ class Assembler:
             *await self._trailers(ctx, job, inputs),
             *await self._promos(ctx, job, inputs),
         ]
-        manifest_key = await self._manifest(ctx, job, inputs, made, started)
+        await self._manifest(ctx, job, inputs, made, started)
         await ctx.stage_completed(job.id, STAGE)
         await ctx.jobs.set_job_status(job.id, Status.completed)
         if job.status != Status.completed:  # a redelivery re-completes; count a job once
             ctx.metrics.jobs_finished.labels(Status.completed.value).inc()
-        await ctx.publish(event.follow(JOB_COMPLETED, artifacts={"manifest": manifest_key}))
+        await ctx.publish(event.follow(JOB_COMPLETED))
 
     # ------------------------------------------------------------ captions
 
