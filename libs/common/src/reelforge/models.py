@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -158,6 +158,29 @@ class SceneList(Model):
     scenes: list[Scene]
 
 
+V = TypeVar("V", bound=BaseModel)
+
+
+class Variants(Model, Generic[V]):
+    """Every version of a picture the user tried, oldest first, and the one in use."""
+
+    variants: list[V] = Field(default_factory=list, max_length=50,
+                              description="every one tried, oldest first")
+    chosen: int = Field(0, ge=0, description="the one in use (an index of variants)")
+
+    @model_validator(mode="after")
+    def _chosen_exists(self) -> Self:
+        if self.variants and self.chosen >= len(self.variants):
+            raise ValueError(f"chosen variant {self.chosen} does not exist; there are "
+                             f"{len(self.variants)} (numbered from 0)")
+        return self
+
+    @property
+    def current(self) -> V | None:
+        """The chosen variant; none while nothing was tried beyond the first one made."""
+        return self.variants[self.chosen] if self.variants else None
+
+
 class FrameVariant(Model):
     """One frame tried for a scene: the seed and, when the user wrote one, the prompt."""
 
@@ -167,29 +190,20 @@ class FrameVariant(Model):
     key: str | None = Field(None, description="the frame made for it, once the studio knows it")
 
 
-class Direction(Model):
-    """What the user directed for one scene in the studio. It travels with the scene (so it
-    follows a reorder), and stages read it where it changes their output: the chosen frame
-    variant (storyboard), the camera move (shot prompt), the clip's seed (video)."""
+class Direction(Variants[FrameVariant]):
+    """What the user directed for one scene in the studio: the frames tried, the camera move
+    and the clip's seed. It travels with the scene (so it follows a reorder), and stages read
+    it where it changes their output: the chosen frame variant (storyboard), the camera move
+    (shot prompt), the clip's seed (video)."""
 
-    variants: list[FrameVariant] = Field(default_factory=list, max_length=50,
-                                         description="every frame tried, oldest first")
-    chosen: int = Field(0, ge=0, description="the variant on screen (an index of variants)")
     camera: CameraMove | None = Field(None, description="none: the shot prompt's own move")
     clip_seed: int | None = Field(None, ge=0, le=2**31 - 1,
                                   description="none: the clip is seeded from the job")
 
-    @model_validator(mode="after")
-    def _chosen_exists(self) -> Direction:
-        if self.variants and self.chosen >= len(self.variants):
-            raise ValueError(f"chosen variant {self.chosen} does not exist; there are "
-                             f"{len(self.variants)} (numbered from 0)")
-        return self
-
     @property
     def frame(self) -> FrameVariant | None:
         """The chosen frame variant; none while the scene keeps its first frame."""
-        return self.variants[self.chosen] if self.variants else None
+        return self.current
 
 
 class ReferenceVariant(Model):
@@ -202,25 +216,14 @@ class ReferenceVariant(Model):
     key: str | None = Field(None, description="the picture made for it, once the studio knows it")
 
 
-class ReferenceDirection(Model):
+class ReferenceDirection(Variants[ReferenceVariant]):
     """What the user directed for one reference picture of the visual bible: every picture
     tried and the one frames are sent. Keyed in `Script.references` by the reference's
     job-store name (`reference/character/mara`)."""
 
-    variants: list[ReferenceVariant] = Field(default_factory=list, max_length=50,
-                                             description="every picture tried, oldest first")
-    chosen: int = Field(0, ge=0, description="the variant in use (an index of variants)")
-
-    @model_validator(mode="after")
-    def _chosen_exists(self) -> ReferenceDirection:
-        if self.variants and self.chosen >= len(self.variants):
-            raise ValueError(f"chosen variant {self.chosen} does not exist; there are "
-                             f"{len(self.variants)} (numbered from 0)")
-        return self
-
     @property
     def picture(self) -> ReferenceVariant | None:
-        return self.variants[self.chosen] if self.variants else None
+        return self.current
 
 
 class Scene(Model):
