@@ -172,6 +172,22 @@ CUT_BEFORE_OBJECT = re.compile(r"(?:,|\bthen|\band|\balso|\bfinally)\s+[a-z]+\W*
 own before it ("Ritu Patel, a doctor, informs.", "He starts out well, then tries.")."""
 
 SENTENCE = re.compile(r"[^.!?…]+[.!?…]*[\"'”’)]*")
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "lt", "sgt", "capt", "prof", "col",
+                 "gen", "rev", "mt", "vs", "no"}
+"""A full stop after these, or after an initial ('Wile E. Coyote'), ends no sentence."""
+
+
+def sentences_of(body: str) -> list[str]:
+    found: list[str] = []
+    for piece in SENTENCE.findall(body):
+        previous = words_of(found[-1])[-1:] if found else []
+        if previous and found[-1].rstrip().endswith(".") and (
+                previous[0].lower() in ABBREVIATIONS
+                or (len(previous[0]) == 1 and previous[0].isupper())):
+            found[-1] += piece
+        else:
+            found.append(piece)
+    return found
 
 
 def line_faults(text: str) -> list[str]:
@@ -179,7 +195,7 @@ def line_faults(text: str) -> list[str]:
     hold several sentences (a scene line and the tag); each is judged on its own."""
     body = text.strip()
     faults: list[str] = []
-    for sentence in SENTENCE.findall(body):
+    for sentence in sentences_of(body):
         faults += sentence_faults(sentence.strip())
     if body.count('"') % 2 or body.count("(") != body.count(")") \
             or body.count("[") != body.count("]") or body.count("“") != body.count("”"):
