@@ -496,6 +496,9 @@ def capitalised_runs(
     quoted_phrases = quoted_spans(sentence)
     bridged = False
     for position, token in enumerate(tokens):
+        if _nickname(sentence, matches[position]) and _name_follows(tokens, position):
+            bridged = bool(run)  # 'Raphael "Jinji" Moked' is one name, 'Jinji' no one's own
+            continue
         gap = sentence[matches[position - 1].end() : matches[position].start()] if position else ""
         broken = bool(gap.strip()) and not (run and _title_stop(gap, run))
         if run and not bridged and (broken or _quoted(sentence, matches[position - 1])):
@@ -503,9 +506,6 @@ def capitalised_runs(
             run = []
         bridged = False
         bare, possessive = _bare(token)
-        if _nickname(sentence, matches[position]) and _name_follows(tokens, position):
-            bridged = bool(run)  # 'Raphael "Jinji" Moked' is one name, 'Jinji' no one's own
-            continue
         if run and bare in NAME_PARTICLES and _name_follows(tokens, position):
             run.append(bare)  # 'Justus von Dohnanyi'
             continue
