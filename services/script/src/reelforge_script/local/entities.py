@@ -245,6 +245,8 @@ UNNAMED_AGENTS = {
     "teacher", "captain", "sheriff", "judge",
 }  # fmt: skip
 UNNAMED_SUBJECTS = 3
+FIRST_ACTOR_WEIGHT = 5
+"""Centrality of the first person the synopsis makes act: synopses open on their lead."""
 FOCUS_CUE = re.compile(
     r"(?i)\b(?:story|film|movie|plot|narrative|picture)\s+(?:begins\s+with|opens\s+with|follows"
     r"|revolves\s+around|centres\s+on|centers\s+on|focuses\s+on|is\s+about|tells\s+the\s+story\s+of"
@@ -713,8 +715,13 @@ def _name_like(word: str, lowercase: Counter[str]) -> bool:
 
 
 def core_tokens(name: str) -> tuple[str, ...]:
-    """The words of a name without its titles; a title alone is the name ('Doc')."""
-    core = tuple(t for t in name.split() if t.lower() not in HONORIFICS)
+    """The words of a name without its titles, and without the words of a title before one
+    ('Staff Sgt Raphael Moked' → 'Raphael Moked'); a title alone is the name ('Doc')."""
+    tokens = name.split()
+    leading = [i for i, t in enumerate(tokens[:3]) if t.lower() in HONORIFICS]
+    if leading and leading[-1] < len(tokens) - 1:
+        tokens = tokens[leading[-1] + 1 :]
+    core = tuple(t for t in tokens if t.lower() not in HONORIFICS)
     return core or tuple(name.split())
 
 
@@ -1064,8 +1071,8 @@ def find_appositive(person: Persona, text: str) -> str | None:
     flat = " ".join(text.split())
     for alias in person.aliases:
         pattern = (
-            rf"(?<![A-Za-z]){re.escape(alias)},\s+((?:an?|the|his|her|their)\s+[^,.;:!?]{{3,90}}?)"
-            r"(?:,|\.|;|:|\s+who\s|\s+whose\s)"
+            rf"(?<![A-Za-z]){re.escape(alias)},\s+((?:an?|the|his|her|their)\s+[^,.;:!?*]{{3,90}}?)"
+            r"(?:,|\.|;|:|\s+who\s|\s+whose\s|\s+\*)"
         )
         match = re.search(pattern, flat)
         if match and len(match.group(1).split()) <= 14:
@@ -1186,7 +1193,9 @@ def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
     def centrality(p: Persona) -> tuple[float, int]:
         presence = (p.last_sentence - p.first_sentence) / span
         score = p.mentions + 2 * p.subject_of + 4 * presence
-        score += (3 if p.first_sentence < early else 0) + (2 if p is first_actor else 0)
+        score += (3 if p.first_sentence < early else 0) + (
+            FIRST_ACTOR_WEIGHT if p is first_actor else 0
+        )
         return (score, -p.first_sentence)
 
     focus = focus_of(people, all_sentences)

@@ -250,7 +250,11 @@ def plan_lines(
     story_wide = story_candidates(story)
     scarce = len(story_wide) < SCARCE_RATIO * len(scenes)
     introductions = iter(
-        [f"{p.name} is {p.appositive}." for p in cast.people[1:] if _describes(p.appositive)]
+        [
+            f"{p.name} is {p.appositive}."
+            for p in cast.people[1:]
+            if _describes(p.appositive) and not _told_late(p.appositive, story)
+        ]
     )
     plans: list[LinePlan] = []
     for act in ("setup", "escalation", "climax", "tag"):
@@ -307,6 +311,14 @@ def _lead_of(scene: Scene, people: dict[str, Persona | None]) -> str | None:
 def _introduced(plans: list[LinePlan], hero: Persona) -> bool:
     appositive = hero.appositive or ""
     return any(p.lead == hero.name and appositive in (p.fixed or "-") for p in plans)
+
+
+def _told_late(appositive: str | None, story: Story) -> bool:
+    """A description first given in the story's resolution ('the executor of the estate',
+    in the closing list of suspects) belongs to the ending."""
+    text = " ".join(story.all_text.split())
+    at = text.find(appositive or "")
+    return at >= RESOLUTION_SHARE * len(text)
 
 
 def _describes(appositive: str | None) -> bool:
