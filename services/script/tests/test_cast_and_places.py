@@ -574,3 +574,17 @@ def test_a_lead_named_once_and_then_he_or_she_is_cast() -> None:
         "and travels to the coast."
     )
     assert cast.get("Perrin") == "protagonist"
+
+
+def test_the_words_of_a_title_and_an_inline_list_stay_out_of_names_and_descriptions() -> None:
+    story = read_story(
+        Document(
+            format="text",
+            text="Staff Sgt. Ana Ruiz is sent to find a deserter. Ruiz searches the camp. The "
+            "suspects are: *Mr. Pell, the keeper of the armoury *Oskar, who hates Ruiz. Pell "
+            "lies to Ruiz, and Ruiz arrests Pell.",
+        )
+    )
+    people = {p.name: p for p in analyse_cast(story).people}
+    assert "Ana Ruiz" in people and "Staff Ana Ruiz" not in people
+    assert people["Pell"].appositive == "the keeper of the armoury"
