@@ -588,3 +588,17 @@ def test_the_words_of_a_title_and_an_inline_list_stay_out_of_names_and_descripti
     people = {p.name: p for p in analyse_cast(story).people}
     assert "Ana Ruiz" in people and "Staff Ana Ruiz" not in people
     assert people["Pell"].appositive == "the keeper of the armoury"
+
+
+def test_a_description_after_two_names_describes_both_and_is_nobody_s_alone() -> None:
+    story = read_story(
+        Document(
+            format="text",
+            text="Tomas and Vera, a childless couple, adopt a boy. Tomas teaches him to fish. "
+            "Vera teaches him to read, and Vera worries. Jan, a lonely fisherman, and Tomas, "
+            "a carpenter, build a boat.",
+        )
+    )
+    people = {p.name: p for p in analyse_cast(story).people}
+    assert people["Vera"].appositive is None
+    assert people["Tomas"].appositive == "a carpenter"

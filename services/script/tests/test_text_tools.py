@@ -7,7 +7,12 @@ from importlib.metadata import entry_points
 import pytest
 from reelforge.runtime import Service
 from reelforge_script.local.narration import echoes
-from reelforge_script.local.phrasing import fit_words, without_appositives, without_lead_in
+from reelforge_script.local.phrasing import (
+    fit_words,
+    lower_first,
+    without_appositives,
+    without_lead_in,
+)
 from reelforge_script.local.segmentation import Boundary, Unit, partition
 from reelforge_script.local.text import strip_markup
 from reelforge_script.speakable import number_words, speakable
@@ -94,3 +99,10 @@ def test_a_stock_tease_that_echoes_the_ending_is_a_hint() -> None:
     ending = "Crowe locks the pimp in a cell, then walks away smiling."
     assert echoes("No one walks away unchanged.", ending)
     assert not echoes("There is no way back.", ending)
+
+
+def test_a_title_before_a_name_keeps_its_capital_after_an_opener() -> None:
+    assert (
+        lower_first("Lieutenant Crowe finds the girl.", set()) == "Lieutenant Crowe finds the girl."
+    )
+    assert lower_first("The lieutenant finds the girl.", set()) == "the lieutenant finds the girl."

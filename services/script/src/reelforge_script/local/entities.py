@@ -1075,6 +1075,8 @@ def find_appositive(person: Persona, text: str) -> str | None:
             r"(?:,|\.|;|:|\s+who\s|\s+whose\s|\s+\*)"
         )
         match = re.search(pattern, flat)
+        if match and re.search(r"\b[A-Z][\w'-]*\s+and\s+$", flat[: match.start()]):
+            continue  # 'Frantisek and Miluska, a barren couple': it describes both
         if match and len(match.group(1).split()) <= 14:
             # 'Shlykov, a taxi driver and Lyosha, a saxophonist': the list goes on to another
             return re.split(r"\s+and\s+(?=[A-Z])", match.group(1))[0].strip()
