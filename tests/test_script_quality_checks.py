@@ -64,6 +64,8 @@ def test_broken_lines_are_found(line: str) -> None:
     "Caleb sets out to learn where nature came from and what it wants.",
     "Tomas must deliver a letter before the war begins.",
     "Tahaan, who has lost his donkey, goes in search of the old man.",
+    "And Mr. Hasson arrives at the base with the loader.",
+    "But Wile E. accidentally ignites his tail instead of the fuse.",
 ])
 def test_complete_sentences_pass(line: str) -> None:
     assert bench.line_faults(line) == []

@@ -485,3 +485,120 @@ def test_a_famous_full_name_said_in_passing_is_not_cast() -> None:
         "the patron laughs. Marit leaves the chapel at night."
     )
     assert "Marit" in cast and "Jesus Christ" not in cast
+
+
+def test_a_capitalised_word_for_what_someone_is_is_no_part_of_their_name() -> None:
+    cast = cast_of(
+        "Bartender Nora Quill pours the last drinks of the night. A stranger asks Nora about "
+        "the missing ferry. Nora calls her brother Emil, and Emil drives to the coast."
+    )
+    assert "Nora Quill" in cast and "Bartender Nora Quill" not in cast
+
+
+def test_quoted_nicknames_and_abbreviated_titles_leave_one_name() -> None:
+    cast = cast_of(
+        "Sgt. Tomas \"Bear\" Lind is sent after the infamous 'Iron-Fist' Malko. Lind follows "
+        "Malko to the docks. Malko escapes by boat, and Lind swims after him."
+    )
+    assert {"Tomas Lind", "Malko"} <= set(cast)
+    assert not {"Bear", "Iron-Fist", "Iron-Fist Malko", "Sgt"} & set(cast)
+
+
+def test_a_duo_s_stage_name_leaves_its_members_in_the_cast() -> None:
+    cast = cast_of(
+        "Jay and Bo are a rap duo. A producer hears Jay N'Bo at a block party. Jay wants to "
+        "go to college. Jay argues with Bo about money. Bo signs the contract alone. Jay "
+        "studies at night and Jay finally makes peace with Bo. Dana Weller manages the "
+        "label, and Dana Weller wants a hit. Bo gives Dana Jay's demo tape."
+    )
+    assert {"Jay", "Bo", "Dana Weller"} <= set(cast)
+    assert not {"Jay N'Bo", "Dana Jay"} & set(cast)
+
+
+def test_a_creature_always_called_the_something_is_cast_a_ship_is_not() -> None:
+    cast = cast_of(
+        "A hungry jackal sets traps in the canyon. The Dust Racer speeds past every trap. "
+        "The jackal builds a catapult, but the Dust Racer, who never stops running, is gone. "
+        "The jackal lights a fuse. The Dust Racer zooms back and the jackal falls."
+    )
+    assert "the Dust Racer" in cast
+    ship = cast_of(
+        "The Morrow, a grain ship, sails into the bay. The Morrow runs aground. Inge rows "
+        "out to it. The Morrow breaks apart in the storm, and Inge saves the crew."
+    )
+    assert "Inge" in ship and not {"the Morrow", "Morrow"} & set(ship)
+
+
+def test_the_person_a_synopsis_says_it_is_about_is_the_protagonist() -> None:
+    cast = cast_of(
+        "The story begins with Ilse, a shy student, as she finishes school. Marco runs the "
+        "school choir. Marco picks Ilse as a soloist. Marco argues with the principal. Marco "
+        "quits. Marco comes back. Ilse sings at the final concert."
+    )
+    assert cast["Ilse"] == "protagonist"
+
+
+def test_works_schools_and_name_endings_after_of_are_not_cast() -> None:
+    cast = cast_of(
+        "Sons of Thunder recounts a strike of 1921. Vendetta is a narrative which probes the "
+        "family of Bram, a docker, and it is the sequel to its prequel Kinship. Bram teaches "
+        "at Pinecrest High. Pinecrest High closes, and Bram joins the strike. Bram is arrested."
+    )
+    assert "Bram" in cast
+    assert not {"Thunder", "Vendetta", "Kinship", "Pinecrest High", "Pinecrest"} & set(cast)
+
+
+def test_a_word_before_a_comma_says_nothing_of_the_name_after_it() -> None:
+    cast = cast_of(
+        "Lina Okoro, an analyst, finds herself hunted. As they drive through the suburbs, "
+        "Lina's past catches up with her. Over the years: *Tove, a teacher, keeps her secret."
+    )
+    assert "Lina Okoro" in cast and "Tove" in cast
+
+
+def test_signs_and_captions_name_no_one() -> None:
+    cast = cast_of(
+        "The chase stops for the captions: Rapidus Maximus and Clumsii Foolii, plus a sound. "
+        'Odo holds up a sign: "For Sale One used Garden Hose" and runs. Odo buys a Frisbee '
+        "and throws it at the bird. Now, Kessler animates a sequence in which Odo falls."
+    )
+    assert "Odo" in cast
+    assert not {"Rapidus Maximus", "Clumsii Foolii", "Garden Hose", "Frisbee", "Kessler"} & set(
+        cast
+    )
+
+
+def test_a_lead_named_once_and_then_he_or_she_is_cast() -> None:
+    cast = cast_of(
+        "Perrin is a chemist at a paint company. As he mixes a new colour, he wins a prize "
+        "and travels to the coast."
+    )
+    assert cast.get("Perrin") == "protagonist"
+
+
+def test_the_words_of_a_title_and_an_inline_list_stay_out_of_names_and_descriptions() -> None:
+    story = read_story(
+        Document(
+            format="text",
+            text="Staff Sgt. Ana Ruiz is sent to find a deserter. Ruiz searches the camp. The "
+            "suspects are: *Mr. Pell, the keeper of the armoury *Oskar, who hates Ruiz. Pell "
+            "lies to Ruiz, and Ruiz arrests Pell.",
+        )
+    )
+    people = {p.name: p for p in analyse_cast(story).people}
+    assert "Ana Ruiz" in people and "Staff Ana Ruiz" not in people
+    assert people["Pell"].appositive == "the keeper of the armoury"
+
+
+def test_a_description_after_two_names_describes_both_and_is_nobody_s_alone() -> None:
+    story = read_story(
+        Document(
+            format="text",
+            text="Tomas and Vera, a childless couple, adopt a boy. Tomas teaches him to fish. "
+            "Vera teaches him to read, and Vera worries. Jan, a lonely fisherman, and Tomas, "
+            "a carpenter, build a boat.",
+        )
+    )
+    people = {p.name: p for p in analyse_cast(story).people}
+    assert people["Vera"].appositive is None
+    assert people["Tomas"].appositive == "a carpenter"

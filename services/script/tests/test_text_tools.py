@@ -6,8 +6,15 @@ from importlib.metadata import entry_points
 
 import pytest
 from reelforge.runtime import Service
-from reelforge_script.local.phrasing import fit_words, without_appositives, without_lead_in
+from reelforge_script.local.narration import echoes
+from reelforge_script.local.phrasing import (
+    fit_words,
+    lower_first,
+    without_appositives,
+    without_lead_in,
+)
 from reelforge_script.local.segmentation import Boundary, Unit, partition
+from reelforge_script.local.text import strip_markup
 from reelforge_script.speakable import number_words, speakable
 
 
@@ -17,6 +24,11 @@ from reelforge_script.speakable import number_words, speakable
         ("In 1893, 3 ships sank.", "In eighteen ninety-three, three ships sank."),
         ('Rock & roll (loudly) — 100% "true"', "Rock and roll, one hundred percent true"),
         ("The keeper\u2019s #1 rule: 2.5 lamps", "The keeper's one rule: two point five lamps"),
+        (
+            "Lt. Crowe takes Dr. Voss to St. Ives.",
+            "Lieutenant Crowe takes Doctor Voss to Saint Ives.",
+        ),
+        ("Sgt Lind and Mr. Hasson wait.", "Sergeant Lind and Mr. Hasson wait."),
     ],
 )
 def test_speakable_spells_numbers_and_drops_symbols(raw: str, spoken: str) -> None:
@@ -75,3 +87,22 @@ def test_service_entry_point_is_installed() -> None:
     (found,) = [ep for ep in entry_points(group="reelforge.services") if ep.name == "script"]
     service = found.load()
     assert isinstance(service, Service) and service.consumers[0].queue == "script"
+
+
+def test_a_bare_web_address_is_not_text() -> None:
+    assert strip_markup("He sues for her release.http://www.example.org/title?id=4 Then") == (
+        "He sues for her release. Then"
+    )
+
+
+def test_a_stock_tease_that_echoes_the_ending_is_a_hint() -> None:
+    ending = "Crowe locks the pimp in a cell, then walks away smiling."
+    assert echoes("No one walks away unchanged.", ending)
+    assert not echoes("There is no way back.", ending)
+
+
+def test_a_title_before_a_name_keeps_its_capital_after_an_opener() -> None:
+    assert (
+        lower_first("Lieutenant Crowe finds the girl.", set()) == "Lieutenant Crowe finds the girl."
+    )
+    assert lower_first("The lieutenant finds the girl.", set()) == "the lieutenant finds the girl."

@@ -29,6 +29,15 @@ NOT_SPOKEN = re.compile(r"[^A-Za-z0-9\u00c0-\u024f'.,!?;:\s-]")
 SPACES = re.compile(r"\s+")
 SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?;:])")
 REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:])+")
+TITLES = {
+    "Lt": "Lieutenant", "Sgt": "Sergeant", "Capt": "Captain", "Cpl": "Corporal",
+    "Col": "Colonel", "Gen": "General", "Maj": "Major", "Adm": "Admiral", "Cmdr": "Commander",
+    "Det": "Detective", "Insp": "Inspector", "Supt": "Superintendent", "Dr": "Doctor",
+    "Prof": "Professor", "Rev": "Reverend", "Fr": "Father", "St": "Saint",
+}  # fmt: skip
+TITLE = re.compile(rf"\b({'|'.join(TITLES)})\.?\s+(?=[A-Z])")
+"""'Lt. Crowe': a voice may spell the abbreviation out letter by letter, and its full stop
+reads as the end of a sentence."""
 
 
 def number_words(n: int) -> str:
@@ -62,6 +71,7 @@ def _spell_number(match: re.Match[str]) -> str:
 def speakable(text: str) -> str:
     """`text` with numbers spelled, symbols spoken or dropped, and whitespace tidied."""
     text = APOSTROPHE.sub("'", text)
+    text = TITLE.sub(lambda m: TITLES[m.group(1)] + " ", text)
     text = BRACKETED.sub("", text)
     text = QUOTES.sub("", text)
     text = DASHES.sub(", ", text)

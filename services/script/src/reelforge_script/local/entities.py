@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from reelforge.models import LocationKind, Role
@@ -100,6 +100,11 @@ QUANTIFIERS = DETERMINERS | {"other", "many", "some", "every", "each", "these", 
 APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
 SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
 SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+PRONOUN_OPENING = re.compile(
+    r"(?:(?:As|When|While|After|Before|Although|Though|Once|Soon|Then|Now|Later),?\s+)?"
+    r"(?:[Hh]e|[Ss]he)\b"
+)
+"""A sentence whose first subject is 'he' or 'she' ('As he tries to invent ...')."""
 ROLE_ORDER: dict[str, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
 CREDIT_WORDS = (
     r"(?:\b(?:played|portrayed|voiced|performed|directed|written|produced|narrated|recorded"
@@ -129,7 +134,15 @@ ACTOR_IS_ROLE = re.compile(r"^\s+(?:is|plays)\s+[\"\u201c]?(?:[Tt]he\s+)?[A-Z][a
 """'Mickey Rooney is Jimmy', 'Ralph Bellamy is "The Healer"': a full name cast as a role is
 the actor's."""
 HOLIDAYS = {"christmas", "easter", "halloween", "year's", "years"}
-"""Before 'Eve' or 'Day', a date: 'on Christmas Eve' names no one."""
+HOLIDAY_DAYS = {"Eve", "Day"}
+PERSONAL_RELATIVES = {"who", "whom", "whose"}
+QUOTE = re.compile(r"[\"\u201c\u201d]")
+"""Pairs of these enclose a sign, a title or a line of dialogue."""
+TITLE_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "lt", "sgt", "capt", "prof", "col", "gen", "rev", "det", "insp",
+    "cpl", "maj", "fr",
+}  # fmt: skip
+"""After a holiday, a date: 'on New Year's Eve' names no one."""
 SOURCE = re.compile(r"^\s*:\s*[\"\u201c\u2018'A-Z]")
 """'Motion Picture Purgatory: Pieces': a source cited with its title, not a character."""
 QUOTED_WORK_BY = re.compile(r"[\"\u201d\u2019]\s*by\s*$")
@@ -138,11 +151,16 @@ CITATION = re.compile(r"^\s*,\s*[A-Z][a-z]+\.(?:\s*[\"\u201c]|\s*$)")
 """'Nickel, Mark. "Brown to offer ...': a cited author's surname, not a character."""
 CREDITED = re.compile(r"^\s*,?\s*(?:[a-z-]+\s+){0,4}(?:portrayed|played|voiced)\s+by\b")
 """After a name, its actor: 'Gunther, portrayed by Christian Ulmen' names a character."""
-CREDIT_TAIL = re.compile(r"^\s*(?:stars|starred|co-stars|appears|appeared)\s+as\b")
+CREDIT_TAIL = re.compile(
+    r"^\s*(?:(?:stars|starred|co-stars|appears|appeared)\s+as\b"
+    r"|(?:animates|animated|directs|directed|storyboards|scripts)\s+(?:a|the|this)\s+"
+    r"(?:sequence|scene|shot|gag)\b)"
+)
 """'Tom Hanks stars as Forrest': the name before is the actor's."""
 ACTOR_IN_BRACKETS = re.compile(r"[A-Z][\w'\u2019]*\s*\(\s*(?:\[\[)?\s*$")
 """'Vincent (Jonathan Jackson)': a full name in brackets after a name is the actor's."""
 AGENT_NOUN_ENDINGS = ("er", "or", "ist", "ian")
+DESCRIBING_ENDINGS = (*AGENT_NOUN_ENDINGS, "ite", "ant", "ent", "ess", "man", "woman")
 """'a famous sculptor, Gustaf Borgstrom', 'womanizer Serge': a noun for a doer before a name."""
 TITLE_RUN = (
     r"([A-Z][\w'\u2019-]*(?:(?:\s+(?:is|of|the|a|an|and|in|on|to|at|for|with|are|was))*"
@@ -150,7 +168,7 @@ TITLE_RUN = (
 )
 WORK_TITLE = re.compile(
     r"\b(?:(?i:movie|film|show|series|novel|book|song|play|album|opera|musical|comic|painting"
-    r"|poem|magazine|newspaper|programme|program|sitcom|soap|slasher)"
+    r"|poem|magazine|newspaper|programme|program|sitcom|soap|slasher|sequel|prequel)"
     r"|(?i:the\s+plot\s+of|an?\s+(?:\w+\s+)?(?:adaptation|retelling|remake)\s+of))\s+" + TITLE_RUN
 )
 """The title of a work the story mentions ('the slasher movie Red is Dead', 'the plot of
@@ -163,6 +181,11 @@ TITLE_IS_WORK = re.compile(
 )
 """'Graveyard Jamboree with Mysterious Mose is a short film made in 1998': the sentence
 names the film itself; a title of two words or more, so 'Dodge is a film buff' is left alone."""
+WORK_IS_TOLD = re.compile(
+    r"(?:^|[.!?]\s+)([A-Z][\w'\u2019-]*)\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,2}"
+    r"(?:narrative|story|tale|chronicle|saga|sequel|prequel|remake)\s+(?:which|that|about|of)\b"
+)
+"""'Hathyar is a narrative which probes into ...': one word, but told of as a work."""
 PRODUCTION_SENTENCE = re.compile(
     r"(?i)^(?=.*\b(?:film|movie|documentary|cartoon|picture)\b)"
     r"(?=.*\b(?:directed|produced|starring|stars|starred|reunion|cameo|premiered|box office"
@@ -222,8 +245,19 @@ UNNAMED_AGENTS = {
     "teacher", "captain", "sheriff", "judge",
 }  # fmt: skip
 UNNAMED_SUBJECTS = 3
+FIRST_ACTOR_WEIGHT = 5
+"""Centrality of the first person the synopsis makes act: synopses open on their lead."""
+FOCUS_CUE = re.compile(
+    r"(?i)\b(?:story|film|movie|plot|narrative|picture)\s+(?:begins\s+with|opens\s+with|follows"
+    r"|revolves\s+around|centres\s+on|centers\s+on|focuses\s+on|is\s+about|tells\s+the\s+story\s+of"
+    r"|concerns)\s"
+)
+FOCUS_SENTENCES = 3
+FOCUS_WINDOW = 60
 """An unnamed person ('the boy', 'the demon') joins the cast when the story makes them the
 subject of at least this many sentences: a story may centre on someone it never names."""
+DUO_JOINER = re.compile(r"(?i)^(?:n'|'n'?)\w")
+"""The 'N'' of a duo's stage name ('Kid N'Play', 'Salt-N-Pepa' aside)."""
 ROLE_POSSESSIVES = {"their", "our", "your", "its"}
 """Before a capitalised run, a role someone holds ('their Sing Leader'), not a name; 'his'
 and 'her' also stand before nicknames, so they are left out."""
@@ -252,6 +286,13 @@ class Mention:
     modifies: bool = False
     credit: bool = False
     """Named as an actor or in a comparison ('portrayed by X', 'à la X'), not as a character."""
+    separated: bool = False
+    """Punctuation stands between the name and the word before it ('suburbs, Aduri's'): that
+    word belongs to another phrase."""
+    of_tail: bool = False
+    """The end of a longer proper name joined by 'of' ('Children of Glory', 'Bank of X')."""
+    quoted: bool = False
+    """Inside a quoted phrase of several words: a sign, a title, a line of dialogue."""
 
 
 @dataclass
@@ -315,9 +356,9 @@ def analyse_cast(story: Story) -> Cast:
         for m in capitalised_runs(without_titles(s, titles), i, lowercase)
     ]
     about_the_film = {i for i, s in enumerate(all_sentences) if PRODUCTION_SENTENCE.match(s)}
-    mentions = without_credited(found, about_the_film)
+    mentions = without_credited(without_leading_nouns(found), about_the_film)
     followed_by_pronoun = {
-        i for i, s in enumerate(all_sentences[1:]) if SUBJECT_PRONOUN.match(s.lstrip())
+        i for i, s in enumerate(all_sentences[1:]) if PRONOUN_OPENING.match(s.lstrip())
     }
     names = plausible_names(mentions, lowercase, followed_by_pronoun)
     screenplay_cast = set(story.speakers) | set(story.introduced)
@@ -345,7 +386,9 @@ def analyse_cast(story: Story) -> Cast:
 def work_titles(text: str) -> list[str]:
     """Titles of films, books or songs named in the text, longest first."""
     titles = {m.group(1) for m in WORK_TITLE.finditer(text)}
-    titles |= {m.group(1) for m in TITLE_IS_WORK.finditer(" ".join(text.split()))}
+    flat = " ".join(text.split())
+    titles |= {m.group(1) for m in TITLE_IS_WORK.finditer(flat)}
+    titles |= {m.group(1) for m in WORK_IS_TOLD.finditer(flat)}
     return sorted(titles, key=len, reverse=True)
 
 
@@ -362,6 +405,26 @@ def without_credited(mentions: list[Mention], about_the_film: set[int]) -> list[
     ]
     figures = Counter(m.name.lower() for m in kept if m.name.lower() in FAMOUS_FIGURES)
     return [m for m in kept if not 0 < figures[m.name.lower()] < FAMOUS_FIGURE_MENTIONS]
+
+
+def without_leading_nouns(mentions: list[Mention]) -> list[Mention]:
+    """'Socialite Claire Gregory attends a party': at a sentence's start, a capitalised word
+    for what someone is, said nowhere else, before a full name whose first name the text
+    uses on its own, is not part of the name."""
+    words = Counter(w for m in mentions for w in set(m.name.split()))
+    kept: list[Mention] = []
+    for mention in mentions:
+        first, *rest = mention.name.split()
+        if (
+            mention.initial
+            and len(rest) >= 2
+            and words[first] == 1
+            and words[rest[0]] > 1
+            and first.lower().endswith(DESCRIBING_ENDINGS)
+        ):
+            mention = replace(mention, name=" ".join(rest), initial=False)
+        kept.append(mention)
+    return kept
 
 
 def without_titles(sentence: str, titles: list[str]) -> str:
@@ -401,6 +464,16 @@ def capitalised_runs(
         lead = sentence[: matches[start].start()].rstrip()
         mention = _mention(named, start, tokens, index, tail, possessive=possessive)
         mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
+        mention.quoted = any(a < matches[start].start() < b for a, b in quoted_phrases)
+        mention.separated = start > 0 and bool(
+            sentence[matches[start - 1].end() : matches[start].start()].strip()
+        )
+        mention.of_tail = (
+            start > 1
+            and tokens[start - 1] == "of"
+            and tokens[start - 2][:1].isupper()
+            and not sentence[matches[start - 2].end() : matches[start].start()].strip(" of")
+        )
         before_run = sentence[: matches[run_start].start()]
         between = sentence[last_end[0] : matches[run_start].start()]
         mention.credit = bool(
@@ -413,7 +486,7 @@ def capitalised_runs(
             or CITATION.match(tail)
             or SOURCE.match(tail)
             or QUOTED_WORK_BY.search(before_run)
-            or (start > 0 and tokens[start - 1].lower() in HOLIDAYS)
+            or (start > 0 and tokens[start - 1].lower() in HOLIDAYS and named[0] in HOLIDAY_DAYS)
             or (credited_by[0] and CREDIT_PAIR.match(between))
         )
         credited_by[0] = bool(CREDIT_BY.search(before_run)) or (
@@ -422,10 +495,18 @@ def capitalised_runs(
         last_end[0] = matches[end - 1].end()
         found.append(mention)
 
+    quoted_phrases = quoted_spans(sentence)
+    bridged = False
     for position, token in enumerate(tokens):
-        if run and sentence[matches[position - 1].end() : matches[position].start()].strip():
+        if _nickname(sentence, matches[position]) and _name_follows(tokens, position):
+            bridged = bool(run)  # 'Raphael "Jinji" Moked' is one name, 'Jinji' no one's own
+            continue
+        gap = sentence[matches[position - 1].end() : matches[position].start()] if position else ""
+        broken = bool(gap.strip()) and not (run and _title_stop(gap, run))
+        if run and not bridged and (broken or _quoted(sentence, matches[position - 1])):
             close(position, possessive=False)
             run = []
+        bridged = False
         bare, possessive = _bare(token)
         if run and bare in NAME_PARTICLES and _name_follows(tokens, position):
             run.append(bare)  # 'Justus von Dohnanyi'
@@ -446,6 +527,33 @@ def capitalised_runs(
     return found
 
 
+def quoted_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans between pairs of double quotes that hold three words or more."""
+    marks = [m.start() for m in QUOTE.finditer(sentence)]
+    pairs = zip(marks[::2], marks[1::2], strict=False)
+    return [(a, b) for a, b in pairs if len(sentence[a + 1 : b].split()) >= 3]
+
+
+def _title_stop(gap: str, run: list[str]) -> bool:
+    """'Lt. Crowe', 'Mr. Hasson': the full stop of an abbreviated title ends no name."""
+    return gap.strip() == "." and run[-1].lower() in TITLE_ABBREVIATIONS
+
+
+def _nickname(sentence: str, match: re.Match[str]) -> bool:
+    """A word in quotes right before a name: 'Pimp-King' Duke, Raphael "Jinji" Moked."""
+    opening = sentence[max(0, match.start() - 1) : match.start()]
+    closing = sentence[match.end() : match.end() + 1]
+    return _quoted(sentence, match) or (opening in ('"', "\u201c") and closing in ('"', "\u201d"))
+
+
+def _quoted(sentence: str, match: re.Match[str]) -> bool:
+    """A word in single quotes ("the infamous 'Pimp-King' Duke"): a nickname, not the first
+    word of the name after it."""
+    return match.group(0).endswith(("'", "\u2019")) and sentence[
+        max(0, match.start() - 1) : match.start()
+    ] in ("'", "\u2018")
+
+
 def _name_follows(tokens: list[str], position: int) -> bool:
     following = tokens[position + 1] if position + 1 < len(tokens) else ""
     return following[:1].isupper()
@@ -454,7 +562,11 @@ def _name_follows(tokens: list[str], position: int) -> bool:
 def _people_word(word: str) -> bool:
     """A word naming a people, faith or organisation rather than a place ('English')."""
     lower = word.lower()
-    return lower in NON_PERSON_WORDS and lower not in WORLD_PLACES | CITIES
+    return (
+        lower in NON_PERSON_WORDS
+        and lower not in WORLD_PLACES | CITIES
+        and lower not in PLACE_SUFFIX_KINDS  # 'Road Runner': a noun, not a people
+    )
 
 
 def _plain_name(tokens: list[str]) -> bool:
@@ -547,7 +659,8 @@ def plausible_names(
             if len(tokens) == 1 and _title_as_name(found):
                 names.add(name)
             continue
-        inside = sum(not m.initial for m in found)
+        titled = len(tokens) > 1 and tokens[0].lower() in HONORIFICS  # 'Dr. Voss watches'
+        inside = sum(not m.initial or titled for m in found)
         if len(tokens) == 1 and lowercase[name.lower()] > inside:
             continue
         described = any(m.appositive for m in found)
@@ -556,7 +669,25 @@ def plausible_names(
         )
         if inside or (_name_like(name, lowercase) and (len(found) >= 2 or described or picked_up)):
             names.add(name)
-    return names | _full_names_of(set(by_name) - names, names)
+    names |= _full_names_of(set(by_name) - names, names)
+    return {n for n in names if not _duo(n) and not _two_people(n, names, len(by_name.get(n, [])))}
+
+
+def _two_people(name: str, names: set[str], said: int) -> bool:
+    """'gives Shelia Kid's scholarship cheque': two names side by side, said so once, the
+    first already someone's first name ('Shelia Landreaux'), the second a name of its own."""
+    first, *rest = name.split()
+    return (
+        said == 1
+        and len(rest) == 1
+        and rest[0] in names
+        and any(other.split()[0] == first and other != name and " " in other for other in names)
+    )
+
+
+def _duo(name: str) -> bool:
+    """'Kid N'Play' is a duo's stage name: its members are the people."""
+    return any(DUO_JOINER.match(token) for token in name.split()[1:])
 
 
 def _title_as_name(found: list[Mention]) -> bool:
@@ -584,8 +715,13 @@ def _name_like(word: str, lowercase: Counter[str]) -> bool:
 
 
 def core_tokens(name: str) -> tuple[str, ...]:
-    """The words of a name without its titles; a title alone is the name ('Doc')."""
-    core = tuple(t for t in name.split() if t.lower() not in HONORIFICS)
+    """The words of a name without its titles, and without the words of a title before one
+    ('Staff Sgt Raphael Moked' → 'Raphael Moked'); a title alone is the name ('Doc')."""
+    tokens = name.split()
+    leading = [i for i, t in enumerate(tokens[:3]) if t.lower() in HONORIFICS]
+    if leading and leading[-1] < len(tokens) - 1:
+        tokens = tokens[leading[-1] + 1 :]
+    core = tuple(t for t in tokens if t.lower() not in HONORIFICS)
     return core or tuple(name.split())
 
 
@@ -598,8 +734,9 @@ def merged_names(names: set[str], mentions: list[Mention]) -> dict[str, set[str]
         owners = [c for c in groups if set(core_tokens(name)) <= set(core_tokens(c))]
         if len(owners) == 1:
             groups[owners[0]].add(name)
-        elif not owners:
-            groups[name] = {name}
+        elif not owners or counts[name] > sum(counts[o] for o in owners):
+            groups[name] = {name}  # 'Kid', said far more often than 'Shelia Kid' or 'Kid Jones'
+
     families = {m.name for m in mentions if m.article}
     return _merge_misspellings(groups, counts, families)
 
@@ -660,18 +797,25 @@ def classify(
             place += sum(m.before in ("to", "from") for m in found)
         if _region(canonical) and " " not in canonical:
             person = person if any(_heads_clause(m) and _acts(m) for m in found) else 0
+        creature = with_article and _titled_creature(canonical, found)
         known = _known_place(canonical) if place >= person else None
         structural = _shaped_like_place(canonical) and not _titled(forms)
-        if known or structural or place > person or (with_article and place > 0):
+        if known or structural or place > person or (with_article and place > 0 and not creature):
             if known or not _non_person(canonical):
                 name = f"the {canonical}" if with_article else canonical
                 kind = suffix_kind(canonical) or noun_kind(found) or known
                 region = _region(canonical)
                 places.append(Place(name, canonical, len(found), kind, region))
-        elif not with_article and not _non_person(canonical) and person > _modifier_uses(found):
+        elif (
+            (not with_article or creature)
+            and (not _non_person(canonical) or creature)
+            and person > _modifier_uses(found)
+            and (len(found) > 1 or person >= 1)
+            and not all(m.of_tail or m.before in ("a", "an") or m.quoted for m in found)
+        ):
             people.append(
                 Persona(
-                    name=display_name(canonical),
+                    name=f"the {canonical}" if with_article else display_name(canonical),
                     aliases=_aliases(canonical, forms),
                     mentions=len(found),
                     first_sentence=min(m.sentence for m in found),
@@ -679,6 +823,19 @@ def classify(
                 )
             )
     return people, places
+
+
+def _titled_creature(name: str, found: list[Mention]) -> bool:
+    """'the Road Runner burns rubber ... the Road Runner, who allows ...': a name always said
+    with 'the' that heads clauses, acts and is a 'who', not a family ('the Lowells'), a group
+    or a ship."""
+    last = name.split()[-1].lower()
+    return (
+        not last.endswith("s")
+        and last not in NON_PERSON_WORDS
+        and sum(_heads_clause(m) and _acts(m) for m in found) >= 2
+        and any(m.after in PERSONAL_RELATIVES for m in found)  # not 'the Merrow', a ship
+    )
 
 
 def _non_person(name: str) -> bool:
@@ -718,8 +875,10 @@ def place_evidence(name: str, found: list[Mention]) -> float:
     score = 3.0 if _shaped_like_place(name) else 0.0
     if len(tokens) == 1 and len(name) > 5 and name.lower().endswith(PLACE_NAME_ENDINGS):
         score += 2
-    score += sum(m.before in PLACE_PREPOSITIONS for m in found)
-    score += 2 * sum(m.before in SETTING_NOUNS or m.place_appositive for m in found)
+    score += sum(m.before in PLACE_PREPOSITIONS and not m.separated for m in found)
+    score += 2 * sum(
+        (m.before in SETTING_NOUNS and not m.separated) or m.place_appositive for m in found
+    )
     score += sum(
         m.before == "of" and (m.before_that in SETTING_NOUNS or m.before_that in PEOPLE_OF)
         for m in found
@@ -737,7 +896,10 @@ def person_evidence(forms: set[str], found: list[Mention]) -> float:
     score += sum(_acts(m) and m.before not in QUANTIFIERS for m in found)
     score += 2 * sum(m.before in PERSON_NOUNS or m.before in HONORIFICS for m in found)
     score += 0.5 * sum("and" in (m.before, m.after) or m.before == "by" for m in found)
-    score += 0.5 * sum(_verb_like(m.before) and m.before not in PLACE_PREPOSITIONS for m in found)
+    score += 0.5 * sum(
+        _verb_like(m.before) and m.before not in PLACE_PREPOSITIONS and not m.separated
+        for m in found
+    )
     score += sum(_agent_noun(m.before) for m in found)
     score += 2 * sum(m.before in ANIMAL_NOUNS for m in found)
     return score
@@ -802,7 +964,9 @@ def suffix_kind(name: str) -> LocationKind | None:
 def display_name(canonical: str) -> str:
     """'Captain Ilse Brandt' → 'Ilse Brandt'; a lone surname keeps its title ('Father Tomas')."""
     core = core_tokens(canonical)
-    return " ".join(core) if len(core) > 1 else canonical
+    if len(core) > 1 or canonical.split()[0].lower() in TITLE_ABBREVIATIONS:
+        return " ".join(core)  # 'Lt. Crowe' is Crowe: the abbreviation is no part of a name
+    return canonical
 
 
 def noun_kind(found: list[Mention]) -> LocationKind | None:
@@ -907,12 +1071,15 @@ def find_appositive(person: Persona, text: str) -> str | None:
     flat = " ".join(text.split())
     for alias in person.aliases:
         pattern = (
-            rf"(?<![A-Za-z]){re.escape(alias)},\s+((?:an?|the|his|her|their)\s+[^,.;:!?]{{3,90}}?)"
-            r"(?:,|\.|;|:|\s+who\s|\s+whose\s)"
+            rf"(?<![A-Za-z]){re.escape(alias)},\s+((?:an?|the|his|her|their)\s+[^,.;:!?*]{{3,90}}?)"
+            r"(?:,|\.|;|:|\s+who\s|\s+whose\s|\s+\*)"
         )
         match = re.search(pattern, flat)
+        if match and re.search(r"\b[A-Z][\w'-]*\s+and\s+$", flat[: match.start()]):
+            continue  # 'Frantisek and Miluska, a barren couple': it describes both
         if match and len(match.group(1).split()) <= 14:
-            return match.group(1).strip()
+            # 'Shlykov, a taxi driver and Lyosha, a saxophonist': the list goes on to another
+            return re.split(r"\s+and\s+(?=[A-Z])", match.group(1))[0].strip()
     return None
 
 
@@ -1028,10 +1195,13 @@ def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
     def centrality(p: Persona) -> tuple[float, int]:
         presence = (p.last_sentence - p.first_sentence) / span
         score = p.mentions + 2 * p.subject_of + 4 * presence
-        score += (3 if p.first_sentence < early else 0) + (2 if p is first_actor else 0)
+        score += (3 if p.first_sentence < early else 0) + (
+            FIRST_ACTOR_WEIGHT if p is first_actor else 0
+        )
         return (score, -p.first_sentence)
 
-    protagonist = max(people, key=centrality)
+    focus = focus_of(people, all_sentences)
+    protagonist = focus or max(people, key=centrality)
     protagonist.role = "protagonist"
     rivals = [
         p
@@ -1049,6 +1219,26 @@ def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
     for person in people:
         if person.role == "minor" and person.mentions >= threshold:
             person.role = "supporting"
+
+
+def focus_of(people: list[Persona], all_sentences: list[str]) -> Persona | None:
+    """The person a synopsis says it is about ('The story begins with Hannah, ...', 'The plot
+    revolves around Catherine'): the first person named within a few words of the cue, in
+    the story's first sentences."""
+    for sentence in all_sentences[:FOCUS_SENTENCES]:
+        cue = FOCUS_CUE.search(sentence)
+        if cue is None:
+            continue
+        window = sentence[cue.end() : cue.end() + FOCUS_WINDOW]
+        named = [
+            (match.start(), person)
+            for person in people
+            for match in [name_pattern(person.aliases).search(window)]
+            if match is not None
+        ]
+        if named:
+            return min(named, key=lambda found: found[0])[1]
+    return None
 
 
 def side_by_side(one: Persona, other: Persona, all_sentences: list[str]) -> bool:

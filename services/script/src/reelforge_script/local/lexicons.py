@@ -535,6 +535,11 @@ PLACE_SUFFIX_KINDS: dict[str, LocationKind] = {
     "prison": "interior",
     "school": "interior",
     "palace": "interior",
+    "high": "interior",
+    "academy": "interior",
+    "college": "interior",
+    "university": "interior",
+    "institute": "interior",
 }
 PLACE_PREFIXES = {"port", "mount", "fort", "lake", "cape", "isle", "glen", "saint", "st", "new"}
 PLACE_NAME_ENDINGS = (
@@ -841,7 +846,7 @@ FUNCTION_WORDS = word_set(
     across toward towards over under between against after before until about around
     behind beyond inside outside upon without within she he they it we i you there here
     whether because though although since once almost even still more most such what how
-    why another other own same too
+    why another other own same too plus
     """
 )
 BREAK_WORDS = word_set(

@@ -59,6 +59,7 @@ from reelforge_script.local.text import (
 )
 from reelforge_script.local.titles import tagline_of, title_of
 from reelforge_script.local.trailer_grammar import (
+    RESOLUTION_SHARE,
     is_complete,
     is_meta,
     is_resolution,
@@ -125,6 +126,8 @@ class LinePlan:
     """Who a leading 'she'/'he' may refer to."""
     text_before: str = ""
     """The previous scene's passage, where that person may last have been named."""
+    introduction: str | None = None
+    """The lead's appositive when the line introduces them ('a serial killer')."""
 
 
 @dataclass
@@ -247,7 +250,11 @@ def plan_lines(
     story_wide = story_candidates(story)
     scarce = len(story_wide) < SCARCE_RATIO * len(scenes)
     introductions = iter(
-        [f"{p.name}, {p.appositive}." for p in cast.people[1:] if _describes(p.appositive)]
+        [
+            f"{p.name} is {p.appositive}."
+            for p in cast.people[1:]
+            if _describes(p.appositive) and not _told_late(p.appositive, story)
+        ]
     )
     plans: list[LinePlan] = []
     for act in ("setup", "escalation", "climax", "tag"):
@@ -306,6 +313,14 @@ def _introduced(plans: list[LinePlan], hero: Persona) -> bool:
     return any(p.lead == hero.name and appositive in (p.fixed or "-") for p in plans)
 
 
+def _told_late(appositive: str | None, story: Story) -> bool:
+    """A description first given in the story's resolution ('the executor of the estate',
+    in the closing list of suspects) belongs to the ending."""
+    text = " ".join(story.all_text.split())
+    at = text.find(appositive or "")
+    return at >= RESOLUTION_SHARE * len(text)
+
+
 def _describes(appositive: str | None) -> bool:
     """A description that reads alone ('the last keeper of the light'), not a clause."""
     if not appositive or len(appositive.split()) < 2:
@@ -319,6 +334,7 @@ def introduce(plan: LinePlan, hero: Persona, candidates: list[Candidate]) -> Non
     plan.opener = Opener(f"One {noun}", ", ", pause=True) if noun else Opener()
     plan.lead = hero.name
     plan.fixed = hero.appositive if noun else f"{hero.name}, {hero.appositive}"
+    plan.introduction = hero.appositive
     plan.content = content_for(candidates, about=hero.aliases)
 
 
@@ -399,6 +415,18 @@ def _litany(story: Story) -> str | None:
     return " ".join(f"One {n}." for n in nouns[:3])
 
 
+def capitalised(line: str) -> str:
+    """'The Road Runner is running out of time.': a hero said with 'the' opens a line."""
+    return line[:1].upper() + line[1:]
+
+
+def echoes(tease: str, ending: str) -> bool:
+    """A stock tease that shares two words with the story's resolution ('No one walks away
+    unchanged' over '... then walks away smiling') sounds like a hint at how it ends."""
+    words = {w for w in lower_words(tease) if len(w) > 2 and w not in FUNCTION_WORDS}
+    return len(words & set(lower_words(ending))) >= 2
+
+
 class Teases:
     """Short trailer fragments for lines that must not tell the story's outcome, never the
     same one twice: the hero's name where a template takes one."""
@@ -408,7 +436,12 @@ class Teases:
         name = hero.name if hero else None
         offset = stable_hash("teases", seed, story.all_text[:400]) % len(TEASES)
         ordered = TEASES[offset:] + TEASES[:offset]
-        self._lines = [t.format(hero=name) for t in ordered if name or "{hero}" not in t]
+        ending = story.all_text[int(len(story.all_text) * RESOLUTION_SHARE) :]
+        self._lines = [
+            capitalised(t.format(hero=name))
+            for t in ordered
+            if (name or "{hero}" not in t) and not echoes(t, ending)
+        ]
         self._given = 0
 
     def next(self) -> str | None:
@@ -453,6 +486,9 @@ def word_line(plan: LinePlan, budget: int, earlier: list[LinePlan]) -> Spoken:
     closing = plan.closing or ""
     remaining = budget - word_count(opener.words) - word_count(closing)
     pieces = _pieces(plan, remaining, earlier)
+    if plan.introduction and plan.lead and len(pieces) == 1 and not closing:
+        # 'One woman, a serial killer.' says nothing of her: 'Catherine is a serial killer.'
+        pieces, opener = [f"{plan.lead} is {plan.introduction}."], Opener()
     body = speakable(" ".join([*pieces, closing]).strip()) or closing or "Everything changes."
     if opener.words and not (opener.words.startswith("One ") or opens_with_clause(body)):
         opener = Opener()
@@ -518,6 +554,9 @@ def _named_once(piece: str, sentence: str, plan: LinePlan, earlier: list[LinePla
     text = plan.scene.text
     before = plan.text_before + "\n" + text[: max(0, text.find(sentence))]
     person = antecedent(gender, before, plan.cast)
+    lead = next((p for p in plan.cast if p.name == plan.lead), None)
+    if person is None and lead is not None and lead.gender not in (gender, "unknown"):
+        return piece  # 'he' is not the scene's lead when she is a woman
     name = person.name if person else plan.lead
     if name is None or any(p.lead == name for p in earlier):
         return piece
@@ -546,10 +585,14 @@ def _proper_words(plan: LinePlan) -> set[str]:
     for candidate in plan.content:
         tokens = candidate.sentence.split()
         proper |= {w for w in (t.strip(".,;:!?") for t in tokens[1:]) if w[:1].isupper()}
-        if len(tokens) > 1 and tokens[0].lower() in HONORIFICS:
-            proper.add(tokens[0])
-        elif (len(tokens) > 1 and tokens[0][:1].isupper() and tokens[1][:1].isupper()
-              and tokens[0].lower() not in FUNCTION_WORDS):
+        if len(tokens) > 1 and tokens[0].lower().rstrip(".") in HONORIFICS:
+            proper.add(tokens[0].rstrip("."))
+        elif (
+            len(tokens) > 1
+            and tokens[0][:1].isupper()
+            and tokens[1][:1].isupper()
+            and tokens[0].lower() not in FUNCTION_WORDS
+        ):
             proper.add(tokens[0])  # the first name of a full name ('Mickey Rooney is…')
     if plan.lead:
         proper |= {w for w in plan.lead.split() if w[:1].isupper()}  # not 'the boy'

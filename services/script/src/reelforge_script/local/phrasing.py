@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from reelforge_script.local.lexicons import BREAK_WORDS, FUNCTION_WORDS
+from reelforge_script.local.lexicons import BREAK_WORDS, FUNCTION_WORDS, HONORIFICS
 from reelforge_script.local.text import clauses
 
 UNNATURAL_CUT_COST = 4.0
@@ -168,8 +168,11 @@ def without_fronted_phrase(sentence: str) -> str:
         subject, verb = tokens[i], tokens[i + 1]
         relative = VERB_FORM.match(tokens[i + 2])  # 'Every answer he finds opens…': the
         # subject and verb belong to a clause inside the phrase, not after it
-        if (subject in SUBJECTS or subject[:1].isupper()) and VERB_FORM.match(verb) \
-                and not relative:
+        if (
+            (subject in SUBJECTS or subject[:1].isupper())
+            and VERB_FORM.match(verb)
+            and not relative
+        ):
             rest = " ".join(tokens[i:])
             return rest[:1].upper() + rest[1:]
     return sentence
@@ -214,10 +217,14 @@ def replace_leading_pronoun(text: str, name: str) -> str:
 
 def lower_first(text: str, proper: set[str]) -> str:
     """Lowercase the first word for joining after an opener, unless it is a proper noun."""
-    first = text.split(maxsplit=1)[0] if text else ""
+    words = text.split(maxsplit=2)
+    first = words[0] if words else ""
     bare = first.strip(".,;:!?\"'")
     if not bare or bare in proper or bare == "I" or (len(bare) > 1 and bare.isupper()):
         return text
+    if bare.lower() in HONORIFICS and len(words) > 1 and words[1][:1].isupper():
+        return text  # 'Lieutenant Crowe'
+
     return text[:1].lower() + text[1:]
 
 

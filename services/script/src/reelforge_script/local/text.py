@@ -13,6 +13,7 @@ WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'\u2019-]*")
 HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`+)(?=\S)(.+?)(?<=\S)\1")
+BARE_URL = re.compile(r"(?<!\()https?://[^\s)\]]+")
 BULLET = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s+", re.MULTILINE)
 BLANK_LINES = re.compile(r"\n\s*\n")
 SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+")
@@ -63,7 +64,9 @@ CLAUSE_BREAK = re.compile(
 
 
 def strip_markup(text: str) -> str:
-    """Markdown reduced to its words: links to their text, emphasis and bullets removed."""
+    """Markdown reduced to its words: links to their text, emphasis, bullets and bare web
+    addresses removed ('for release.http://www.tcm.com/...')."""
+    text = BARE_URL.sub("", text)
     text = LINK.sub(r"\1", text)
     text = EMPHASIS.sub(r"\2", text)
     text = BULLET.sub("", text)
