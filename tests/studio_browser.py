@@ -55,7 +55,8 @@ class ServedApi:
         self.jobs = SQLiteJobStore(data / "jobs.db")
         self.call(self.jobs.start())
         self.bus = self.call(self._bus())
-        deps = ApiDeps(jobs=self.jobs, blobs=LocalBlobStore(data / "blobs"), bus=self.bus,
+        self.blobs = LocalBlobStore(data / "blobs")
+        deps = ApiDeps(jobs=self.jobs, blobs=self.blobs, bus=self.bus,
                        settings=Settings(), poll_interval=0.2)
         sock = free_socket()
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
