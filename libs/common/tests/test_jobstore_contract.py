@@ -16,7 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from reelforge.jobstore import JobNotFound, JobStore, SQLiteJobStore, hash_api_key, key_id
+from reelforge.jobstore import (
+    JobExists,
+    JobNotFound,
+    JobStore,
+    SQLiteJobStore,
+    hash_api_key,
+    key_id,
+)
 from reelforge.jobstore.postgres import PostgresJobStore
 from reelforge.models import ArtifactRecord, Job, JobSettings, ProgressEvent, Status, utcnow
 
@@ -69,6 +76,9 @@ async def test_create_get_round_trip(jobs: JobStore, unique: str) -> None:
     assert abs((got.created_at - job.created_at).total_seconds()) < 0.001
     with pytest.raises(JobNotFound):
         await jobs.get_job("no-such-job")
+    with pytest.raises(JobExists):  # an id names one job: an idempotent retry relies on it
+        await jobs.create_job(job.model_copy(update={"title": "Another"}))
+    assert (await jobs.get_job(job.id)).title == "The Last Light"
 
 
 async def test_list_jobs_isolates_tenants_and_paginates(jobs: JobStore, unique: str) -> None:

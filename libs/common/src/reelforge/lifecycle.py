@@ -15,11 +15,13 @@ stays readable.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from reelforge.blobs import BlobStore, job_key, job_prefix
 from reelforge.bus import Bus
@@ -44,6 +46,7 @@ from reelforge.models import (
     Script,
     StageState,
     Status,
+    utcnow,
 )
 from reelforge.pipeline import PIPELINE, SCRIPT, Review, reference_name
 from reelforge.runtime import fingerprint
@@ -54,6 +57,8 @@ EDITABLE = frozenset({Status.awaiting_review, Status.completed, Status.failed,
 MAX_LINE_CHARS = 300
 MIN_SCENE_SECONDS, MAX_SCENE_SECONDS = 1.0, 30.0
 MAX_PAUSE_SECONDS = 5.0
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+"""How long an Idempotency-Key replays its submission; afterwards it is refused."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -102,9 +107,28 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
+def submission_job_id(tenant: str, idempotency_key: str) -> str:
+    """The job an Idempotency-Key names: the same key of the same tenant always names the
+    same job, so a retried submission meets the job its first attempt created (the store's
+    primary key settles two attempts at once) instead of making a second one."""
+    return hashlib.sha256(f"{tenant}\0{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def same_submission(job: Job, document: Document, settings: JobSettings) -> bool:
+    """Whether `job` was created from this document with these settings (a replay of its
+    submission, not a different one under the same key), and within the key's lifetime."""
+    fresh = utcnow() - job.created_at < IDEMPOTENCY_WINDOW
+    return fresh and job.source_key == document_key(job.id, document) and \
+        job.settings == settings
+
+
+def document_key(job_id: str, document: Document) -> str:
+    return job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
+
+
 async def store_document(backends: JobBackends, job_id: str, document: Document) -> str:
     """The document's blob key (content-addressed, so a resubmission stores nothing new)."""
-    key = job_key(job_id, "ingest", f"document-{fingerprint(document)}.json")
+    key = document_key(job_id, document)
     await backends.blobs.put(key, document.model_dump_json(indent=2).encode(),
                              "application/json")
     return key

@@ -9,6 +9,7 @@ from reelforge.jobstore.base import (
     ApiKeyInfo,
     ApiKeys,
     Artifacts,
+    JobExists,
     JobNotFound,
     JobRecords,
     JobStore,
@@ -25,9 +26,9 @@ from reelforge.jobstore.sqlite import SQLiteJobStore
 if TYPE_CHECKING:
     from reelforge.jobstore.postgres import PostgresJobStore
 
-__all__ = ["ApiKeyInfo", "ApiKeys", "Artifacts", "JobNotFound", "JobRecords", "JobStore",
-           "Leases", "PostgresJobStore", "Progress", "ProviderSlots", "SQLiteJobStore",
-           "StoreUnavailable", "WorkItems", "hash_api_key", "key_id"]
+__all__ = ["ApiKeyInfo", "ApiKeys", "Artifacts", "JobExists", "JobNotFound", "JobRecords",
+           "JobStore", "Leases", "PostgresJobStore", "Progress", "ProviderSlots",
+           "SQLiteJobStore", "StoreUnavailable", "WorkItems", "hash_api_key", "key_id"]
 
 
 def __getattr__(name: str) -> Any:

@@ -14,6 +14,10 @@ class JobNotFound(KeyError):
     pass
 
 
+class JobExists(Exception):
+    """`create_job` for an id the store holds already (an idempotent submission's replay)."""
+
+
 class StoreUnavailable(Explained):
     """The job store's database cannot be reached (restarting, down, out of connections): a
     passing outage, not a fault of the request. The API answers 503 with Retry-After; a
@@ -52,7 +56,9 @@ EDITABLE = frozenset({"settings", "force", "title", "source_key", "budget_usd", 
 class JobRecords(Protocol):
     """Jobs: their settings, status per stage, runs, spending; and which ones are stuck."""
 
-    async def create_job(self, job: Job) -> None: ...
+    async def create_job(self, job: Job) -> None:
+        """Store a new job; `JobExists` (and nothing written) when its id is taken."""
+        ...
 
     async def get_job(self, job_id: str) -> Job: ...
 

@@ -23,7 +23,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import asyncpg
 import structlog
 
-from reelforge.jobstore.base import EDITABLE, ApiKeyInfo, JobNotFound, StoreUnavailable, key_id
+from reelforge.jobstore.base import (
+    EDITABLE,
+    ApiKeyInfo,
+    JobExists,
+    JobNotFound,
+    StoreUnavailable,
+    key_id,
+)
 from reelforge.jobstore.pg_migrate import load_migrations, migrate
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, StageState, Status
 
@@ -166,12 +173,15 @@ class PostgresJobStore:
     async def create_job(self, job: Job) -> None:
         doc = job.model_dump(mode="json", exclude=_COLUMNS)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO jobs (id, tenant, status, error, run, cost_usd, created_at,"
-                " updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                job.id, job.tenant, job.status.value, job.error, job.run, job.cost_usd,
-                job.created_at, job.updated_at, doc,
-            )
+            try:
+                await conn.execute(
+                    "INSERT INTO jobs (id, tenant, status, error, run, cost_usd, created_at,"
+                    " updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    job.id, job.tenant, job.status.value, job.error, job.run, job.cost_usd,
+                    job.created_at, job.updated_at, doc,
+                )
+            except asyncpg.UniqueViolationError as exc:
+                raise JobExists(job.id) from exc
             await conn.executemany(
                 "INSERT INTO job_stages (job_id, stage, status, error, started_at, finished_at,"
                 " seconds) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -20,7 +20,7 @@ from typing import Any, overload
 
 import aiosqlite
 
-from reelforge.jobstore.base import EDITABLE, ApiKeyInfo, JobNotFound, key_id
+from reelforge.jobstore.base import EDITABLE, ApiKeyInfo, JobExists, JobNotFound, key_id
 from reelforge.models import ArtifactRecord, Job, ProgressEvent, StageState, Status, utcnow
 
 MIGRATIONS = [
@@ -170,10 +170,13 @@ class SQLiteJobStore:
     # ------------------------------------------------------------------ jobs
 
     async def create_job(self, job: Job) -> None:
-        await self._write(
-            "INSERT INTO jobs (id, tenant, created_at, doc) VALUES (?, ?, ?, ?)",
-            (job.id, job.tenant, job.created_at.isoformat(), job.model_dump_json()),
-        )
+        try:
+            await self._write(
+                "INSERT INTO jobs (id, tenant, created_at, doc) VALUES (?, ?, ?, ?)",
+                (job.id, job.tenant, job.created_at.isoformat(), job.model_dump_json()),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise JobExists(job.id) from exc
 
     async def _with_items(self, jobs: list[Job]) -> list[Job]:
         """Fill each stage's item counts from the current run's fan-out group."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -13,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from reelforge import lifecycle
-from reelforge.jobstore import JobNotFound
-from reelforge.models import Job, ProgressEvent, Status
+from reelforge.jobstore import JobExists, JobNotFound
+from reelforge.models import Document, Job, JobSettings, ProgressEvent, Status
 
 from reelforge_ingest.api.auth import Caller, authenticate
 from reelforge_ingest.api.deps import ApiDeps
@@ -37,6 +38,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "missing or inva
           503: {"description": "the job store is unreachable for now; see Retry-After"}}
 CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
+    409: {"description": "the Idempotency-Key was used for another submission"},
     413: {"description": "the upload is too large"},
     415: {"description": "unsupported request or document type"},
     422: {"description": "empty, too short/long, unreadable document, or bad settings"},
@@ -44,6 +46,7 @@ CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 MAX_OFFSET = 1_000_000
 """Pages past this are no listing anyone reads (and a bigger integer overflows the store)."""
 MAX_EVENT = 2**53
@@ -72,7 +75,9 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
     async def caller_job(request: Request, job_id: str) -> tuple[Caller, Job]:
         return await owned_job(deps, request, job_id)
 
-    @router.post("", status_code=202, response_model=JobCreated, responses=CREATE_ERRORS,
+    @router.post("", status_code=202, response_model=JobCreated, responses={
+                     **CREATE_ERRORS, 200: {"model": JobCreated, "description": "a retry with "
+                                            "the same Idempotency-Key: the job it created"}},
                  openapi_extra={"requestBody": {"content": {
                      "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
                          "properties": {"file": {"type": "string", "format": "binary"},
@@ -82,16 +87,43 @@ def jobs_router(deps: ApiDeps) -> APIRouter:
                          "idea": {"type": "string"}, "synopsis": {"type": "string"},
                          "settings": {"$ref": "#/components/schemas/JobSettings"}}}},
                  }}})
-    async def create_job(request: Request) -> JSONResponse:
+    async def create_job(
+        request: Request,
+        idempotency_key: Annotated[str | None, Header(
+            description="any 1-255 visible ASCII characters, new for each story you submit: "
+            "a retry with the same key (after a timeout or a 503) answers 200 with the job "
+            "the first attempt created instead of making another, for 24 hours")] = None,
+    ) -> JSONResponse:
         """Submit a story (file upload, idea or synopsis); the job runs asynchronously."""
         caller = await authenticate(request, deps.jobs)
+        job_id = None
+        if idempotency_key is not None:
+            if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+                raise ApiError(422, "invalid_idempotency_key", "Idempotency-Key must be 1 to "
+                               "255 visible ASCII characters, e.g. a UUID")
+            job_id = lifecycle.submission_job_id(caller.tenant, idempotency_key)
         submission = await read_submission(request, deps.limits,
                                            charge=lambda: limiter.take(caller.key_hash))
-        job = await lifecycle.create_job(deps.backends, caller.tenant, submission.document,
-                                         submission.settings)
+        try:
+            job = await lifecycle.create_job(deps.backends, caller.tenant, submission.document,
+                                             submission.settings, job_id=job_id)
+        except JobExists:
+            assert job_id is not None
+            return await replayed(job_id, submission.document, submission.settings)
         deps.metrics.jobs_submitted.inc()
         body = JobCreated(id=job.id, links=links(job.id))
         return JSONResponse(body.model_dump(), 202, headers={"Location": body.links.self})
+
+    async def replayed(job_id: str, document: Document, settings: JobSettings) -> JSONResponse:
+        """The answer to a retried submission: the job its first attempt created."""
+        job = await deps.jobs.get_job(job_id)
+        if not lifecycle.same_submission(job, document, settings):
+            raise ApiError(409, "idempotency_conflict", "this Idempotency-Key was already used "
+                           "for a different story or settings, or more than 24 hours ago; send "
+                           "this submission with a new key")
+        body = JobCreated(id=job.id, links=links(job.id))
+        return JSONResponse(body.model_dump(), 200, headers={
+            "Location": body.links.self, "Idempotent-Replayed": "true"})
 
     @router.get("", response_model=JobPage, responses=ERRORS)
     async def list_jobs(
