@@ -4,6 +4,7 @@ repair, vision), TTS, whisper-1 alignment, gpt-image-1."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import json
 
@@ -17,6 +18,7 @@ from provider_fakes.requests import (
 )
 from reelforge.models import Narration, SceneList, ShotPlan, StoryPatterns, VisualBible
 from reelforge.providers.base import ContentPolicyError, ProviderError
+from reelforge.providers.remote.downloads import DownloadPolicy
 from reelforge.providers.remote.http import Unreachable
 from reelforge.providers.remote.openai import (
     OpenAIAligner,
@@ -144,6 +146,15 @@ async def test_tts_returns_audio_without_words(suite: FakeSuite, settings: Setti
     body = suite.fakes["openai"].calls("speech")[0].body
     assert body["voice"] == "onyx" and body["instructions"] == "a deep gravelly narrator"
     assert body["response_format"] == "wav" and "*" not in body["input"]
+
+
+async def test_speech_over_the_download_cap_is_refused(settings: Settings) -> None:
+    tts = OpenAITTS(settings)
+    tts.api.policy = dataclasses.replace(tts.api.policy,
+                                         downloads=DownloadPolicy(max_bytes=10_000))
+    with pytest.raises(ProviderError, match="speech is over the 10,000 bytes allowed") as err:
+        await tts.synthesize(LINE)
+    assert err.value.permanent
 
 
 async def test_tts_tts1_takes_no_instructions(suite: FakeSuite, settings: Settings) -> None:

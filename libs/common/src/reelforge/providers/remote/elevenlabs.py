@@ -385,9 +385,12 @@ class ElevenLabsMusic:
         usd = costs.audio_usd(NAME, self.model, plan.duration)
         check_budget(NAME, usd, "music composition")
         async with self.api.client() as client:
-            score = await self.api.sdk("POST /v1/music", lambda: self._collect(client.music.compose(
-                composition_plan=sections, model_id=self.model, respect_sections_durations=True,
-                output_format=self.output_format, request_options=NO_RETRIES)))
+            score = await self.api.sdk("POST /v1/music", lambda: self.api.capped(
+                client.music.compose(
+                    composition_plan=sections, model_id=self.model,
+                    respect_sections_durations=True, output_format=self.output_format,
+                    request_options=NO_RETRIES),
+                "score"))
         try:
             audio = decode_output(score, self.output_format)
         except MediaError as exc:
@@ -395,14 +398,3 @@ class ElevenLabsMusic:
                                  permanent=False) from None
         charge(NAME, self.model, usd, "music")
         return fit_duration(audio, plan.duration)
-
-    async def _collect(self, chunks: AsyncIterator[bytes]) -> bytes:
-        """The streamed audio, within the download byte cap."""
-        limit = self.api.policy.downloads.max_bytes
-        data = bytearray()
-        async for chunk in chunks:
-            data += chunk
-            if len(data) > limit:
-                raise self.api.error(f"the score is over the {limit:,} bytes allowed "
-                                     "(REELFORGE_DOWNLOAD_MAX_MB)", permanent=True)
-        return bytes(data)

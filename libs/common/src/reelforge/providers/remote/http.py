@@ -370,6 +370,17 @@ class ApiClient:
             return self.broken(cause, safe)
         return None
 
+    async def capped(self, chunks: AsyncIterator[bytes], what: str) -> bytes:
+        """A streamed answer (an SDK's audio), within the download byte cap."""
+        limit = self.policy.downloads.max_bytes
+        data = bytearray()
+        async for chunk in chunks:
+            data += chunk
+            if len(data) > limit:
+                raise self.error(f"the {what} is over the {limit:,} bytes allowed "
+                                 "(REELFORGE_DOWNLOAD_MAX_MB)", permanent=True)
+        return bytes(data)
+
     def malformed_answer(self, reason: str, safe: bool) -> Exception:
         """The exception for a 2xx body that breaks the contract: retried when safe."""
         if safe:

@@ -413,16 +413,22 @@ class OpenAITTS:
                      instructions: str | None) -> Audio:
         usd = costs.tts_usd(NAME, self.model, len(text))
         check_budget(NAME, usd, "speech synthesis")
-        speech = await self.api.sdk("POST /audio/speech", lambda: client.audio.speech.create(
-            model=self.model, input=text, voice=voice, response_format="wav",
-            instructions=instructions or omit,
-        ))
+
+        async def spoken() -> bytes:
+            async with client.audio.speech.with_streaming_response.create(
+                model=self.model, input=text, voice=voice, response_format="wav",
+                instructions=instructions or omit,
+            ) as response:
+                return await self.api.capped(response.iter_bytes(), "speech")
+
+        speech = await self.api.sdk("POST /audio/speech", spoken)
         try:
-            audio = decode_audio(speech.content)
+            audio = decode_audio(speech)
         except MediaError as exc:
             raise self.api.error(f"speech is not decodable audio: {exc}", permanent=False) from exc
         charge(NAME, self.model, usd, "tts")
         return audio
+
 
 
 # --------------------------------------------------------------------------- aligner
