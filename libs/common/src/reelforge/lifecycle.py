@@ -289,9 +289,11 @@ async def edit_scene(
         text = _line_text(narration, f"scene {number}'s narration")
         if lines:
             line = lines[0]
+            planned = script.line_seconds(line)
             if kept:
                 line.pause_after = script.kept_pause(line, text)
             line.text, line.marked = text, text
+            _move_slot(line, script.line_seconds(line) - planned, grow_only=True)
         else:
             lines = [_insert_line(script, scene, text)]
     if camera is not None:
@@ -301,11 +303,11 @@ async def edit_scene(
             raise InvalidEdit(f"scene {number} has no narration line, so its time on screen "
                               "follows the next line's; give it a line first")
         last = lines[-1]
+        planned = sum(script.line_seconds(line) for line in lines)
         if seconds is None:
             last.pause_after = NarrationLine.model_fields["pause_after"].default
-            last.slot_seconds = None
         else:
-            shortest = sum(script.line_seconds(line) for line in lines) - last.pause_after
+            shortest = planned - last.pause_after
             if not shortest - 0.05 <= seconds <= shortest + MAX_PAUSE_SECONDS + 0.05:
                 raise InvalidEdit(
                     f"scene {number} can last {shortest:.1f} to "
@@ -313,10 +315,7 @@ async def edit_scene(
                     f"{shortest:.1f} s to say and may be followed by a pause of up to "
                     f"{MAX_PAUSE_SECONDS:g} s; change the line to go further")
             last.pause_after = round(min(MAX_PAUSE_SECONDS, max(0.0, seconds - shortest)), 2)
-            if kept:
-                before = sum(script.line_seconds(line) if line.slot_seconds is None
-                             else line.slot_seconds for line in lines[:-1])
-                last.slot_seconds = round(max(0.0, seconds - before), 3)
+        _move_slot(last, sum(script.line_seconds(line) for line in lines) - planned)
     return await _store_script(backends, job, normalised(script), revision)
 
 
@@ -583,6 +582,13 @@ async def _keep_timing(backends: JobBackends, job: Job, script: Script) -> bool:
     for line, slot in zip(script.narration, layout.slots(), strict=True):
         line.slot_seconds = slot
     return True
+
+
+def _move_slot(line: NarrationLine, change: float, *, grow_only: bool = False) -> None:
+    """A kept line's slot in the voiceover changed as much as its planned time did (not at
+    all for a shorter line with `grow_only`: its scene keeps its length)."""
+    if line.slot_seconds is not None and (change > 0 or not grow_only):
+        line.slot_seconds = round(max(0.0, line.slot_seconds + change), 3)
 
 
 def _insert_line(script: Script, scene: Scene, text: str) -> NarrationLine:
