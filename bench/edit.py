@@ -4,8 +4,9 @@ that `reelforge studio` serves (in process, over the embedded backends):
 1. cold: a trailer from `examples/the-last-lighthouse.md` (60 s by default), no reviews;
 2. (a) regenerate one scene's frame (new seed) → the job re-renders that frame, its clip and
    the trailer variants;
-3. (b) edit one scene's narration line, then render → that line is voiced again, the timing
-   and the cut redone.
+3. (b) edit one scene's narration line, then render → that line is voiced again in its
+   scene's time (when it fits) and the render segments that show its captions are encoded
+   again.
 
 Each edit's time is printed over the cold time; the last line is
 `edit_frame_ratio=<r> edit_line_ratio=<r>`.

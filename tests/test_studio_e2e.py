@@ -1,9 +1,12 @@
 """The studio end to end in a real browser: `reelforge studio` on a short synopsis, the script
-and storyboard reviews with an edit at each, the result played, one scene redone after the
-render, and the new version's zip downloaded and decoded."""
+review (a line edited, scenes reordered, deleted and inserted), the storyboard review (a new
+frame and its variants, a frame redrawn from an edited prompt, a camera move), the result
+played, then a longer scene, a rewritten line and a new frame rendered as a new version,
+whose zip is downloaded and decoded."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -26,6 +29,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "short.md"
 DURATION = 20
 NEW_LINE = "One engineer. One signal. No way home."
+INSERTED_LINE = "Something out there is answering."
+PROMPT = "A lone radio tower on a cliff at night, lightning over the sea, wide shot."
+RESULT_LINE = "Nobody hears it."
+CAMERAS = ["push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down"]
 STAGE_WAIT_MS = 600_000
 """a stage on the local generators, on a loaded two-core machine"""
 STUDIO_URL = re.compile(r"http://127\.0\.0\.1:\d+/studio\S*")
@@ -96,6 +103,18 @@ def settled(studio: Studio, api: str, status: str,
     pytest.fail(f"the job did not come back to {status} in time", pytrace=False)
 
 
+def told(page: Page, message: str) -> None:
+    """Wait for the page's notice of an answered request: an edit that starts a run has
+    started it by then (waiting on the API alone could see the job before it starts)."""
+    expect(page.locator("#notice")).to_contain_text(message, timeout=60_000)
+
+
+def spoken_by_scene(script: dict[str, Any]) -> list[list[str]]:
+    """Each scene's narration lines, in scene order."""
+    return [[line["text"] for line in script["narration"] if line["scene"] == scene["index"]]
+            for scene in script["scenes"]]
+
+
 def variants_of(scene: dict[str, Any]) -> list[dict[str, Any]]:
     return [v for v in scene["variants"] if v["thumb_url"]]
 
@@ -150,6 +169,23 @@ def test_a_trailer_made_reviewed_and_edited_in_the_studio(
     expect(estimate).not_to_have_attribute("data-seconds", f"{before:.1f}")
     assert float(estimate.get_attribute("data-seconds") or 0) > before
     first_line.fill(NEW_LINE)
+
+    # reorder, delete and insert scenes; the approval saves the script as the page shows it
+    said = spoken_by_scene(httpx.get(f"{api}/script", headers=studio.headers,
+                                     timeout=30).json()["script"])
+    count = len(said)
+    assert count >= 4, said
+    cards = page.locator(".scene-card")
+    page.get_by_role("button", name="Move scene 03 up").click()
+    expect(cards.nth(1).get_by_label("Narration line").first).to_have_value(said[2][0])
+    page.get_by_role("button", name=f"Delete scene {count:02d}").click()
+    expect(cards).to_have_count(count - 1)
+    page.get_by_role("button", name="Insert a scene after scene 02").click()
+    expect(cards).to_have_count(count)
+    inserted = cards.nth(2)
+    expect(inserted.get_by_label("Narration line")).to_be_focused()
+    page.keyboard.type(INSERTED_LINE)
+    inserted.get_by_label("Visual description").fill("A radio mast alone in a storm.")
     screenshot(page, "e2e-script-review")
     page.get_by_role("button", name="Approve the script").click()
 
@@ -157,20 +193,39 @@ def test_a_trailer_made_reviewed_and_edited_in_the_studio(
     storyboard = page.get_by_role("heading", name="Storyboard review")
     expect(storyboard).to_be_visible(timeout=STAGE_WAIT_MS)
     script = httpx.get(f"{api}/script", headers=studio.headers, timeout=30).json()["script"]
-    assert [line["text"] for line in script["narration"] if line["scene"] == 0] == [NEW_LINE]
+    assert spoken_by_scene(script) == [[NEW_LINE], said[2], [INSERTED_LINE], said[1],
+                                       *said[3:count - 1]]
     expect(page.locator(".board-card").first.locator(".line")).to_have_text(NEW_LINE)
     expect(page.locator(".estimate-box")).to_contain_text("What remains")
     page.get_by_role("button", name="New frame for scene 01 (new seed)").click()
+    told(page, "Scene 01: a new frame is being drawn.")
     settled(studio, api, "awaiting_review", lambda s: len(variants_of(s[0])) == 2)
     variant = page.get_by_role("group", name="Variants of scene 01").get_by_role("button")
     expect(variant).to_have_count(2)
     expect(variant.last).to_have_attribute("aria-pressed", "true")  # the new one is chosen
     variant.first.click()
+    told(page, "Scene 01: variant 0 chosen.")
     settled(studio, api, "awaiting_review", lambda s: s[0]["variants"][0]["chosen"])
     expect(variant.first).to_have_attribute("aria-pressed", "true")
     variant.last.click()
+    told(page, "Scene 01: variant 1 chosen.")
     settled(studio, api, "awaiting_review", lambda s: s[0]["variants"][-1]["chosen"])
     expect(variant.last).to_have_attribute("aria-pressed", "true")
+
+    # scene 02 redrawn from an edited prompt; another camera move for scene 03
+    board = page.locator(".board-card")
+    board.nth(1).get_by_label("Shot prompt").fill(PROMPT)
+    page.get_by_role("button", name="Redraw scene 02 from the edited prompt").click()
+    told(page, "Scene 02: drawing the edited prompt.")
+    settled(studio, api, "awaiting_review", lambda s: len(variants_of(s[1])) == 2)
+    redrawn = page.get_by_role("group", name="Variants of scene 02").get_by_role("button")
+    expect(redrawn).to_have_count(2)
+    expect(redrawn.last).to_have_attribute("aria-pressed", "true")
+    scenes = httpx.get(f"{api}/scenes", headers=studio.headers, timeout=30).json()["scenes"]
+    assert scenes[1]["variants"][1]["prompt"] == PROMPT, scenes[1]["variants"]
+    camera = next(move for move in CAMERAS if move != scenes[2]["camera"])
+    board.nth(2).get_by_label("Camera move").select_option(camera)
+    told(page, f"Scene 03: camera move set to {camera}.")
     screenshot(page, "e2e-storyboard-review")
     expect(storyboard).to_be_visible()
     page.get_by_role("button", name="Approve and make the video").click()
@@ -192,14 +247,27 @@ def test_a_trailer_made_reviewed_and_edited_in_the_studio(
     expect(page.locator("video[data-aspect='16:9'] track[kind='captions']")).to_have_count(1)
     screenshot(page, "e2e-result")
 
-    # After the render: a new frame for scene 02, then a new version
+    # After the render: a later scene held longer and scene 02's line rewritten (saved, not
+    # yet rendered), then a new frame for scene 02 starts the run that renders them all
+    editor = page.locator(".scene-editor")
+    held_scene = f"{count - 1:02d}"  # late in the trailer: few render segments move
+    page.get_by_role("button", name=f"Edit scene {held_scene}").click()
+    held = round(float(editor.get_by_label("Time on screen (seconds)").input_value()) + 1.5, 1)
+    editor.get_by_label("Time on screen (seconds)").fill(str(held))
+    editor.get_by_role("button", name="Save scene changes").click()
+    told(page, f"Scene {held_scene} saved.")
+    page.get_by_role("button", name="Edit scene 02").click()
+    editor.get_by_label("Narration line").fill(RESULT_LINE)
+    editor.get_by_role("button", name="Save scene changes").click()
+    told(page, "Scene 02 saved.")
     scenes = httpx.get(f"{api}/scenes", headers=studio.headers, timeout=30).json()["scenes"]
     tried = len(variants_of(scenes[1]))
-    page.get_by_role("button", name="Edit scene 02").click()
     page.get_by_role("button", name="New frame for scene 02").click()
+    told(page, "Scene 02: a new frame is being drawn.")
     settled(studio, api, "completed", lambda s: len(variants_of(s[1])) == max(tried, 1) + 1)
     expect(page.get_by_role("heading", name="The trailer")).to_be_visible()
-    page.get_by_role("button", name="Render new version").click()
+    page.get_by_role("button", name="Render new version").click()  # nothing left to redo
+    told(page, "Rendering a new version")
     expect(page.locator(".version[data-version='2']")).to_be_visible(timeout=STAGE_WAIT_MS)
 
     # The new version's package, downloaded as the page offers it, decodes and checks out
@@ -217,7 +285,14 @@ def test_a_trailer_made_reviewed_and_edited_in_the_studio(
         frames = sum(1 for _ in container.decode(video=0))
     assert frames > DURATION * 0.6 * 24
     versions = httpx.get(f"{api}/versions", headers=studio.headers, timeout=30).json()
-    assert [v["number"] for v in versions["versions"]][:2] in ([1, 2], [2, 1])
+    assert sorted(v["number"] for v in versions["versions"]) == [1, 2]
+    spoken = " ".join(w["text"] for w in json.loads((package / "words.json").read_text())["words"])
+    assert RESULT_LINE.rstrip(".") in spoken, spoken
+    shot = json.loads((package / "shots" / "03.json").read_text())
+    assert shot["camera"] == camera
+    scenes = httpx.get(f"{api}/scenes", headers=studio.headers, timeout=30).json()["scenes"]
+    assert scenes[1]["narration"] == RESULT_LINE
+    assert abs(scenes[count - 2]["seconds"] - held) < 0.11, (scenes[count - 2], held)
     screenshot(page, "e2e-second-version")
 
     # The jobs list shows the finished trailer with its picture and length

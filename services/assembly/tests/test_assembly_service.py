@@ -440,3 +440,59 @@ async def test_a_re_shot_clip_re_encodes_only_the_segments_that_show_it(
     finally:
         await bus.close()
         await jobs.close()
+
+
+async def test_a_render_stopped_part_way_keeps_its_finished_segments(tmp_path: Path) -> None:
+    """The encoder of a later piece fails (a crash mid-render): the pieces finished before
+    it are already stored, and the rerun encodes only the others."""
+    opened: list[str] = []
+    finished: list[str] = []
+    fail_after = 4
+
+    class Counted(SegmentWriter):
+        def close(self) -> None:
+            super().close()
+            finished.append(self.path.stem)
+
+    def failing(path: Path, size: tuple[int, int], fps: int,
+                encoding: Encoding) -> SegmentWriter:
+        if fail_after and len(opened) >= fail_after:
+            raise RuntimeError("the machine went away")
+        opened.append(path.stem)
+        return Counted(path, size, fps, encoding)
+
+    blobs = LocalBlobStore(tmp_path / "store")
+    jobs = SQLiteJobStore(tmp_path / "jobs.sqlite")
+    await jobs.start()
+    bus = InMemoryBus(max_attempts=1)
+    ctx = StageContext(bus, blobs, jobs, None, Settings())  # type: ignore[arg-type]
+    try:
+        job = Job(id="job-crash", source_key=job_key("job-crash", "ingest", "doc.json"),
+                  settings=JobSettings(duration=15.0, quality="draft", fps=FPS))
+        await jobs.create_job(job)
+        script, words = await _upstream(ctx, job, tmp_path / "inputs")
+        await start_service(build_service(RenderOptions(SMALL_SIDE, SMALL_SIZES, failing)),
+                            ctx)
+        await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+        await bus.wait_idle()
+        assert len(bus.dead_letters) == 1  # the render failed
+        assert await jobs.get_artifact(job.id, "trailer") is None
+        segments = tmp_path / "store" / "jobs" / job.id / "assembly"
+        stored = {p.name for p in segments.glob("segment-*.mp4")}
+        assert len(finished) >= 1 and len(stored) == len(finished)  # each finished one kept
+
+        timeline = build_timeline(script, words, FPS, voiceover_seconds=VOICEOVER_SECONDS)
+        total = len(plan_segments(timeline)) * 3
+        opened.clear()
+        fail_after = 0
+        await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+        await bus.wait_idle()
+        assert len(bus.dead_letters) == 1
+        assert len(opened) == total - len(stored)  # the stored pieces were not encoded again
+        assert stored <= {p.name for p in segments.glob("segment-*.mp4")}
+        record = await jobs.get_artifact(job.id, "trailer")
+        assert record is not None
+        assert _probe(blobs.path(record.key))["frames"] == timeline.total_frames
+    finally:
+        await bus.close()
+        await jobs.close()

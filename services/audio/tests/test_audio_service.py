@@ -37,7 +37,12 @@ from reelforge_audio.line_speech import LineTimings, decode
 from reelforge_audio.music import LocalComposer
 from reelforge_audio.service import service
 from reelforge_audio.tts import PiperTTS
-from reelforge_audio.voiceover import ACT_GAP_SECONDS, LEAD_IN_SECONDS, VoiceoverLayout
+from reelforge_audio.voiceover import (
+    ACT_GAP_SECONDS,
+    KEPT_GAP_SECONDS,
+    LEAD_IN_SECONDS,
+    VoiceoverLayout,
+)
 from reelforge_audio.words import spoken_tokens
 
 JOB_ID = "job-audio-1"
@@ -304,6 +309,51 @@ async def test_editing_one_line_speaks_and_aligns_that_line_alone(harness: Harne
             assert len(unchanged) > rate // 2
             assert np.array_equal(unchanged,
                                   line_samples(before, rate, layout_before, line.index))
+
+
+def kept(layout: VoiceoverLayout, line: int, **changes: object) -> Script:
+    """The sample script with its lines keeping their slots in `layout`, one line changed."""
+    script = edited(line, **changes)
+    for narration, slot in zip(script.narration, layout.slots(), strict=True):
+        narration.slot_seconds = slot
+    return script
+
+
+async def test_a_line_edit_in_a_kept_layout_moves_no_other_line(harness: Harness) -> None:
+    await harness.deliver_script(await store_script(harness))
+    before, rate = await harness.wav("voiceover")
+    layout_before = await harness.layout()
+    score_before = (await harness.artifact("score")).key
+    starts_before = [p.start for p in layout_before.lines]
+    shorter = "Until dark."
+
+    await harness.deliver_script(await store_script(
+        harness, kept(layout_before, 1, text=shorter, marked=shorter), "script-2.json"))
+
+    layout = await harness.layout()
+    assert layout.lines[1].end < layout_before.lines[1].end  # spoken anew, shorter
+    assert [p.start for p in layout.lines] == starts_before  # to the sample: nothing moved
+    assert layout.duration == layout_before.duration
+    assert (await harness.artifact("score")).key == score_before  # the acts start as before
+    after, _ = await harness.wav("voiceover")
+    for index in (0, 2, 3):
+        assert np.array_equal(line_samples(after, rate, layout, index),
+                              line_samples(before, rate, layout_before, index))
+
+    longer = ("Until the lighthouse goes dark, the fog rolls in from the open sea, every "
+              "boat in the harbour is lost, and the whole town stops believing in morning.")
+    await harness.deliver_script(await store_script(
+        harness, kept(layout_before, 1, text=longer, marked=longer), "script-3.json"))
+
+    layout = await harness.layout()
+    starts = [p.start for p in layout.lines]
+    overrun = layout.lines[1].end + KEPT_GAP_SECONDS - starts_before[2]
+    assert overrun > 1.0
+    assert starts[:2] == starts_before[:2]
+    # the later lines keep their own slots, all moved back by the same overrun
+    assert starts[2] - starts_before[2] == pytest.approx(overrun, abs=1 / rate)
+    assert starts[3] - starts[2] == pytest.approx(starts_before[3] - starts_before[2],
+                                                  abs=1 / rate)
 
 
 async def test_a_reused_line_costs_nothing_and_keeps_its_provider(harness: Harness) -> None:

@@ -30,6 +30,7 @@ from reelforge.events import JOB_SUBMITTED, Event
 from reelforge.jobstore import JobStore
 from reelforge.media.pictures import PictureRefused, user_picture_png
 from reelforge.models import (
+    MAX_PAUSE_SECONDS,
     STAGES,
     ArtifactRecord,
     CameraMove,
@@ -46,7 +47,9 @@ from reelforge.models import (
     Script,
     StageState,
     Status,
+    VoiceoverLayout,
     utcnow,
+    voiceover_layout_key,
 )
 from reelforge.pipeline import PIPELINE, SCRIPT, Review, reference_name
 from reelforge.runtime import fingerprint
@@ -56,7 +59,6 @@ EDITABLE = frozenset({Status.awaiting_review, Status.completed, Status.failed,
 """A job can be edited while no stage is working on it."""
 MAX_LINE_CHARS = 300
 MIN_SCENE_SECONDS, MAX_SCENE_SECONDS = 1.0, 30.0
-MAX_PAUSE_SECONDS = 5.0
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 """How long an Idempotency-Key replays its submission; afterwards it is refused."""
 
@@ -272,16 +274,26 @@ async def edit_scene(
     seconds: float | None = None, seconds_given: bool = False,
 ) -> Job:
     """Change one scene: its narration line, its camera move, or its time on screen (the
-    pause after its line, so the scene lasts about `seconds`)."""
+    pause after its line, so the scene lasts about `seconds`).
+
+    Once the voiceover exists, the lines keep their places in it (`_keep_timing`): a new
+    line that fits in its scene's time leaves the scene as long as it was (the pause after
+    it takes up the difference), so its clip and every other scene stay as they are; a
+    longer one lengthens the scene and moves the later ones (see docs/studio-api.md)."""
     job = await _editable(backends, job_id, revision)
     script, _ = await current_script(backends, job)
     scene = scene_at(script, number)
     lines = script.scene_lines(scene)
+    kept = (narration is not None or seconds_given) and await _keep_timing(backends, job, script)
     if narration is not None:
         text = _line_text(narration, f"scene {number}'s narration")
         if lines:
             line = lines[0]
+            planned = script.line_seconds(line)
+            if kept:
+                line.pause_after = script.kept_pause(line, text)
             line.text, line.marked = text, text
+            _move_slot(line, script.line_seconds(line) - planned, grow_only=True)
         else:
             lines = [_insert_line(script, scene, text)]
     if camera is not None:
@@ -291,10 +303,11 @@ async def edit_scene(
             raise InvalidEdit(f"scene {number} has no narration line, so its time on screen "
                               "follows the next line's; give it a line first")
         last = lines[-1]
+        planned = sum(script.line_seconds(line) for line in lines)
         if seconds is None:
             last.pause_after = NarrationLine.model_fields["pause_after"].default
         else:
-            shortest = sum(script.line_seconds(line) for line in lines) - last.pause_after
+            shortest = planned - last.pause_after
             if not shortest - 0.05 <= seconds <= shortest + MAX_PAUSE_SECONDS + 0.05:
                 raise InvalidEdit(
                     f"scene {number} can last {shortest:.1f} to "
@@ -302,6 +315,7 @@ async def edit_scene(
                     f"{shortest:.1f} s to say and may be followed by a pause of up to "
                     f"{MAX_PAUSE_SECONDS:g} s; change the line to go further")
             last.pause_after = round(min(MAX_PAUSE_SECONDS, max(0.0, seconds - shortest)), 2)
+        _move_slot(last, sum(script.line_seconds(line) for line in lines) - planned)
     return await _store_script(backends, job, normalised(script), revision)
 
 
@@ -550,6 +564,31 @@ async def _direction_with_keys(backends: JobBackends, job: Job, scene: Scene,
     if chosen is not None and chosen.key is None:
         chosen.key = await _frame_key(backends, job, number)
     return direction
+
+
+async def _keep_timing(backends: JobBackends, job: Job, script: Script) -> bool:
+    """Whether the script's lines keep their places in the voiceover, giving each line the
+    slot it has in the job's voiceover the first time (when that voiceover was made from as
+    many lines); False while there is none."""
+    if any(line.slot_seconds is not None for line in script.narration):
+        return True
+    record = await backends.jobs.get_artifact(job.id, "voiceover")
+    layout_key = None if record is None else voiceover_layout_key(record.key)
+    if layout_key is None or not await backends.blobs.exists(layout_key):
+        return False
+    layout = VoiceoverLayout.model_validate_json(await backends.blobs.get(layout_key))
+    if len(layout.lines) != len(script.narration):
+        return False
+    for line, slot in zip(script.narration, layout.slots(), strict=True):
+        line.slot_seconds = slot
+    return True
+
+
+def _move_slot(line: NarrationLine, change: float, *, grow_only: bool = False) -> None:
+    """A kept line's slot in the voiceover changed as much as its planned time did (not at
+    all for a shorter line with `grow_only`: its scene keeps its length)."""
+    if line.slot_seconds is not None and (change > 0 or not grow_only):
+        line.slot_seconds = round(max(0.0, line.slot_seconds + change), 3)
 
 
 def _insert_line(script: Script, scene: Scene, text: str) -> NarrationLine:

@@ -6,6 +6,7 @@ as JSON through the blob store.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Generic, Literal, Self, TypeVar
@@ -26,6 +27,10 @@ MIN_SPOKEN_SECONDS = 2.5
 """The shortest planned time on screen of a scene, with or without narration."""
 CLIP_MARGIN_SECONDS = 1.5
 """Extra picture beyond a scene's planned narration, so assembly can retime without freezing."""
+MAX_PAUSE_SECONDS = 5.0
+KEPT_PAUSE_SECONDS = 0.25
+"""The shortest planned pause after a line edited in a scene that keeps its time: a longer
+line than that leaves room for lengthens the scene."""
 """The end card held after the last spoken word; the trailer is voiceover + this."""
 
 ASPECT_SIZES: dict[str, tuple[int, int]] = {
@@ -280,7 +285,13 @@ class NarrationLine(Model):
     card: Literal["title"] | None = None
     text: str = Field(min_length=1, description="plain words, as spoken")
     marked: str = Field(description="text with '...' pauses and *emphasis* marks")
-    pause_after: float = Field(0.4, ge=0.0, le=5.0, description="silence after the line, s")
+    pause_after: float = Field(0.4, ge=0.0, le=MAX_PAUSE_SECONDS,
+                               description="silence after the line, s")
+    slot_seconds: float | None = Field(
+        None, ge=0.0, le=600.0,
+        description="the voiceover's time for the line, from its start to the next line's, "
+                    "kept by edits made once the voiceover exists; none: its speech and pause",
+    )
 
 
 class Narration(Model):
@@ -349,6 +360,19 @@ class Script(Model):
         the assembly cuts on the voiceover: the clip has to cover the words."""
         return round(self.planned_scene_seconds(scene) + CLIP_MARGIN_SECONDS, 3)
 
+    def kept_pause(self, line: NarrationLine, text: str) -> float:
+        """The pause after `line` rewritten as `text` that keeps the line's planned time (so
+        its scene's and its shot's), or KEPT_PAUSE_SECONDS when the new words need more than
+        that time (at most MAX_PAUSE_SECONDS when they need much less)."""
+        planned = self.line_seconds(line)
+        spoken = len(text.split()) / self.words_per_second
+        pause = min(MAX_PAUSE_SECONDS, max(KEPT_PAUSE_SECONDS, planned - spoken))
+        for _ in range(4):  # the sum must give the old time back to the bit: it keys the shot
+            if spoken + pause == planned or pause in (KEPT_PAUSE_SECONDS, MAX_PAUSE_SECONDS):
+                break
+            pause = math.nextafter(pause, math.inf if spoken + pause < planned else 0.0)
+        return pause
+
     def planned_seconds(self) -> float:
         """The trailer's planned length: every line, then the end card."""
         return round(sum(self.line_seconds(line) for line in self.narration)
@@ -394,6 +418,40 @@ class WordTimings(Model):
 
     def line_start(self, line: int) -> float | None:
         return next((w.start for w in self.words if w.line == line), None)
+
+
+class PlacedLine(Model):
+    """A narration line in the voiceover, with the TTS's word timings in voiceover time."""
+
+    index: int
+    act: ActName
+    start: float
+    end: float
+    tts_words: list[Word]
+
+
+class VoiceoverLayout(Model):
+    """Where everything sits in voiceover.wav; stored beside it (`voiceover_layout_key`) so
+    that a rerun that reuses the voiceover can still plan the score and align the words
+    without speaking again, and so that an edit can keep every line where it is."""
+
+    duration: float
+    rate: int
+    tts: str
+    voice: str | None
+    lines: list[PlacedLine]
+
+    def slots(self) -> list[float]:
+        """Each line's time in the voiceover, from its first sample to the next line's (the
+        last line: its speech), in whole samples, as `NarrationLine.slot_seconds` keeps it."""
+        firsts = [round(line.start * self.rate) for line in self.lines]
+        ends = [*firsts[1:], round(self.lines[-1].end * self.rate)]
+        return [(end - first) / self.rate for first, end in zip(firsts, ends, strict=True)]
+
+
+def voiceover_layout_key(voiceover_key: str) -> str:
+    """Where the layout of the voiceover stored at `voiceover_key` is."""
+    return voiceover_key.removesuffix(".wav") + ".json"
 
 
 # --------------------------------------------------------------------------- storyboard / video

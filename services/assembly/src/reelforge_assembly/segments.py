@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -174,11 +174,14 @@ class FolderSegments:
 
 class KnownSegments:
     """Pieces already fetched (`known`, by key), plus the ones encoded now, which are kept in
-    `folder` and listed in `made` for the caller to store."""
+    `folder`, listed in `made`, and handed to `on_made` (key, file) as each is finished, so
+    the caller can store a piece while the next ones encode."""
 
-    def __init__(self, known: Mapping[str, Path], folder: Path) -> None:
+    def __init__(self, known: Mapping[str, Path], folder: Path,
+                 on_made: Callable[[str, Path], None] | None = None) -> None:
         self._known = dict(known)
         self._folder = FolderSegments(folder)
+        self._on_made = on_made
         self.made: dict[str, Path] = {}
 
     def get(self, key: str) -> Path | None:
@@ -186,4 +189,6 @@ class KnownSegments:
 
     def put(self, key: str, made: Path) -> Path:
         self.made[key] = self._folder.put(key, made)
+        if self._on_made is not None:
+            self._on_made(key, self.made[key])
         return self.made[key]

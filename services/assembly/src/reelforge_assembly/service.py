@@ -12,6 +12,7 @@ only what it touched (new captions do not re-encode the video).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -259,17 +260,23 @@ class Assembler:
                 for scene in pictures if scene in shown
             }
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assembly-")))
-            store = KnownSegments(known, folder / "segments")
+            uploads = _SegmentUploads(ctx, job.id)
+            store = KnownSegments(known, folder / "segments", uploads.start)
             outputs = {v.aspect: folder / v.filename for v in variants}
-            await asyncio.to_thread(
-                render_trailer, inputs.script, inputs.words, sources, local["soundtrack"],
-                outputs, primary=s.aspect, fps=s.fps, quality=s.quality,
-                title=s.title, master_side=self.options.master_side, sizes=self.options.sizes,
-                voiceover_seconds=spoken, segments=store, pictures=pieces.identities,
-                open_encoder=self.options.open_encoder,
-            )
-            for key, path in store.made.items():
-                await ctx.blobs.put_file(segment_key(job.id, key), path, "video/mp4")
+            todo = pieces.count_to_encode(set(known))
+            await ctx.progress(job.id, STAGE, "info",
+                               f"render segments: {todo} to encode, "
+                               f"{pieces.count() - todo} reused")
+            try:
+                await asyncio.to_thread(
+                    render_trailer, inputs.script, inputs.words, sources, local["soundtrack"],
+                    outputs, primary=s.aspect, fps=s.fps, quality=s.quality,
+                    title=s.title, master_side=self.options.master_side,
+                    sizes=self.options.sizes, voiceover_seconds=spoken, segments=store,
+                    pictures=pieces.identities, open_encoder=self.options.open_encoder,
+                )
+            finally:  # a render that fails part way keeps the pieces it finished
+                await uploads.wait()
             for variant in variants:
                 await ctx.blobs.put_file(keys[variant.name], outputs[variant.aspect],
                                          "video/mp4")
@@ -353,6 +360,13 @@ class _Pieces:
     keys: Mapping[str, Sequence[str]]
     identities: Mapping[int, SceneIdentity]
 
+    def count(self) -> int:
+        return sum(len(variant_keys) for variant_keys in self.keys.values())
+
+    def count_to_encode(self, stored: set[str]) -> int:
+        return sum(key not in stored for variant_keys in self.keys.values()
+                   for key in variant_keys)
+
     def scenes_to_encode(self, stored: set[str]) -> set[int]:
         """The scenes shown in some segment that is not stored yet."""
         return {
@@ -362,6 +376,25 @@ class _Pieces:
             for index in piece.shows
             if (scene := self.timeline.segments[index].scene) is not None
         }
+
+
+class _SegmentUploads:
+    """Each render segment stored as soon as its encoder finishes it (called from the
+    encoding threads), so a render that stops part way loses no finished piece: a rerun
+    finds them under their fingerprints."""
+
+    def __init__(self, ctx: StageContext, job_id: str) -> None:
+        self._ctx, self._job_id = ctx, job_id
+        self._loop = asyncio.get_running_loop()
+        self._pending: list[concurrent.futures.Future[None]] = []
+
+    def start(self, key: str, path: Path) -> None:
+        upload = self._ctx.blobs.put_file(segment_key(self._job_id, key), path, "video/mp4")
+        self._pending.append(asyncio.run_coroutine_threadsafe(upload, self._loop))
+
+    async def wait(self) -> None:
+        """Every upload started, finished (the first failure is raised)."""
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in self._pending))
 
 
 def segment_key(job_id: str, fp: str) -> str:

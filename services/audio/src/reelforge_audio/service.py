@@ -18,7 +18,15 @@ from dataclasses import dataclass
 import structlog
 from reelforge.events import AUDIO_COMPLETED, Event
 from reelforge.media.system import release_memory
-from reelforge.models import END_CARD_SECONDS, Job, NarrationLine, Script, Word, WordTimings
+from reelforge.models import (
+    END_CARD_SECONDS,
+    Job,
+    NarrationLine,
+    Script,
+    Word,
+    WordTimings,
+    voiceover_layout_key,
+)
 from reelforge.pipeline import SCRIPT
 from reelforge.providers import (
     TTS,
@@ -111,7 +119,7 @@ async def _voiceover(
     """The stored voiceover's layout (its audio is loaded later, only if needed), or a newly
     spoken voiceover and its layout."""
     key = output_key(job.id, STAGE, "voiceover.wav", voiceover_fp)
-    layout_key = output_key(job.id, STAGE, "voiceover.json", voiceover_fp)
+    layout_key = voiceover_layout_key(key)
     if await ctx.reuse(job, STAGE, key) and await ctx.reuse(job, STAGE, layout_key):
         layout = await ctx.load(layout_key, VoiceoverLayout)
         return None, layout, Output("voiceover", key, "voiceover.wav", layout.duration,

@@ -3,7 +3,8 @@
 Each line is spoken in the pieces its `marked` text separates with "..." (a short pause
 between them), trimmed of the engine's own leading and trailing silence, and placed after
 the previous line's `pause_after` (at least `ACT_GAP_SECONDS` when the act changes), the
-first one after a short lead-in.
+first one after a short lead-in. Once a script is edited after its voiceover was made, its
+lines keep the slots they had (`kept_starts`), so an edited line moves nothing else.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
-from reelforge.models import ActName, Model, NarrationLine, Word
+from reelforge.models import NarrationLine, PlacedLine, VoiceoverLayout, Word
 from reelforge.providers import TTS, Audio, Speech
 
 from reelforge_audio import pcm
@@ -30,29 +31,11 @@ MIN_GAP_SECONDS = 0.25
 MAX_GAP_SECONDS = 3.0
 MIN_GAP_FACTOR = 0.4
 MAX_GAP_FACTOR = 3.0
+KEPT_GAP_SECONDS = 0.2
+"""The least silence a line leaves before the next one's kept start; below MIN_GAP_SECONDS,
+so a slot measured from a fitted voiceover is never overrun by rounding."""
 VOICEOVER_PEAK_DBFS = -1.0
 _DOTS = re.compile(r"\.{3,}|…")
-
-
-class PlacedLine(Model):
-    """A narration line in the voiceover, with the TTS's word timings in voiceover time."""
-
-    index: int
-    act: ActName
-    start: float
-    end: float
-    tts_words: list[Word]
-
-
-class VoiceoverLayout(Model):
-    """Where everything sits in voiceover.wav; stored beside it so that a rerun that reuses
-    the voiceover can still plan the score and align the words without speaking again."""
-
-    duration: float
-    rate: int
-    tts: str
-    voice: str | None
-    lines: list[PlacedLine]
 
 
 def pause_segments(line: NarrationLine) -> list[str]:
@@ -113,15 +96,37 @@ def fitted_gaps(gaps: Sequence[float], speech: float, target: float | None) -> l
 def place_lines(
     lines: Sequence[NarrationLine], speeches: Sequence[Speech], target: float | None = None
 ) -> list[float]:
-    """Start time of each line in the voiceover; with `target`, pauses are fitted so the
-    voiceover lasts about that long."""
+    """Start time of each line in the voiceover, on a whole sample. Lines that keep their
+    slot (`NarrationLine.slot_seconds`) are placed by it (`kept_starts`); otherwise, with
+    `target`, pauses are fitted so the voiceover lasts about that long."""
+    if any(line.slot_seconds is not None for line in lines):
+        return kept_starts(lines, speeches)
     speech = sum(s.audio.duration for s in speeches)
     gaps = fitted_gaps(planned_gaps(lines), speech, target)
     starts: list[float] = []
     cursor = LEAD_IN_SECONDS
     for speech_piece, gap in zip(speeches, gaps, strict=True):
-        starts.append(cursor)
+        starts.append(round(cursor * VOICEOVER_RATE) / VOICEOVER_RATE)
         cursor += speech_piece.audio.duration + gap
+    return starts
+
+
+def kept_starts(lines: Sequence[NarrationLine], speeches: Sequence[Speech]) -> list[float]:
+    """Start time of each line when the voiceover keeps the lines' slots: each line starts
+    where the one before's slot ends, so a line spoken anew (an edit) leaves every other
+    line where it was, its silence taking up the difference. A line that needs more than
+    its slot (its speech and KEPT_GAP_SECONDS) pushes every later line back by the excess;
+    a line without a slot (one added since) takes its speech and planned pause."""
+    rate = VOICEOVER_RATE
+    first = round(LEAD_IN_SECONDS * rate)
+    starts: list[float] = []
+    for line, speech, gap in zip(lines, speeches, planned_gaps(lines), strict=True):
+        starts.append(first / rate)
+        spoken = round(speech.audio.duration * rate)
+        if line.slot_seconds is None:
+            first += spoken + round(gap * rate)
+        else:
+            first += max(round(line.slot_seconds * rate), spoken + round(KEPT_GAP_SECONDS * rate))
     return starts
 
 
