@@ -437,6 +437,35 @@ def test_names_said_only_where_the_text_talks_about_the_film_are_credits() -> No
     assert "Bram" in cast and "Tony Vance" not in cast
 
 
+def test_actors_named_where_the_text_talks_about_roles_in_the_film_are_not_cast() -> None:
+    cast = cast_of(
+        "Oskar Brandt, a ferry captain, refuses to sail in the storm. Oskar argues with his "
+        "daughter Liesel, who sails alone. Comedy veterans Ada Ploom and Bert Harrow have "
+        "small roles in the film. The character actor Nils Varga also appeared in the film "
+        "with his son Tobi Varga."
+    )
+    assert {"Oskar Brandt", "Liesel"} <= set(cast)
+    assert not {"Ada Ploom", "Bert Harrow", "Nils Varga", "Tobi Varga"} & set(cast)
+
+
+def test_a_known_city_said_with_an_s_is_a_place_not_a_person() -> None:
+    cast = cast_of(
+        "Conor Doyle is one of Dublin's most feared forgers. He robs Dublin's oldest bank. "
+        "Conor hides the money from his brother Eamon, and Eamon tells the police."
+    )
+    assert set(cast) == {"Conor Doyle", "Eamon"}
+
+
+def test_people_listed_once_with_and_are_cast_but_names_listed_as_names_are_not() -> None:
+    cast = cast_of(
+        "Rafe Quill is a smuggler on the coast. He has two sisters, Orla and Maeve, who run "
+        "the inn. Rafe sells brandy to customs man Silas Crane and escapes. Rafe gives his "
+        "boats the names: Sea Wren and Old Tam."
+    )
+    assert {"Rafe Quill", "Orla", "Maeve", "Silas Crane"} <= set(cast)
+    assert not {"Sea Wren", "Old Tam"} & set(cast)
+
+
 def test_a_story_that_never_names_its_centre_casts_him_by_description() -> None:
     story = (
         "A fisherman's widow sends her son to the market. The boy loses the money on the way. "

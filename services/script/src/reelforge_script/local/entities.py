@@ -137,6 +137,10 @@ HOLIDAYS = {"christmas", "easter", "halloween", "year's", "years"}
 HOLIDAY_DAYS = {"Eve", "Day"}
 PERSONAL_RELATIVES = {"who", "whom", "whose"}
 QUOTE = re.compile(r"[\"\u201c\u201d]")
+NAMES_LISTED = re.compile(
+    r"(?i)\b(?:names|titles|nicknames|aliases|captions|labels|signs)\s*:[^.;:]*$"
+)
+"""Before a run in the same clause, a list of words given as words, not of people."""
 """Pairs of these enclose a sign, a title or a line of dialogue."""
 TITLE_ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "lt", "sgt", "capt", "prof", "col", "gen", "rev", "det", "insp",
@@ -188,11 +192,15 @@ WORK_IS_TOLD = re.compile(
 """'Hathyar is a narrative which probes into ...': one word, but told of as a work."""
 PRODUCTION_SENTENCE = re.compile(
     r"(?i)^(?=.*\b(?:film|movie|documentary|cartoon|picture)\b)"
-    r"(?=.*\b(?:directed|produced|starring|stars|starred|reunion|cameo|premiered|box office"
-    r"|critics|similar to|prior to)\b)"
+    r"(?=.*\b(?:directed|produced|starring|stars|starred|co-stars|reunion|cameos?|premiered"
+    r"|box office|critics|similar to|prior to|roles?|cast|actors?|actress(?:es)?|debut"
+    r"|portrays|portrayed|(?:appears|appeared|features|featured)\s+(?:\w+\s+)?in\s+the"
+    r"\s+(?:film|movie))\b)"
 )
 """A sentence about the film rather than its story ('This film provided a reunion ... with
-Spike Milligan, who appears halfway through the film'): its names are credits."""
+Spike Milligan, who appears halfway through the film', 'Jim Dale and Joan Sims have minor
+roles in the film', 'The veteran actor Sam Kydd also appeared in the film'): its names are
+credits."""
 FAMOUS_FIGURES = {
     "hitler", "stalin", "mussolini", "napoleon", "churchill", "lenin", "mao", "gandhi",
     "lincoln", "kennedy", "nixon", "roosevelt", "elvis", "shakespeare", "dickens", "freud",
@@ -292,7 +300,8 @@ class Mention:
     of_tail: bool = False
     """The end of a longer proper name joined by 'of' ('Children of Glory', 'Bank of X')."""
     quoted: bool = False
-    """Inside a quoted phrase of several words: a sign, a title, a line of dialogue."""
+    """Inside a quoted phrase of several words (a sign, a title, a line of dialogue), or in
+    a list of names given as names ('the Latin names: Ultra-sonicus Ad Infinitum and ...')."""
 
 
 @dataclass
@@ -464,7 +473,9 @@ def capitalised_runs(
         lead = sentence[: matches[start].start()].rstrip()
         mention = _mention(named, start, tokens, index, tail, possessive=possessive)
         mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
-        mention.quoted = any(a < matches[start].start() < b for a, b in quoted_phrases)
+        mention.quoted = any(a < matches[start].start() < b for a, b in quoted_phrases) or bool(
+            NAMES_LISTED.search(sentence[: matches[start].start()])
+        )
         mention.separated = start > 0 and bool(
             sentence[matches[start - 1].end() : matches[start].start()].strip()
         )
@@ -797,6 +808,9 @@ def classify(
             place += sum(m.before in ("to", "from") for m in found)
         if _region(canonical) and " " not in canonical:
             person = person if any(_heads_clause(m) and _acts(m) for m in found) else 0
+        elif _known_place(canonical) and not any(_heads_clause(m) and _acts(m) for m in found):
+            # "robs Dublin's oldest bank": what a place owns is no sign of a person
+            person = person_evidence(forms, [m for m in found if not m.possessive])
         creature = with_article and _titled_creature(canonical, found)
         known = _known_place(canonical) if place >= person else None
         structural = _shaped_like_place(canonical) and not _titled(forms)
@@ -810,7 +824,6 @@ def classify(
             (not with_article or creature)
             and (not _non_person(canonical) or creature)
             and person > _modifier_uses(found)
-            and (len(found) > 1 or person >= 1)
             and not all(m.of_tail or m.before in ("a", "an") or m.quoted for m in found)
         ):
             people.append(
