@@ -1092,8 +1092,44 @@ def find_appositive(person: Persona, text: str) -> str | None:
             continue  # 'Frantisek and Miluska, a barren couple': it describes both
         if match and len(match.group(1).split()) <= 14:
             # 'Shlykov, a taxi driver and Lyosha, a saxophonist': the list goes on to another
-            return re.split(r"\s+and\s+(?=[A-Z])", match.group(1))[0].strip()
+            described = re.split(r"\s+and\s+(?=[A-Z])", match.group(1))[0].strip()
+            if match.group(0).endswith(",") and _adjectives_go_on(flat[match.end() :]):
+                return _without_cut_phrase(described)
+            return described
     return None
+
+
+ADJECTIVE_LIST = re.compile(r"\s*([a-z][a-z-]*)\s+([a-z][a-z-]*)")
+OBJECT_PRONOUNS = {"him", "her", "them", "it", "me", "us", "you", "himself", "herself"}
+CUT_OBJECT = re.compile(
+    r"\s+(?:with|of|for|from|in|on|at|about|without|like)\s+(?:an?|the|his|her|their)"
+    r"\s+[\w-]+$"
+)
+
+
+def _adjectives_go_on(after_comma: str) -> bool:
+    """After the comma that ended a description, a word that is no verb and then a noun
+    ('a strong, lively personality'): the comma stood between two adjectives, not at the
+    description's end ('a doctor, treats him', 'the keeper, climbs the stairs')."""
+    match = ADJECTIVE_LIST.match(after_comma)
+    if not match:
+        return False
+    first, second = match.groups()
+    plain = FUNCTION_WORDS | OBJECT_PRONOUNS | DETERMINERS
+    verb = _verb_like(first) and not first.endswith(("less", "ous", "ss"))  # 'restless'
+    return not verb and first not in plain and second not in plain
+
+
+def _without_cut_phrase(described: str) -> str | None:
+    """'a young actress with a strong' → 'a young actress': the phrase the comma cut is
+    dropped; a description that is nothing but that phrase ('a strong') is no description."""
+    words = described.split()
+    if len(words) < 3 or words[-2].lower() not in DETERMINERS:
+        return described
+    shortened = CUT_OBJECT.sub("", described)
+    if shortened == described or len(shortened.split()) < 2:
+        return None
+    return shortened
 
 
 def conflict_score(person: Persona, all_sentences: list[str]) -> int:
