@@ -1,8 +1,8 @@
 """How the script stage reads on plot summaries nobody on the project wrote.
 
-For every synopsis of bench/corpus/plots-dev.tsv (rows 1-52), plots-heldout.tsv (rows 53-66)
-and plots-fresh.tsv (rows 67-96) the script stage runs offline, in process (the function
-`reelforge script` calls), and this reports:
+For every synopsis of bench/corpus/plots-dev.tsv (rows 1-52), plots-heldout.tsv (rows 53-66),
+plots-fresh.tsv (rows 67-96) and plots-fresh-c.tsv (rows 97-111) the script stage runs
+offline, in process (the function `reelforge script` calls), and this reports:
 
 - broken lines: narration lines that are not complete sentences (see `line_faults`);
 - revealed endings: synopses with a narration line drawn from the story's last fifth;
@@ -11,10 +11,11 @@ and plots-fresh.tsv (rows 67-96) the script stage runs offline, in process (the 
   names at least twice that the cast holds (recall), and whether the protagonist is the right
   one.
 
-Rows 1-66 are tuning rows; rows 67-81 (batch A) were held out, measured once, then tuned
-on; rows 82-96 (batch B) are the held-out rows nobody tunes on. The figures are printed for
-each set apart, and for the one-line ideas of bench/corpus/ideas.txt (broken lines and
-distinct titles). The last line is machine-readable, for the last set that ran.
+Rows 1-66 are tuning rows; rows 67-81 (batch A) and 82-96 (batch B) were held out, measured
+once, then tuned on; rows 97-111 (batch C) are the held-out rows nobody tunes on (tune with
+--rows 1-96). The figures are printed for each set apart, and for the one-line ideas of
+bench/corpus/ideas.txt (broken lines and distinct titles). The last line is
+machine-readable, for the last set that ran.
 
     .venv/bin/python bench/script_quality.py [--rows 67-81] [--examples 10] [--duration 60]
 """
@@ -37,13 +38,15 @@ from reelforge_script.local.lexicons import TEASES
 from reelforge_script.standalone import script_only
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-PLOTS = (CORPUS / "plots-dev.tsv", CORPUS / "plots-heldout.tsv", CORPUS / "plots-fresh.tsv")
+PLOTS = (CORPUS / "plots-dev.tsv", CORPUS / "plots-heldout.tsv", CORPUS / "plots-fresh.tsv",
+         CORPUS / "plots-fresh-c.tsv")
 ANNOTATIONS = CORPUS / "cast-annotations.json"
 IDEAS = CORPUS / "ideas.txt"
 ROW_SETS = (
     ("tuning rows 1-66", range(1, 67)),
     ("batch A rows 67-81", range(67, 82)),
-    ("held-out batch B rows 82-96", range(82, 97)),
+    ("batch B rows 82-96", range(82, 97)),
+    ("held-out batch C rows 97-111", range(97, 112)),
 )
 
 # --------------------------------------------------------------------------- sentences
@@ -476,10 +479,10 @@ async def run_rows(rows: list[tuple[int, str]], duration: float,
 
 
 async def run_ideas(duration: float) -> list[Outcome]:
-    """The one-line ideas of corpus/ideas.txt (written for this bench), numbered from 101."""
+    """The one-line ideas of corpus/ideas.txt (written for this bench), numbered from 201."""
     settings = Settings()
     outcomes = []
-    for number, idea in enumerate(IDEAS.read_text().splitlines(), start=101):
+    for number, idea in enumerate(IDEAS.read_text().splitlines(), start=201):
         document = idea_document(idea)
         script = await script_only(document, JobSettings(duration=duration), settings)
         outcomes.append(judge(number, idea, script, None))
@@ -521,7 +524,7 @@ def main() -> None:
     if ideas:
         figures = Tally("ideas", ideas).figures()
         titles = {o.script.title for o in ideas}
-        print(f"ideas 101-{100 + len(ideas)}: synopses={figures['synopses']}  "
+        print(f"ideas 201-{200 + len(ideas)}: synopses={figures['synopses']}  "
               f"broken_line_share={figures['broken_line_share']}  "
               f"broken_lines={figures['broken_lines']}  distinct_titles={len(titles)}")
 

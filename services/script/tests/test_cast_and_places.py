@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from reelforge.models import Document, Scene, SceneList, ShotPlan, StoryPatterns
+from reelforge.models import Document, JobSettings, Scene, SceneList, ShotPlan, StoryPatterns
 from reelforge.settings import Settings
 from reelforge_script.local import LocalStoryAnalyst
 from reelforge_script.local.entities import analyse_cast
 from reelforge_script.local.shots import FRAMING_PHRASES
 from reelforge_script.local.story import read_story
 from reelforge_script.local.text import title_case
+from reelforge_script.standalone import script_only
 
 ARENA = (
     "In a future North America, the Capitol forces every District to send two children to "
@@ -435,6 +436,61 @@ def test_names_said_only_where_the_text_talks_about_the_film_are_credits() -> No
         "colleague Tony Vance, who has a cameo as a priest."
     )
     assert "Bram" in cast and "Tony Vance" not in cast
+
+
+def test_actors_named_where_the_text_talks_about_roles_in_the_film_are_not_cast() -> None:
+    cast = cast_of(
+        "Oskar Brandt, a ferry captain, refuses to sail in the storm. Oskar argues with his "
+        "daughter Liesel, who sails alone. Comedy veterans Ada Ploom and Bert Harrow have "
+        "small roles in the film. The character actor Nils Varga also appeared in the film "
+        "with his son Tobi Varga."
+    )
+    assert {"Oskar Brandt", "Liesel"} <= set(cast)
+    assert not {"Ada Ploom", "Bert Harrow", "Nils Varga", "Tobi Varga"} & set(cast)
+
+
+def test_a_known_city_said_with_an_s_is_a_place_not_a_person() -> None:
+    cast = cast_of(
+        "Conor Doyle is one of Dublin's most feared forgers. He robs Dublin's oldest bank. "
+        "Conor hides the money from his brother Eamon, and Eamon tells the police."
+    )
+    assert set(cast) == {"Conor Doyle", "Eamon"}
+
+
+def test_people_listed_once_with_and_are_cast_but_names_listed_as_names_are_not() -> None:
+    cast = cast_of(
+        "Rafe Quill is a smuggler on the coast. He has two sisters, Orla and Maeve, who run "
+        "the inn. Rafe sells brandy to customs man Silas Crane and escapes. Rafe gives his "
+        "boats the names: Sea Wren and Old Tam."
+    )
+    assert {"Rafe Quill", "Orla", "Maeve", "Silas Crane"} <= set(cast)
+    assert not {"Sea Wren", "Old Tam"} & set(cast)
+
+
+STAGE_STORY = (
+    "Ilka, a young singer with a bold, restless voice and a fear of crowds, joins a touring "
+    "band. She suddenly finds that the band owes money to a gangster called Voss. Voss wants "
+    "his money by the end of the tour. Ilka hides the takings from the band. The drummer "
+    "Pavel learns the truth and tells Voss. Voss takes the bus and the band is stranded. "
+    "Ilka sings in the street to win the money back."
+)
+
+
+def test_a_description_cut_at_a_comma_between_adjectives_loses_the_cut_phrase() -> None:
+    cast = analyse_cast(read_story(Document(format="text", text=STAGE_STORY)))
+    ilka = cast.person_named("Ilka")
+    assert ilka is not None and ilka.appositive == "a young singer"
+
+
+async def test_an_introduction_is_never_a_sentence_without_a_verb() -> None:
+    script = await script_only(
+        Document(format="text", text=STAGE_STORY), JobSettings(duration=60.0), Settings()
+    )
+    lines = [line.text for line in script.narration if line.card != "title"]
+    introductions = [line for line in lines if "young singer" in line]
+    assert introductions, lines
+    for line in introductions:
+        assert "young singer." not in line and "with a bold." not in line, line
 
 
 def test_a_story_that_never_names_its_centre_casts_him_by_description() -> None:

@@ -137,6 +137,10 @@ HOLIDAYS = {"christmas", "easter", "halloween", "year's", "years"}
 HOLIDAY_DAYS = {"Eve", "Day"}
 PERSONAL_RELATIVES = {"who", "whom", "whose"}
 QUOTE = re.compile(r"[\"\u201c\u201d]")
+NAMES_LISTED = re.compile(
+    r"(?i)\b(?:names|titles|nicknames|aliases|captions|labels|signs)\s*:[^.;:]*$"
+)
+"""Before a run in the same clause, a list of words given as words, not of people."""
 """Pairs of these enclose a sign, a title or a line of dialogue."""
 TITLE_ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "lt", "sgt", "capt", "prof", "col", "gen", "rev", "det", "insp",
@@ -188,11 +192,15 @@ WORK_IS_TOLD = re.compile(
 """'Hathyar is a narrative which probes into ...': one word, but told of as a work."""
 PRODUCTION_SENTENCE = re.compile(
     r"(?i)^(?=.*\b(?:film|movie|documentary|cartoon|picture)\b)"
-    r"(?=.*\b(?:directed|produced|starring|stars|starred|reunion|cameo|premiered|box office"
-    r"|critics|similar to|prior to)\b)"
+    r"(?=.*\b(?:directed|produced|starring|stars|starred|co-stars|reunion|cameos?|premiered"
+    r"|box office|critics|similar to|prior to|roles?|cast|actors?|actress(?:es)?|debut"
+    r"|portrays|portrayed|(?:appears|appeared|features|featured)\s+(?:\w+\s+)?in\s+the"
+    r"\s+(?:film|movie))\b)"
 )
 """A sentence about the film rather than its story ('This film provided a reunion ... with
-Spike Milligan, who appears halfway through the film'): its names are credits."""
+Spike Milligan, who appears halfway through the film', 'Jim Dale and Joan Sims have minor
+roles in the film', 'The veteran actor Sam Kydd also appeared in the film'): its names are
+credits."""
 FAMOUS_FIGURES = {
     "hitler", "stalin", "mussolini", "napoleon", "churchill", "lenin", "mao", "gandhi",
     "lincoln", "kennedy", "nixon", "roosevelt", "elvis", "shakespeare", "dickens", "freud",
@@ -292,7 +300,8 @@ class Mention:
     of_tail: bool = False
     """The end of a longer proper name joined by 'of' ('Children of Glory', 'Bank of X')."""
     quoted: bool = False
-    """Inside a quoted phrase of several words: a sign, a title, a line of dialogue."""
+    """Inside a quoted phrase of several words (a sign, a title, a line of dialogue), or in
+    a list of names given as names ('the Latin names: Ultra-sonicus Ad Infinitum and ...')."""
 
 
 @dataclass
@@ -464,7 +473,9 @@ def capitalised_runs(
         lead = sentence[: matches[start].start()].rstrip()
         mention = _mention(named, start, tokens, index, tail, possessive=possessive)
         mention.clause_initial = not lead or lead.endswith((",", ";", ":", "(", "\u2014"))
-        mention.quoted = any(a < matches[start].start() < b for a, b in quoted_phrases)
+        mention.quoted = any(a < matches[start].start() < b for a, b in quoted_phrases) or bool(
+            NAMES_LISTED.search(sentence[: matches[start].start()])
+        )
         mention.separated = start > 0 and bool(
             sentence[matches[start - 1].end() : matches[start].start()].strip()
         )
@@ -797,6 +808,9 @@ def classify(
             place += sum(m.before in ("to", "from") for m in found)
         if _region(canonical) and " " not in canonical:
             person = person if any(_heads_clause(m) and _acts(m) for m in found) else 0
+        elif _known_place(canonical) and not any(_heads_clause(m) and _acts(m) for m in found):
+            # "robs Dublin's oldest bank": what a place owns is no sign of a person
+            person = person_evidence(forms, [m for m in found if not m.possessive])
         creature = with_article and _titled_creature(canonical, found)
         known = _known_place(canonical) if place >= person else None
         structural = _shaped_like_place(canonical) and not _titled(forms)
@@ -810,7 +824,6 @@ def classify(
             (not with_article or creature)
             and (not _non_person(canonical) or creature)
             and person > _modifier_uses(found)
-            and (len(found) > 1 or person >= 1)
             and not all(m.of_tail or m.before in ("a", "an") or m.quoted for m in found)
         ):
             people.append(
@@ -1079,8 +1092,44 @@ def find_appositive(person: Persona, text: str) -> str | None:
             continue  # 'Frantisek and Miluska, a barren couple': it describes both
         if match and len(match.group(1).split()) <= 14:
             # 'Shlykov, a taxi driver and Lyosha, a saxophonist': the list goes on to another
-            return re.split(r"\s+and\s+(?=[A-Z])", match.group(1))[0].strip()
+            described = re.split(r"\s+and\s+(?=[A-Z])", match.group(1))[0].strip()
+            if match.group(0).endswith(",") and _adjectives_go_on(flat[match.end() :]):
+                return _without_cut_phrase(described)
+            return described
     return None
+
+
+ADJECTIVE_LIST = re.compile(r"\s*([a-z][a-z-]*)\s+([a-z][a-z-]*)")
+OBJECT_PRONOUNS = {"him", "her", "them", "it", "me", "us", "you", "himself", "herself"}
+CUT_OBJECT = re.compile(
+    r"\s+(?:with|of|for|from|in|on|at|about|without|like)\s+(?:an?|the|his|her|their)"
+    r"\s+[\w-]+$"
+)
+
+
+def _adjectives_go_on(after_comma: str) -> bool:
+    """After the comma that ended a description, a word that is no verb and then a noun
+    ('a strong, lively personality'): the comma stood between two adjectives, not at the
+    description's end ('a doctor, treats him', 'the keeper, climbs the stairs')."""
+    match = ADJECTIVE_LIST.match(after_comma)
+    if not match:
+        return False
+    first, second = match.groups()
+    plain = FUNCTION_WORDS | OBJECT_PRONOUNS | DETERMINERS
+    verb = _verb_like(first) and not first.endswith(("less", "ous", "ss"))  # 'restless'
+    return not verb and first not in plain and second not in plain
+
+
+def _without_cut_phrase(described: str) -> str | None:
+    """'a young actress with a strong' → 'a young actress': the phrase the comma cut is
+    dropped; a description that is nothing but that phrase ('a strong') is no description."""
+    words = described.split()
+    if len(words) < 3 or words[-2].lower() not in DETERMINERS:
+        return described
+    shortened = CUT_OBJECT.sub("", described)
+    if shortened == described or len(shortened.split()) < 2:
+        return None
+    return shortened
 
 
 def conflict_score(person: Persona, all_sentences: list[str]) -> int:

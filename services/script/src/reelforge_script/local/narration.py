@@ -79,6 +79,7 @@ class Opener:
 
 ACT_WEIGHTS: dict[ActName, float] = {"setup": 1.15, "escalation": 1.0, "climax": 0.6, "tag": 0.9}
 MIN_LINE_WORDS = 3
+PRONOUN_SUBJECT = re.compile(r"(?:She|He)\s+(?=[a-z])")
 OPENING_SLACK = 3
 """A line's first sentence may overrun its budget by this much before a shorter sentence is
 preferred; the balancing pass takes the difference out of the other lines."""
@@ -489,6 +490,8 @@ def word_line(plan: LinePlan, budget: int, earlier: list[LinePlan]) -> Spoken:
     if plan.introduction and plan.lead and len(pieces) == 1 and not closing:
         # 'One woman, a serial killer.' says nothing of her: 'Catherine is a serial killer.'
         pieces, opener = [f"{plan.lead} is {plan.introduction}."], Opener()
+    elif plan.introduction and plan.lead and plan.fixed and len(pieces) > 1 and not closing:
+        pieces, opener = _introduction_with_verb(pieces, plan, opener)
     body = speakable(" ".join([*pieces, closing]).strip()) or closing or "Everything changes."
     if opener.words and not (opener.words.startswith("One ") or opens_with_clause(body)):
         opener = Opener()
@@ -508,6 +511,19 @@ def word_line(plan: LinePlan, budget: int, earlier: list[LinePlan]) -> Spoken:
     else:
         marked = marked_body
     return Spoken(text=ensure_period(text), marked=ensure_period(marked))
+
+
+def _introduction_with_verb(
+    pieces: list[str], plan: LinePlan, opener: Opener
+) -> tuple[list[str], Opener]:
+    """'One woman, a young actress. She finds ...' has a sentence without a verb: the
+    description takes the place of the pronoun that opens the next sentence ('One woman, a
+    young actress, finds ...'), else it is said of the name ('Serap is a young actress.')."""
+    first, second, *rest = pieces
+    subject = PRONOUN_SUBJECT.match(second)
+    if subject:
+        return [f"{first.rstrip('.')}, {second[subject.end() :]}", *rest], opener
+    return [f"{plan.lead} is {plan.introduction}.", second, *rest], Opener()
 
 
 def _pieces(plan: LinePlan, budget: int, earlier: list[LinePlan]) -> list[str]:
