@@ -824,6 +824,7 @@ def classify(
             (not with_article or creature)
             and (not _non_person(canonical) or creature)
             and person > _modifier_uses(found)
+            and (len(found) > 1 or person >= 1)
             and not all(m.of_tail or m.before in ("a", "an") or m.quoted for m in found)
         ):
             people.append(
