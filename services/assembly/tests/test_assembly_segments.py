@@ -124,8 +124,16 @@ def test_one_changed_clip_re_encodes_only_the_segments_that_show_it(setup: Setup
     _, fresh = setup.render(clips, setup.folder / "fresh", store=None)
     for variant in setup.variants:
         _check_clean_mp4(edited[variant.name], setup.timeline, variant)
-        assert np.array_equal(_luma(edited[variant.name]), _luma(fresh[variant.name])), (
-            "the joined re-render must show what a render from scratch shows")
+        joined, scratch = _luma(edited[variant.name]), _luma(fresh[variant.name])
+        assert joined.shape == scratch.shape
+        # Not bit-exact: in some process states (after other renders in the same process)
+        # x264 encodes the first piece of a render differently from identical input frames,
+        # by a few levels along edges (at most 1.4 on average over a frame in 8 runs). A
+        # frame one step out of place differs by 8 on average here.
+        per_frame = np.abs(joined.astype(np.int16) - scratch).mean(axis=(1, 2))
+        assert per_frame.max() < 3.0, (
+            "the joined re-render must show what a render from scratch shows",
+            float(per_frame.max()))
 
 
 def _check_clean_mp4(path: Path, timeline: Timeline, variant: Variant) -> None:
