@@ -2,6 +2,7 @@
 in a fresh temporary folder, then the cache-hit rerun of the same command.
 
     .venv/bin/python bench/pipeline.py [--repeat N] [--quality final|draft] [--document PATH]
+                                       [--duration SECONDS]
 
 Reports the time of each stage (from the package's manifest), the total, wall and CPU time
 of the whole command, its peak memory, and the rerun's wall time.
@@ -29,6 +30,9 @@ def main() -> None:
                         default=benchlib.ROOT / "examples" / "the-last-lighthouse.md")
     parser.add_argument("--quality", choices=("final", "draft"), default="final")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=60.0,
+                        help="target trailer length in seconds (peak memory should not grow "
+                             "with it)")
     args = parser.parse_args()
     reelforge = str(Path(sys.executable).parent / "reelforge")
     print(f"machine: {benchlib.machine()}")
@@ -37,7 +41,7 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix="reelforge-pipeline-"))
         try:
             command = [reelforge, "make", str(args.document), "-o", str(folder / "out"),
-                       "--quality", args.quality]
+                       "--quality", args.quality, "--duration", str(args.duration)]
             cold = benchlib.measure(command)
             manifest = json.loads((folder / "out" / "manifest.json").read_text())
             rerun = benchlib.measure(command)

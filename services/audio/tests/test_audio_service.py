@@ -84,6 +84,13 @@ class CountingAligner:
         self.inner = inner
         self.name = inner.name
         self.texts: list[str] = []
+        self.releases = 0
+
+    def release_models(self) -> None:
+        self.releases += 1
+        release = getattr(self.inner, "release_models", None)
+        if release is not None:
+            release()
 
     async def align(self, audio: Audio, transcript: str) -> list[Word]:
         self.texts.append(transcript)
@@ -213,6 +220,16 @@ async def test_the_voice_model_is_released_once_the_voiceover_is_spoken(
     await harness.deliver_script(await store_script(harness))
     assert harness.tts.calls > 0 and harness.tts.releases == 1
     assert piper_tts.loaded_voices() == []
+
+
+async def test_the_aligner_models_are_released_once_the_words_are_aligned(
+    harness: Harness, aligner: PocketsphinxAligner,
+) -> None:
+    """Its decoders (about 25 MB each) were held to the end of the run, through the
+    trailer render that sets the embedded pipeline's peak memory."""
+    await harness.deliver_script(await store_script(harness))
+    assert harness.aligner.texts and harness.aligner.releases == 1
+    assert aligner.loaded_decoders() == []
 
 
 @pytest.mark.parametrize("harness", ["piper_tts"], indirect=True)

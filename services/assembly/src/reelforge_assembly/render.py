@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 import av
-from reelforge.media.system import release_memory
+from reelforge.media.system import map_large_buffers, release_memory
 from reelforge.models import (
     ASPECT_SIZES,
     MASTER_SIDE,
@@ -73,10 +73,11 @@ from reelforge_assembly.yuv import (
     resize_into,
 )
 
-QUEUE_DEPTH = 12
-"""Frame jobs buffered per variant: enough to ride out uneven decode and encoder speed (the
-60 s render bench: 30.7 and 30.8 s at 12 against 31.4 and 31.8 s at 4), few enough that
-peak memory stays flat (574 MB for 16:9, 817 MB for all three variants)."""
+QUEUE_DEPTH = 4
+"""Frame jobs buffered per variant: enough to ride out uneven decode and encoder speed, few
+enough that the master frames they hold stay few. The 60 s render bench took 30.7 and 30.8 s
+at 12 against 31.4 and 31.8 s at 4; 12 held about 70 MB more for all three variants, the
+margin the embedded pipeline needed to peak under 1 GB."""
 
 ASPECTS: tuple[Aspect, ...] = ("16:9", "9:16", "1:1")
 SOCIAL_ASPECTS: tuple[Aspect, ...] = ("9:16", "1:1")
@@ -450,6 +451,7 @@ def render_timeline(
     piece is encoded. `pictures` identifies each scene's picture for the pieces' keys (the
     service passes blob keys); by default the source files are hashed."""
     started, cpu_started = time.perf_counter(), time.process_time()
+    map_large_buffers()
     variants = [v for v, _ in outputs]
     plan = plan_segments(timeline)
     with tempfile.TemporaryDirectory(prefix="reelforge-render-") as tmp:

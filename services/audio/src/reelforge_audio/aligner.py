@@ -69,6 +69,18 @@ class PocketsphinxAligner:
     async def align(self, audio: Audio, transcript: str) -> list[Word]:
         return await asyncio.to_thread(self._align, audio, transcript)
 
+    def loaded_decoders(self) -> list[str]:
+        """The beam settings whose decoders are held in memory."""
+        with self._lock:
+            return list(self._decoders)
+
+    def release_models(self) -> None:
+        """Drop the decoders (each holds the acoustic model and the CMU dictionary, about
+        25 MB); the next alignment loads them again (about 0.2 s). The audio stage calls this
+        once the words are aligned, so they are not held while the trailer renders."""
+        with self._lock:
+            self._decoders.clear()
+
     def _align(self, audio: Audio, transcript: str) -> list[Word]:
         tokens = spoken_tokens(transcript)
         if not tokens or audio.duration == 0:

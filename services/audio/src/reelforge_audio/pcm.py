@@ -87,13 +87,20 @@ def conform(audio: Audio, rate: int, channels: int, duration: float) -> Audio:
     samples = samples[:total]
     if channels == 1:
         samples = samples[:, 0]
-    return Audio(samples=samples.astype(np.float32), rate=rate)
+    return Audio(samples=samples.astype(np.float32, copy=False), rate=rate)
+
+
+WAV_BLOCK = 1 << 16
+"""Samples clipped and written at a time: a long cue is never copied whole."""
 
 
 def wav_bytes(audio: Audio, subtype: str = "PCM_16") -> bytes:
     buffer = io.BytesIO()
-    soundfile.write(buffer, np.clip(audio.samples, -1.0, 1.0), audio.rate, subtype=subtype,
-                    format="WAV")
+    samples = audio.samples
+    channels = 1 if samples.ndim == 1 else samples.shape[1]
+    with soundfile.SoundFile(buffer, "w", audio.rate, channels, subtype, format="WAV") as out:
+        for start in range(0, len(samples), WAV_BLOCK):
+            out.write(np.clip(samples[start : start + WAV_BLOCK], -1.0, 1.0))
     return buffer.getvalue()
 
 

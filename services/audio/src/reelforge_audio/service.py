@@ -30,9 +30,11 @@ from reelforge.models import (
 from reelforge.pipeline import SCRIPT
 from reelforge.providers import (
     TTS,
+    Aligner,
     Audio,
     Budget,
     CallLog,
+    Music,
     ScorePlan,
     Speech,
     identity_of,
@@ -101,6 +103,14 @@ def _release_voices(tts: TTS) -> None:
     stay loaded while this process renders frames and clips (see `PiperTTS.release_voices`),
     and loading one again costs about a second."""
     release = getattr(tts, "release_voices", None)
+    if release is not None:
+        release()
+    release_memory()
+
+
+def _release_models(aligner: Aligner) -> None:
+    """The local aligner's decoders likewise, once the words are aligned."""
+    release = getattr(aligner, "release_models", None)
     if release is not None:
         release()
     release_memory()
@@ -230,6 +240,7 @@ async def _words(
                             words=line.lost, fallback="tts timing")
             checked.append(line)
             aligned_lines.append(aligned)
+    _release_models(aligner)
     fresh = any(line.fresh for line in aligned_lines)
     provider = (calls.provider or aligner.name) if fresh else aligned_lines[-1].aligner
     timings = _word_timings(layout, checked, provider)
@@ -318,11 +329,18 @@ async def _score(ctx: StageContext, job: Job, plan: ScorePlan) -> Output:
         return Output("score", key, "score.wav", plan.duration, music.name)
     await ctx.check_cancelled(job.id)
     with track_calls(Budget.of_job(job)) as calls:
-        composed = await music.compose(plan)
-    # a remote model may answer in another format or length: the cue must fit the trailer
-    score = await asyncio.to_thread(pcm.conform, composed, SCORE_RATE, 2, plan.duration)
-    await ctx.blobs.put(key, await asyncio.to_thread(pcm.wav_bytes, score), "audio/wav")
+        wav = await _score_wav(music, plan)
+    await ctx.blobs.put(key, wav, "audio/wav")
+    del wav
+    release_memory()  # the synthesiser's soundfont and the cue's buffers, freed by now
     log.info("score_written", job=job.id, genre=plan.genre, mood=plan.mood,
              tempo=plan.tempo_bpm, seconds=plan.duration, music=calls.provider or music.name)
     return Output("score", key, "score.wav", plan.duration, calls.provider or music.name,
                   _spent(calls))
+
+
+async def _score_wav(music: Music, plan: ScorePlan) -> bytes:
+    composed = await music.compose(plan)
+    # a remote model may answer in another format or length: the cue must fit the trailer
+    score = await asyncio.to_thread(pcm.conform, composed, SCORE_RATE, 2, plan.duration)
+    return await asyncio.to_thread(pcm.wav_bytes, score)

