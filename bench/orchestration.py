@@ -65,6 +65,7 @@ WORKERS = WORKER_STAGES
 
 class FakeImage:
     name = "fake-image"
+    accepts_references = False
 
     def __init__(self, latency: float) -> None:
         self.latency = latency
@@ -81,6 +82,7 @@ class FakeImage:
 
 class FakeVideo:
     name = "fake-video"
+    accepts_last_frame = False
 
     def __init__(self, latency: float, calls: Path) -> None:
         self.latency = latency

@@ -142,6 +142,12 @@ class Faulty:
         self.capability, self.inner, self.server = capability, inner, server
         self.name = inner.name
 
+    def __getattr__(self, attr: str) -> Any:
+        """The fake's declared capabilities (`accepts_references`, ...), as its own."""
+        if attr.startswith("_") or attr == "inner":
+            raise AttributeError(attr)
+        return getattr(self.inner, attr)
+
     async def generate(self, request: Any, *args: Any) -> Any:
         return await self._call(self.inner.generate, request, *args)
 
