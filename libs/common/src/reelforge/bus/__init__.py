@@ -5,13 +5,14 @@
 
 from typing import TYPE_CHECKING, Any
 
-from reelforge.bus.base import Bus, DeadLetter, Handler, Permanent
+from reelforge.bus.base import Bus, BusUnavailable, DeadLetter, Handler, Permanent
 from reelforge.bus.memory import InMemoryBus
 
 if TYPE_CHECKING:
     from reelforge.bus.rabbitmq import RabbitMQBus
 
-__all__ = ["Bus", "DeadLetter", "Handler", "InMemoryBus", "Permanent", "RabbitMQBus"]
+__all__ = ["Bus", "BusUnavailable", "DeadLetter", "Handler", "InMemoryBus", "Permanent",
+           "RabbitMQBus"]
 
 
 def __getattr__(name: str) -> Any:

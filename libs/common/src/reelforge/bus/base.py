@@ -13,6 +13,15 @@ class Permanent(Explained):
     """A failure that retrying cannot fix (bad input, cancelled job): dead-letter at once."""
 
 
+class BusUnavailable(Explained):
+    """The broker could not take a message after a few tries (restarting, down): a passing
+    outage. The API answers 503 with Retry-After; nothing published is half-sent."""
+
+    def __init__(self, message: str = "the message broker cannot be reached right now (it may "
+                                      "be restarting); try again in a few seconds") -> None:
+        super().__init__(message)
+
+
 MAX_REDELIVERIES = 5
 """Deliveries of one message that may end without an answer (the worker died, was killed or
 stopped mid-handler) before the message is dead-lettered instead of handled again: a message

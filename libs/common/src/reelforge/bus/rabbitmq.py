@@ -62,7 +62,13 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from reelforge.bus.base import MAX_REDELIVERIES, Handler, Permanent, unfinished_reason
+from reelforge.bus.base import (
+    MAX_REDELIVERIES,
+    BusUnavailable,
+    Handler,
+    Permanent,
+    unfinished_reason,
+)
 from reelforge.events import Event
 
 log = structlog.get_logger(__name__)
@@ -244,15 +250,19 @@ class RabbitMQBus:
 
     @staticmethod
     async def _with_retries(send: Callable[[], Awaitable[Any]]) -> None:
-        """Ride out a reconnect of the robust connection (a few jittered tries)."""
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(4),
-            wait=wait_exponential_jitter(multiplier=0.2, max=2.0),
-            retry=retry_if_exception_type(_TRANSIENT),
-            reraise=True,
-        ):
-            with attempt:
-                await send()
+        """Ride out a reconnect of the robust connection (a few jittered tries); a broker
+        still gone after them is `BusUnavailable`, one line, not a driver traceback."""
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(4),
+                wait=wait_exponential_jitter(multiplier=0.2, max=2.0),
+                retry=retry_if_exception_type(_TRANSIENT),
+                reraise=True,
+            ):
+                with attempt:
+                    await send()
+        except _TRANSIENT as exc:
+            raise BusUnavailable() from exc
 
     @staticmethod
     def _message(

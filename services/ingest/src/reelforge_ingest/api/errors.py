@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from reelforge.bus import BusUnavailable
 from reelforge.jobstore import StoreUnavailable
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -56,7 +57,8 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(exc.code, exc.message), exc.status, headers=exc.headers)
 
     @app.exception_handler(StoreUnavailable)
-    async def store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+    @app.exception_handler(BusUnavailable)
+    async def store_unavailable(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(error_body("unavailable", str(exc)), 503,
                             headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
 
