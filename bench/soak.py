@@ -474,15 +474,18 @@ def create_key(soak: Soak, tenant: str) -> str:
 def submit(client: httpx.Client, seed: int, deadline: float, retried: Counter[str]) -> str:
     """A job through the API, tried again until the deadline, as a client would, after a
     429, a 5xx or no answer (a server restarting), or a refusal because the isolated parse
-    ran out of its wall-clock limit (a starved machine); each retry is counted."""
+    ran out of its wall-clock limit (a starved machine); each retry is counted. Every try
+    carries the same Idempotency-Key, so a try the API stored before failing is not made a
+    second time."""
+    key = f"soak-{uuid.uuid4().hex}"
     while True:
         try:
-            resp = client.post("/v1/jobs", json={"synopsis": SYNOPSIS,
-                                                 "settings": {**JOB_SETTINGS, "seed": seed}})
+            resp = client.post("/v1/jobs", headers={"Idempotency-Key": key}, json={
+                "synopsis": SYNOPSIS, "settings": {**JOB_SETTINGS, "seed": seed}})
         except httpx.HTTPError as exc:
             why, wait = type(exc).__name__, 1.0
         else:
-            if resp.status_code == 202:
+            if resp.status_code in (200, 202):  # 200: an earlier try had made it
                 return str(resp.json()["id"])
             slow = resp.status_code == 422 and "too_complex" in resp.text
             if not (resp.status_code in (429, 500, 502, 503) or slow):
