@@ -51,7 +51,7 @@ from reelforge.models import (
     utcnow,
     voiceover_layout_key,
 )
-from reelforge.pipeline import PIPELINE, SCRIPT, Review, reference_name
+from reelforge.pipeline import FRAME, PIPELINE, SCRIPT, Review, reference_name
 from reelforge.runtime import fingerprint
 
 EDITABLE = frozenset({Status.awaiting_review, Status.completed, Status.failed,
@@ -424,8 +424,8 @@ async def _add_reference(backends: JobBackends, job_id: str, name: str, revision
     script, _ = await current_script(backends, job)
     direction = await _reference_with_keys(backends, job, script, name)
     if not direction.variants:  # the picture the storyboard made first becomes variant 0
-        direction.variants.append(ReferenceVariant(key=await _reference_key(backends, job,
-                                                                            name)))
+        first = await _storyboard_key(backends, job, name)
+        direction.variants.append(ReferenceVariant(key=first))
     direction.variants.append(variant)
     direction.chosen = len(direction.variants) - 1
     script.references[name] = direction
@@ -444,17 +444,8 @@ async def _reference_with_keys(backends: JobBackends, job: Job, script: Script,
     direction = script.references.get(name, ReferenceDirection()).model_copy(deep=True)
     chosen = direction.picture
     if chosen is not None and chosen.key is None:
-        chosen.key = await _reference_key(backends, job, name)
+        chosen.key = await _storyboard_key(backends, job, name)
     return direction
-
-
-async def _reference_key(backends: JobBackends, job: Job, name: str) -> str | None:
-    """The key of the reference picture in use, when the storyboard made it for the script
-    as it stands."""
-    if job.stages["storyboard"].status != Status.completed:
-        return None
-    record = await backends.jobs.get_artifact(job.id, name)
-    return None if record is None else record.key
 
 
 # --------------------------------------------------------------------------- scenes
@@ -547,11 +538,15 @@ async def _store_script(backends: JobBackends, job: Job, script: Script,
 
 
 async def _frame_key(backends: JobBackends, job: Job, number: str) -> str | None:
-    """The key of scene `number`'s current frame, when the storyboard made it for the script
-    as it stands (not while a run is remaking it)."""
+    return await _storyboard_key(backends, job, FRAME.named(NN=f"{int(number):02d}"))
+
+
+async def _storyboard_key(backends: JobBackends, job: Job, name: str) -> str | None:
+    """The key of the storyboard's artifact `name` (a frame, a reference picture), when the
+    storyboard made it for the script as it stands (not while a run is remaking it)."""
     if job.stages["storyboard"].status != Status.completed:
         return None
-    record = await backends.jobs.get_artifact(job.id, f"frame/{int(number):02d}")
+    record = await backends.jobs.get_artifact(job.id, name)
     return None if record is None else record.key
 
 
