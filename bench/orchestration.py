@@ -83,6 +83,7 @@ class FakeImage:
 class FakeVideo:
     name = "fake-video"
     accepts_last_frame = False
+    streams_frames = False
 
     def __init__(self, latency: float, calls: Path) -> None:
         self.latency = latency

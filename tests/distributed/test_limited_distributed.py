@@ -18,7 +18,7 @@ from reelforge.limited import CallGuard, limit_key, limited_providers
 from reelforge.limiter import ProviderLimiter
 from reelforge.metrics import Metrics
 from reelforge.models import Shot
-from reelforge.providers import ClipRequest, ProviderError
+from reelforge.providers import ClipRequest, PlaneForm, ProviderError
 from reelforge.providers.chain import build_chain
 from reelforge.runtime import JobCancelled
 from reelforge.settings import Settings
@@ -30,6 +30,7 @@ class FakeVideo:
     """Records how many calls run at once across every instance sharing `state`."""
 
     accepts_last_frame = False
+    streams_frames = False
 
     def __init__(self, state: dict[str, int], name: str = "fake", fail: bool = False) -> None:
         self.name = name
@@ -135,8 +136,7 @@ async def test_a_failed_call_releases_its_slot_and_is_journaled(
     assert await jobs.acquire_slot("fake", "probe", 1, 5)
 
 
-async def test_providers_are_built_on_first_use(monkeypatch: pytest.MonkeyPatch,
-                                                tmp_path: Path) -> None:
+async def test_providers_are_built_on_first_use(tmp_path: Path) -> None:
     built: list[tuple[str, str]] = []
     state = {"now": 0, "max": 0}
 
@@ -144,9 +144,8 @@ async def test_providers_are_built_on_first_use(monkeypatch: pytest.MonkeyPatch,
         built.append((capability, name))
         return FakeVideo(state, name=name)
 
-    monkeypatch.setattr(limited, "create", fake_create)
     guard = CallGuard(None, {}, Metrics(), tmp_path / "j")
-    providers = limited_providers(Settings(video="seedance,local"), guard)
+    providers = limited_providers(Settings(video="seedance,local"), guard, create=fake_create)
     assert built == []  # nothing built: a worker pays only for what its stage calls
     assert providers.video.name == "seedance,local"
     assert built == [("video", "seedance"), ("video", "local")]
@@ -157,7 +156,10 @@ async def test_providers_are_built_on_first_use(monkeypatch: pytest.MonkeyPatch,
 class StreamingVideo(FakeVideo):
     """Like the local generator: frames streamed to the caller, who encodes them."""
 
-    def frames(self, request: ClipRequest, duration: float) -> Iterator[int]:
+    streams_frames = True
+
+    def frames(self, request: ClipRequest, duration: float, form: PlaneForm,
+               grade: Any = None) -> Iterator[int]:
         self.state["now"] += 1
         self.state["max"] = max(self.state["max"], self.state["now"])
         try:
@@ -169,22 +171,24 @@ class StreamingVideo(FakeVideo):
 
 
 async def test_streamed_frames_are_limited_and_measured_too(
-    jobs: PostgresJobStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    jobs: PostgresJobStore, tmp_path: Path
 ) -> None:
     state = {"now": 0, "max": 0}
-    monkeypatch.setattr(limited, "create", lambda cap, name, s: StreamingVideo(state, name=name))
+
+    def streaming(capability: str, name: str, settings: Settings) -> StreamingVideo:
+        return StreamingVideo(state, name=name)
+
     journal = tmp_path / "calls.jsonl"
     replicas = []
     for name in ("r1", "r2"):
         metrics = Metrics()
         limiter = ProviderLimiter(jobs, {"video.local": 1}, holder_prefix=name, ttl=5, poll=0.02)
         guard = CallGuard(limiter, {"video.local": 1}, metrics, journal)
-        replicas.append((limited_providers(Settings(), guard), metrics))
+        replicas.append((limited_providers(Settings(), guard, create=streaming), metrics))
 
     async def render(providers: Any) -> int:
-        frames = getattr(providers.video, "frames", None)  # what the video stage does
-        assert callable(frames)
-        return await asyncio.to_thread(lambda: sum(1 for _ in frames(REQUEST, 1.0)))
+        frames = providers.video.frames(REQUEST, 1.0, "luma")  # what the video stage does
+        return await asyncio.to_thread(lambda: sum(1 for _ in frames))
 
     counts = await asyncio.gather(*(render(p) for p, _ in replicas for _ in range(3)))
     assert counts == [3] * 6
@@ -247,23 +251,22 @@ async def test_a_call_that_queued_for_its_slot_rechecks_its_job(
 
 
 async def test_a_streamed_call_rechecks_the_job_of_the_task_that_asked(
-    jobs: PostgresJobStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    jobs: PostgresJobStore, tmp_path: Path
 ) -> None:
     """The local generator's frames are pulled on a worker thread, outside the delivery's
     context: the check is taken from the task that asked for them."""
     state = {"now": 0, "max": 0}
-    monkeypatch.setattr(limited, "create", lambda cap, name, s: StreamingVideo(state, name=name))
     limiter = ProviderLimiter(jobs, {"video.local": 1}, holder_prefix="r1", ttl=5, poll=0.02)
     guard = CallGuard(limiter, {"video.local": 1}, Metrics(), tmp_path / "calls.jsonl")
-    providers = limited_providers(Settings(), guard)
+    providers = limited_providers(Settings(), guard,
+                                  create=lambda cap, name, s: StreamingVideo(state, name=name))
 
     async def refuse() -> None:
         raise JobCancelled("job x was cancelled")
 
     limited.CALL_OWNER.set(limited.CallOwner("x", refuse))
-    frames = getattr(providers.video, "frames", None)
-    assert callable(frames)
+    frames = providers.video.frames(REQUEST, 1.0, "luma")
     with pytest.raises(JobCancelled):
-        await asyncio.to_thread(lambda: list(frames(REQUEST, 1.0)))
+        await asyncio.to_thread(lambda: list(frames))
     assert state["max"] == 0, "frames were made for a cancelled job"
     assert not (tmp_path / "calls.jsonl").exists()

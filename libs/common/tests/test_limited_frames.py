@@ -4,54 +4,68 @@ guard is entered and left on the event loop (each from its own task, so its own 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from reelforge.limited import CallGuard, LimitedVideoGen
 from reelforge.metrics import Metrics
+from reelforge.providers import PlaneForm
+from reelforge.providers.chain import build_chain
 
 
-class CountingFrames:
+class PlaneFrames:
+    """A generator that streams the planes it is asked for, through the grade it is given."""
+
     name = "local"
+    accepts_last_frame = False
+    streams_frames = True
 
-    def __init__(self) -> None:
-        self.members = [self]
+    async def generate(self, request: Any, duration: float) -> bytes:
+        raise AssertionError("a streaming generator is asked for its frames")
 
-    def frames(self, request: Any, duration: float) -> Iterator[int]:
-        yield from range(int(duration * 4))
-
-
-async def test_streamed_frames_run_inside_the_guard_from_a_thread(tmp_path: Path) -> None:
-    journal = tmp_path / "calls.jsonl"
-    video = LimitedVideoGen(CountingFrames, CallGuard(None, {}, Metrics(), journal))
-    frames = video.frames
-    assert frames is not None
-    for _ in range(2):  # a second call must find the guard's state restored
-        pulled = await asyncio.to_thread(lambda: list(frames(None, 2.0)))
-        assert pulled == list(range(8))
-    calls = [json.loads(line) for line in journal.read_text().splitlines()]
-    assert [(c["capability"], c["provider"], c["outcome"]) for c in calls] == \
-        [("video", "local", "ok")] * 2
-
-
-class PlaneFrames(CountingFrames):
-    """A generator that also takes the planes it should yield and a grade for them."""
-
-    def frames(self, request: Any, duration: float, form: str = "rgb",  # type: ignore[override]
+    def frames(self, request: Any, duration: float, form: PlaneForm,
                grade: Any = None) -> Iterator[Any]:
         for i in range(int(duration * 4)):
             yield (form, grade(i) if grade else i)
 
 
-async def test_guarded_frames_keep_the_generators_arguments(tmp_path: Path) -> None:
-    """The video stage asks `frames` which arguments it takes (inspect.signature) to pick the
-    plane path and the graded still: behind the guard, a worker must see the same ones."""
+class MP4Only(PlaneFrames):
+    name = "remote"
+    streams_frames = False
+
+
+async def test_streamed_frames_run_inside_the_guard_from_a_thread(tmp_path: Path) -> None:
+    journal = tmp_path / "calls.jsonl"
+    video = LimitedVideoGen(lambda: build_chain("video", [PlaneFrames()]),
+                            CallGuard(None, {}, Metrics(), journal))
+    assert video.streams_frames
+    for _ in range(2):  # a second call must find the guard's state restored
+        frames = video.frames(None, 2.0, "luma")  # asked on the loop, pulled on a thread
+        pulled = await asyncio.to_thread(list, frames)
+        assert pulled == [("luma", i) for i in range(8)]
+    calls = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [(c["capability"], c["provider"], c["outcome"]) for c in calls] == \
+        [("video", "local", "ok")] * 2
+
+
+async def test_guarded_frames_pass_the_form_and_the_grade_on(tmp_path: Path) -> None:
     video = LimitedVideoGen(PlaneFrames, CallGuard(None, {}, Metrics(), tmp_path / "j.jsonl"))
-    frames = video.frames
-    assert frames is not None
-    assert {"form", "grade"} <= set(inspect.signature(frames).parameters)
-    pulled = await asyncio.to_thread(lambda: list(frames(None, 1.0, "luma", grade=lambda i: -i)))
-    assert pulled == [("luma", 0), ("luma", -1), ("luma", -2), ("luma", -3)]
+    frames = video.frames(None, 1.0, "yuv420", lambda i: -i)
+    pulled = await asyncio.to_thread(lambda: list(frames))
+    assert pulled == [("yuv420", 0), ("yuv420", -1), ("yuv420", -2), ("yuv420", -3)]
+
+
+async def test_a_chain_streams_only_when_its_first_member_does(tmp_path: Path) -> None:
+    """A streamed clip cannot fall back part way: the chain streams as its first member."""
+    guard = CallGuard(None, {}, Metrics(), tmp_path / "j.jsonl")
+    remote_first = LimitedVideoGen(lambda: build_chain("video", [MP4Only(), PlaneFrames()]),
+                                   guard)
+    assert not remote_first.streams_frames
+    with pytest.raises(TypeError, match="remote,local makes MP4 clips"):
+        remote_first.frames(None, 1.0, "luma")
+    local_first = LimitedVideoGen(lambda: build_chain("video", [PlaneFrames(), MP4Only()]),
+                                  guard)
+    assert local_first.streams_frames

@@ -24,6 +24,7 @@ from reelforge.settings import Settings
 class CountingVideo:
     name = "fake"
     accepts_last_frame = False
+    streams_frames = False
 
     def __init__(self) -> None:
         self.calls = 0

@@ -130,4 +130,5 @@ def test_parallax_grades_every_composited_frame() -> None:
 
 def test_a_grade_needs_planes() -> None:
     with pytest.raises(ValueError, match="form"):
-        LocalVideoGen().frames(_request(), 1.0, "rgb", grade=CountingGrade())  # type: ignore[call-overload]
+        list(LocalVideoGen().frames(_request(), 1.0, "rgb",  # type: ignore[call-overload]
+                                    grade=CountingGrade()))

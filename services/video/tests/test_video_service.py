@@ -20,7 +20,8 @@ from reelforge.providers.chain import build_chain
 from reelforge.settings import Settings
 from reelforge_video import clips
 from reelforge_video import service as video
-from reelforge_video.generator import LocalVideoGen, frame_count
+from reelforge_video.generator import LocalVideoGen, PictureGrade, frame_count
+from reelforge_video.planes import Form
 from video_samples import (
     Harness,
     build_script,
@@ -44,9 +45,10 @@ class CountingVideoGen(LocalVideoGen):
         super().__init__()
         self.rendered: list[int] = []
 
-    def frames(self, request: ClipRequest, duration: float) -> Iterator[np.ndarray]:
+    def frames(self, request: ClipRequest, duration: float, form: Form = "rgb",
+               grade: PictureGrade | None = None) -> Iterator[Any]:
         self.rendered.append(request.shot.scene)
-        return super().frames(request, duration)
+        return super().frames(request, duration, form, grade)  # type: ignore[call-overload]
 
 
 class RemoteVideoGen:
@@ -54,6 +56,7 @@ class RemoteVideoGen:
 
     name = "remote-video"
     accepts_last_frame = False
+    streams_frames = False
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
@@ -340,6 +343,7 @@ async def test_no_provider_call_starts_after_a_cancellation(tmp_path: Path) -> N
 class RefusingVideoGen:
     name = "refusing-remote"
     accepts_last_frame = False
+    streams_frames = False
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         raise ProviderError(self.name, "quota exhausted", permanent=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import os
 import time
@@ -39,8 +38,8 @@ from pydantic import BaseModel
 from reelforge.metrics import Metrics
 from reelforge.models import Word
 from reelforge.providers import Audio, ClipRequest, FrameRequest, Providers, ScorePlan, Speech
-from reelforge.providers.base import LLMTask, ProviderError
-from reelforge.providers.chain import build_chain
+from reelforge.providers.base import LLMTask, PlaneForm, ProviderError, streams_frames
+from reelforge.providers.chain import VideoChain, build_chain
 from reelforge.providers.registry import CAPABILITIES, create
 from reelforge.providers.remote.http import RETRY_OBSERVER
 from reelforge.settings import Settings
@@ -205,10 +204,9 @@ class LimitedImageGen(_Lazy):
 
 
 class LimitedVideoGen(_Lazy):
-    """Also guards the streaming extra `frames(request, duration, ...)` of a local generator,
-    which the video stage prefers to `generate` (it skips an encode and a decode) and which
-    the fallback chain passes through unguarded. The guarded `frames` keeps the generator's
-    signature, so a distributed worker gets the same plane path as the embedded runner."""
+    """Also guards `frames` (StreamsFrames) of a generator that streams, which the video
+    stage prefers to `generate` (it skips an encode and a decode): the slot is held, and the
+    call measured, for as long as frames are pulled, in a distributed worker as embedded."""
 
     def __init__(self, build: Callable[[], Any], guard: CallGuard | None = None) -> None:
         super().__init__(build)
@@ -218,28 +216,18 @@ class LimitedVideoGen(_Lazy):
         result: bytes = await self._inner.generate(request, duration)
         return result
 
-    @property
-    def frames(self) -> Callable[..., Iterator[Any]] | None:
-        streamed = getattr(self._inner, "frames", None)
-        if not callable(streamed):
-            return None
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not called from the event loop: nothing to bridge to
-            return streamed  # type: ignore[no-any-return]
-        guard, provider = self._call_guard, getattr(self._inner, "members", [self._inner])[0]
-        if guard is None:
-            return streamed  # type: ignore[no-any-return]
-        name = str(getattr(provider, "name", "video"))
-        owner = CALL_OWNER.get()  # the frames are pulled on another thread
-
-        @functools.wraps(streamed)  # keeps its signature: the stage asks which forms it takes
-        def frames(request: ClipRequest, duration: float, *args: Any, **kwargs: Any
-                   ) -> Iterator[Any]:
-            return _guarded_iter(loop, guard("video", name, owner),
-                                 lambda: streamed(request, duration, *args, **kwargs))
-
-        return frames
+    def frames(self, request: ClipRequest, duration: float, form: PlaneForm,
+               grade: Callable[[Any], Any] | None = None) -> Iterator[Any]:
+        """Called on the event loop; the frames are then pulled on another thread."""
+        inner = self._inner
+        if not streams_frames(inner):
+            raise TypeError(f"{inner.name} makes MP4 clips; it does not stream frames")
+        if self._call_guard is None:
+            return inner.frames(request, duration, form, grade)
+        first = inner.members[0] if isinstance(inner, VideoChain) else inner
+        guard = self._call_guard("video", str(first.name), CALL_OWNER.get())
+        return _guarded_iter(asyncio.get_running_loop(), guard,
+                             lambda: inner.frames(request, duration, form, grade))
 
 
 def _guarded_iter(loop: asyncio.AbstractEventLoop, guard: AbstractAsyncContextManager[None],
@@ -264,7 +252,12 @@ PROXIES: dict[str, type[_Lazy]] = {
 }
 
 
-def limited_providers(settings: Settings, guard: CallGuard) -> Providers:
+ProviderFactory = Callable[[str, str, Settings], Any]
+"""Builds one provider from (capability, name, settings): the registry's `create`."""
+
+
+def limited_providers(settings: Settings, guard: CallGuard,
+                      create: ProviderFactory = create) -> Providers:
     """`load_providers(settings, guard=guard)`, but each capability built on first use."""
 
     def builder(capability: str) -> Callable[[], Any]:

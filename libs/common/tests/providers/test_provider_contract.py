@@ -1,7 +1,8 @@
 """Every registered provider entry point against its capability's protocol: it builds from
 settings (the remote ones pointed at their fake servers), has a name, declares the
-capability flags the protocol names (`accepts_references`, `accepts_last_frame`) as booleans,
-and has the protocol's methods as coroutines taking the protocol's parameters. A provider
+capability flags the protocol names (`accepts_references`, `accepts_last_frame`,
+`streams_frames`) as booleans, and has the protocol's methods as coroutines taking the
+protocol's parameters (and `StreamsFrames.frames` where it says it streams). A provider
 added to the registry without, say, `accepts_last_frame` fails here rather than in a stage.
 What each adapter sends and answers is checked against its fake in its own test file."""
 
@@ -12,7 +13,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import pytest
-from reelforge.providers import LLM, TTS, Aligner, ImageGen, Music, VideoGen
+from reelforge.providers import LLM, TTS, Aligner, ImageGen, Music, StreamsFrames, VideoGen
 from reelforge.providers.registry import GROUP, create
 from reelforge.settings import Settings
 
@@ -54,3 +55,8 @@ def test_a_registered_provider_keeps_its_capabilitys_contract(
         wanted = [p for p in signature.parameters if p != "self"]
         taken = inspect.signature(implementation).parameters
         assert all(p in taken for p in wanted), (entry.name, method, wanted, list(taken))
+    if capability == "video" and provider.streams_frames:
+        taken = inspect.signature(provider.frames).parameters
+        wanted = [p for p in inspect.signature(StreamsFrames.frames).parameters if p != "self"]
+        assert all(p in taken for p in wanted), (entry.name, "frames", wanted, list(taken))
+        assert not inspect.iscoroutinefunction(provider.frames), entry.name

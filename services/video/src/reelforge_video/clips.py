@@ -1,12 +1,11 @@
 """One clip, from whatever video provider, graded and encoded once.
 
-A provider that exposes `frames(request, duration)` (the local generator) feeds its frames
-straight through the grade into the encoder: one encode, one frame in memory. When its
-`frames` also takes a `form`, it hands over the planes the grade and encoder work on (the
-luminance alone for black and white), so no frame is converted between RGB and YUV; when it
-takes the `grade` too, it grades its still once instead of every frame. Any
-other provider returns MP4 bytes, which are decoded straight into those planes, graded and
-re-encoded, so every clip in the trailer has the same look, size and frame rate.
+A provider that streams its frames (`StreamsFrames`: the local generator) hands over the
+planes the grade and the encoder work on (the luminance alone for black and white), so no
+frame is converted between RGB and YUV and none is encoded twice; it takes the grade too, so
+it can grade its still once instead of every frame. Any other provider returns MP4 bytes,
+which are decoded straight into those planes, graded and re-encoded, so every clip in the
+trailer has the same look, size and frame rate.
 
 The CPU work runs on a pool of its own with one thread per core: clips render in parallel
 up to the core count whatever the prefetch, and never occupy the event loop's default
@@ -18,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -29,15 +27,10 @@ from typing import Any, TypeVar
 
 from reelforge.media.system import available_cores, release_memory
 from reelforge.models import Grade, Quality
-from reelforge.providers import ClipRequest, VideoGen
+from reelforge.providers import ClipRequest, VideoGen, streams_frames
 
-from reelforge_video.encode import (
-    ClipInfo,
-    decode_pictures,
-    encode_clip,
-    encode_planes,
-)
-from reelforge_video.grade import GRAIN_BLUR, grader_for, plane_form, plane_grader_for
+from reelforge_video.encode import ClipInfo, decode_pictures, encode_planes
+from reelforge_video.grade import GRAIN_BLUR, plane_form, plane_grader_for
 
 T = TypeVar("T")
 READ_AHEAD = 2
@@ -81,11 +74,12 @@ async def render_clip(
     local generator's whole render, or a remote generation, whose clip is then decoded,
     graded and encoded while the slot already serves the next call."""
     slot = calls if calls is not None else contextlib.nullcontext()
-    streamed = getattr(provider, "frames", None)
-    if callable(streamed):
+    if streams_frames(provider):
+        grader = plane_grader_for(grade)  # every frame is warped bilinearly, still or not
+        pictures = provider.frames(request, duration, plane_form(grade), grader)
         async with slot:
-            return await run_on_cores(lambda: _render_streamed(streamed, request, duration,
-                                                               grade, quality, path, threads))
+            return await run_on_cores(lambda: encode_planes(read_ahead(pictures), path,
+                                                            request.fps, quality, threads))
     async with slot:
         mp4 = await provider.generate(request, duration)
 
@@ -97,24 +91,6 @@ async def render_clip(
                              threads)
 
     return await run_on_cores(finish)
-
-
-def _render_streamed(streamed: Callable[..., Iterator[Any]], request: ClipRequest,
-                     duration: float, grade: Grade, quality: Quality, path: Path,
-                     threads: int) -> ClipInfo:
-    """A local generator's frames straight through the grade into the encoder; as planes
-    when the generator can hand them over."""
-    if _takes(streamed, "form"):
-        grader = plane_grader_for(grade)  # every frame is warped bilinearly, still or not
-        if _takes(streamed, "grade"):  # the generator grades its still once where it can
-            graded = read_ahead(streamed(request, duration, plane_form(grade), grade=grader))
-        else:
-            pictures = streamed(request, duration, plane_form(grade))
-            graded = read_ahead(grader(p) for p in pictures)
-        return encode_planes(graded, path, request.fps, quality, threads)
-    rgb_grader = grader_for(grade)
-    frames = streamed(request, duration)
-    return encode_clip((rgb_grader(f) for f in frames), path, request.fps, quality, threads)
 
 
 def read_ahead(items: Iterator[T], depth: int = READ_AHEAD) -> Iterator[T]:
@@ -154,12 +130,3 @@ def read_ahead(items: Iterator[T], depth: int = READ_AHEAD) -> Iterator[T]:
             with contextlib.suppress(queue.Empty):
                 buffer.get_nowait()
             thread.join(timeout=0.05)
-
-
-def _takes(frames: Callable[..., Any], argument: str) -> bool:
-    """Whether a provider's `frames` accepts `argument` ("form", "grade"): a subclass
-    overriding it with the plain two-argument signature gets RGB frames, graded here."""
-    try:
-        return argument in inspect.signature(frames).parameters
-    except (TypeError, ValueError):
-        return False

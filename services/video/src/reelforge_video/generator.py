@@ -1,15 +1,15 @@
 """`video.local`: camera moves on the storyboard still.
 
-`frames(request, duration, form, grade)` yields the clip one frame at a time, so the stage
-can encode in the same pass (see `clips.render_clip`) and a clip never sits in memory; the
-stage asks for the planes it encodes (`luma` for the black-and-white grade, `yuv420` for
-colour), so the still is converted once. Given the stage's grade, a move that only warps the
-still grades the still itself, once: each frame is then a warp and a copy. That is a third
-of the CPU a clip used to cost when every frame was graded (CLAHE alone took 23 ms of a
-1920x1920 frame's 70), and it keeps the tones steady: CLAHE on each moving frame let the
-local contrast breathe as the framing changed. Parallax, which composites layers, grades
-each composited frame. `generate` implements the VideoGen protocol for anyone who wants
-finished MP4 bytes.
+`frames(request, duration, form, grade)` (`StreamsFrames`) yields the clip one frame at a
+time, so the stage can encode in the same pass (see `clips.render_clip`) and a clip never sits
+in memory; the stage asks for the planes it encodes (`luma` for the black-and-white grade,
+`yuv420` for colour), so the still is converted once. Given the stage's grade, a move that
+only warps the still grades the still itself, once: each frame is then a warp and a copy. That
+is a third of the CPU a clip used to cost when every frame was graded (CLAHE alone took 23 ms
+of a 1920x1920 frame's 70), and it keeps the tones steady: CLAHE on each moving frame let the
+local contrast breathe as the framing changed. Parallax, which composites layers, grades each
+composited frame. `generate` implements the VideoGen protocol for anyone who wants finished
+MP4 bytes.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def frame_count(duration: float, fps: int) -> int:
 class LocalVideoGen:
     name = "local"
     accepts_last_frame = False  # it moves a camera through one still
+    streams_frames = True
 
     def __init__(self, settings: Settings | None = None, quality: Quality = "final") -> None:
         self.settings = settings
@@ -61,11 +62,12 @@ class LocalVideoGen:
 
     def frames(self, request: ClipRequest, duration: float,
                form: Form = "rgb", grade: PictureGrade | None = None) -> Iterator[Any]:
-        """The clip's frames, lazily: uint8 RGB (request.width x request.height) by default;
-        with `form` "luma" or "yuv420" the planes the grade and the encoder work on (see
-        `planes`), warped plane by plane so no frame is ever converted. `grade` (on pictures
-        in `form`) is applied to every frame: to the still, before the move, wherever the
-        move only warps it."""
+        """The clip's frames, lazily (nothing is decoded before the first is pulled, on the
+        puller's thread): uint8 RGB (request.width x request.height) by default; with `form`
+        "luma" or "yuv420" the planes the grade and the encoder work on (see `planes`),
+        warped plane by plane so no frame is ever converted. `grade` (on pictures in `form`)
+        is applied to every frame: to the still, before the move, wherever the move only
+        warps it."""
         if grade is not None and form == "rgb":
             raise ValueError("a grade applies to planes: ask for form 'luma' or 'yuv420'")
         still = decode_rgb(request.frame_png, error="the frame is not a decodable image")
@@ -73,8 +75,9 @@ class LocalVideoGen:
         count = frame_count(duration, request.fps)
         shots = _shoot(request, rgb, still_planes(rgb, form), form, count, grade)
         if form == "rgb":
-            return (picture[0] for picture in shots)
-        return shots
+            yield from (picture[0] for picture in shots)
+        else:
+            yield from shots
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         """MP4 bytes, ungraded (the stage grades every provider's clips the same way)."""

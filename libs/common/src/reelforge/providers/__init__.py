@@ -13,13 +13,16 @@ from reelforge.providers.base import (
     FrameRequest,
     ImageGen,
     Music,
+    PlaneForm,
     ProviderError,
     ReferenceImage,
     ScorePlan,
     ScoreSection,
     Speech,
+    StreamsFrames,
     VideoGen,
     identity_of,
+    streams_frames,
 )
 from reelforge.providers.calls import Budget, CallLog, track_calls
 from reelforge.providers.registry import (
@@ -31,7 +34,8 @@ from reelforge.providers.registry import (
 
 __all__ = [
     "LLM", "TTS", "Aligner", "Audio", "Budget", "BudgetExceeded", "CallLog", "ClipRequest",
-    "ContentPolicyError", "DescribesFrames", "FrameRequest", "ImageGen", "Music", "ProviderCheck",
-    "ProviderError", "Providers", "ReferenceImage", "ScorePlan", "ScoreSection", "Speech",
-    "VideoGen", "check_providers", "identity_of", "load_providers", "track_calls",
+    "ContentPolicyError", "DescribesFrames", "FrameRequest", "ImageGen", "Music", "PlaneForm",
+    "ProviderCheck", "ProviderError", "Providers", "ReferenceImage", "ScorePlan", "ScoreSection",
+    "Speech", "StreamsFrames", "VideoGen", "check_providers", "identity_of", "load_providers",
+    "streams_frames", "track_calls",
 ]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, TypeGuard, TypeVar, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -187,10 +187,31 @@ class VideoGen(Protocol):
     accepts_last_frame: bool
     """Whether `generate` reads `ClipRequest.last_frame_png` (a model that interpolates from
     the first frame to the last); the video stage then sends the next scene's frame."""
+    streams_frames: bool
+    """Whether it also implements `StreamsFrames`: the video stage then encodes its frames
+    as they are made instead of decoding an MP4 (the local generator)."""
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         """MP4 (H.264) bytes of about `duration` seconds at request.fps."""
         ...
+
+
+PlaneForm = Literal["luma", "yuv420"]
+"""Planes a streamed clip is handed over in: the luminance alone for black and white, or
+BT.709 Y, U and V at 4:2:0 for colour; what the grade and the encoder work on."""
+
+
+class StreamsFrames(VideoGen, Protocol):
+    def frames(self, request: ClipRequest, duration: float, form: PlaneForm,
+               grade: Callable[[Any], Any] | None = None) -> Iterator[Any]:
+        """The clip's pictures one at a time, each a tuple of uint8 planes in `form`, passed
+        through `grade` where given (a generator may grade its still once instead of every
+        frame, which is why it takes the grade rather than the stage applying it)."""
+        ...
+
+
+def streams_frames(provider: VideoGen) -> TypeGuard[StreamsFrames]:
+    return provider.streams_frames
 
 
 def identity_of(provider: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Generic, TypeVar
 
@@ -31,11 +31,13 @@ from reelforge.providers.base import (
     LLMTask,
     M,
     Music,
+    PlaneForm,
     ProviderError,
     ScorePlan,
     Speech,
     VideoGen,
     identity_of,
+    streams_frames,
 )
 from reelforge.providers.calls import record_attempt
 
@@ -78,7 +80,7 @@ class _Chain(Generic[P]):
         return ",".join(identity_of(m) for m in self.members)
 
     def __getattr__(self, attr: str) -> Any:
-        """Optional extras (`frame_inputs`, `layout_for`, `frames`, ...) are the first
+        """Optional extras (`frame_inputs`, `layout_for`, ...) are the first
         member's: it is the provider the chain means to use, so a one-provider chain is
         transparent. Stages that call them bypass the fallback for that call."""
         if attr.startswith("_") or attr == "members":
@@ -188,6 +190,19 @@ class VideoChain(_Chain[VideoGen]):
     def accepts_last_frame(self) -> bool:
         """Any member may answer, so the last frame goes with the request when one reads it."""
         return any(m.accepts_last_frame for m in self.members)
+
+    @property
+    def streams_frames(self) -> bool:
+        """The first member's: a clip streamed frame by frame cannot fall back part way, so
+        the chain streams only when the provider it means to use does."""
+        return self.members[0].streams_frames
+
+    def frames(self, request: ClipRequest, duration: float, form: PlaneForm,
+               grade: Callable[[Any], Any] | None = None) -> Iterator[Any]:
+        first = self.members[0]
+        if not streams_frames(first):
+            raise TypeError(f"{_name(first)} makes MP4 clips; it does not stream frames")
+        return first.frames(request, duration, form, grade)
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
         return await self._run(lambda p: p.generate(request, duration))

@@ -619,6 +619,7 @@ class ComfyUIImage(_ComfyUI):
 
 
 class ComfyUIVideo(_ComfyUI):
+    streams_frames = False
     kind: Kind = "video"
 
     def __init__(self, settings: Settings) -> None:

@@ -201,6 +201,8 @@ class FalImage(_Fal):
 
 
 class FalVideo(_Fal):
+    streams_frames = False
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, settings.fal_video_model)
         self.spec = VIDEO_MODELS.get(self.model, DEFAULT_VIDEO)

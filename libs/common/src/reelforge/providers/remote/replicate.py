@@ -201,6 +201,8 @@ class ReplicateImage(_Replicate):
 
 
 class ReplicateVideo(_Replicate):
+    streams_frames = False
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, settings.replicate_video_model)
         self.spec = VIDEO_MODELS.get(self.model.partition(":")[0], DEFAULT_VIDEO)

@@ -46,6 +46,7 @@ def with_audio_flag(model: str) -> bool:
 class SeedanceVideo:
     name = NAME
     accepts_last_frame = True  # content item with role last_frame
+    streams_frames = False
 
     def __init__(self, settings: Settings) -> None:
         self.api = ark_api(NAME, settings)
