@@ -206,37 +206,34 @@ def worker_main(stage: str, blobs: Path | None, fakes: dict[str, Any]) -> None:
     import signal
 
     import structlog
-    from reelforge import distributed, limited
-    from reelforge import worker as worker_module
     from reelforge.blobs import LocalBlobStore
+    from reelforge.distributed import make_blobs
     from reelforge.providers.registry import create
     from reelforge.settings import Settings
+    from reelforge.worker import WorkerParts, run_worker, worker_services
     from reelforge_assembly import service as assembly
     from reelforge_storyboard import service as storyboard
     from reelforge_video import service as video_stage
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    limited.create = lambda cap, name, settings: fakes.get(cap) or create(cap, name, settings)
-    if blobs is not None:
-        folder = blobs
-        distributed.make_blobs = lambda settings: LocalBlobStore(folder)  # type: ignore[assignment,return-value]
     # the real consumers, on a small canvas: their CPU work must not be what is measured
-    storyboard.CANVAS_SIDE = SMALL
-    video_stage.CLIP_SIDE = SMALL
-    assembly.service = assembly.build_service(assembly.RenderOptions(
-        master_side=SMALL, sizes={"16:9": (192, 108), "9:16": (108, 192), "1:1": (108, 108)}))
-    subscribe = worker_module.start_service
-
-    async def start_service(service: Any, ctx: Any) -> None:
-        await subscribe(service, ctx)
-        print("ready", flush=True)
-
-    worker_module.start_service = start_service
+    small = {
+        "storyboard": storyboard.build_service(storyboard.Canvas(SMALL, SMALL // 2)),
+        "video": video_stage.build_service(SMALL),
+        "assembly": assembly.build_service(assembly.RenderOptions(
+            master_side=SMALL, sizes={"16:9": (192, 108), "9:16": (108, 192), "1:1": (108, 108)})),
+    }
+    parts = WorkerParts(
+        services=[small.get(stage) or worker_services([stage])[0]],
+        create=lambda cap, name, settings: fakes.get(cap) or create(cap, name, settings),
+        blobs_from=(lambda settings: LocalBlobStore(blobs)) if blobs is not None else make_blobs,
+        on_ready=lambda: print("ready", flush=True),
+    )
 
     async def serve() -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        await worker_module.run_worker([stage], Settings(), stop)
+        await run_worker([stage], Settings(), stop, parts=parts)
 
     asyncio.run(serve())
 

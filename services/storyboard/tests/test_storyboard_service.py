@@ -31,6 +31,7 @@ from storyboard_samples import FakeShotLLM, Harness, SceneSpec, build_script, ru
 
 SIDE = 96
 REFERENCE_SIDE = 64
+SMALL_CANVAS = storyboard.build_service(storyboard.Canvas(SIDE, REFERENCE_SIDE))
 JOB = "job-storyboard"
 SPECS = [
     SceneSpec("harbour", "sea", time="dawn", characters=("mara",), name="Old Lighthouse"),
@@ -86,12 +87,6 @@ class ReferenceTakingImageGen(RemoteImageGen):
     accepts_references = True
 
 
-@pytest.fixture(autouse=True)
-def small_canvas(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(storyboard, "CANVAS_SIDE", SIDE)
-    monkeypatch.setattr(storyboard, "REFERENCE_SIDE", REFERENCE_SIDE)
-
-
 @pytest.fixture
 def llm() -> FakeShotLLM:
     return FakeShotLLM()
@@ -108,7 +103,7 @@ async def harness(tmp_path: Path, llm: FakeShotLLM, images: CountingImageGen
     providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=images,  # type: ignore[arg-type]
                           video=None)  # type: ignore[arg-type]
     settings = Settings(storyboard_prefetch=8)
-    async with running(tmp_path, [storyboard.service], providers, settings) as h:
+    async with running(tmp_path, [SMALL_CANVAS], providers, settings) as h:
         yield h
 
 
@@ -152,7 +147,7 @@ async def test_every_scene_gets_a_frame_and_a_shot_and_the_stage_completes_once(
         shot = await harness.ctx.load(shot_record.key, Shot)
         assert shot.scene == scene.index
         assert shot.duration == pytest.approx(script.shot_seconds(scene))
-        request = storyboard.frame_request(script, scene, 3)
+        request = storyboard.frame_request(script, scene, 3, SIDE)
         assert shot.focus == images.layout_for(request).focus  # composed, not guessed
 
 
@@ -199,7 +194,7 @@ async def test_a_remote_model_frame_is_squared_and_its_focus_comes_from_the_plan
     remote = RemoteImageGen()
     providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=remote,  # type: ignore[arg-type]
                           video=None)  # type: ignore[arg-type]
-    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CANVAS], providers, Settings()) as harness:
         script = build_script(SPECS[:2])
         await run_storyboard(harness, script)
         assert sorted(remote.prompts) == sorted(script.frame_prompt(s) for s in script.scenes)
@@ -220,7 +215,7 @@ async def test_through_a_provider_chain_the_local_extras_still_apply(
     local = CountingImageGen()
     providers = Providers(llm=build_chain("llm", [llm]), tts=None, aligner=None,  # type: ignore[arg-type]
                           music=None, image=build_chain("image", [local]), video=None)  # type: ignore[arg-type]
-    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CANVAS], providers, Settings()) as harness:
         script = build_script(SPECS[:2])
         await run_storyboard(harness, script)
         record = await harness.jobs.get_artifact(JOB, "shot/02")
@@ -228,7 +223,7 @@ async def test_through_a_provider_chain_the_local_extras_still_apply(
         assert record is not None and frame is not None
         assert (frame.provider, record.provider) == ("local", "fake-llm")
         shot = await harness.ctx.load(record.key, Shot)
-        request = storyboard.frame_request(script, script.scenes[1], 3)
+        request = storyboard.frame_request(script, script.scenes[1], 3, SIDE)
         assert shot.focus == local.layout_for(request).focus
 
 
@@ -276,7 +271,7 @@ async def test_a_frame_request_carries_its_scenes_references_and_their_keys(
     model = ReferenceTakingImageGen()
     providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
                           video=None)  # type: ignore[arg-type]
-    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CANVAS], providers, Settings()) as harness:
         script = with_a_minor_character(build_script(SPECS))
         await run_storyboard(harness, script)
         records = {r.name: r for r in await harness.jobs.list_artifacts(JOB)}
@@ -310,7 +305,7 @@ async def test_a_scene_of_a_job_begun_before_references_existed_makes_its_own(
     model = ReferenceTakingImageGen()
     providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
                           video=None)  # type: ignore[arg-type]
-    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CANVAS], providers, Settings()) as harness:
         await harness.add_job(JOB, JobSettings(seed=3))
         await harness.store_script(JOB, build_script(SPECS))
         await harness.deliver(Event(type=STORYBOARD_SCENE, job_id=JOB, item="02"))
@@ -326,7 +321,7 @@ async def test_a_text_only_model_gets_no_references_and_keeps_its_frame_keys(
     model = RemoteImageGen()
     providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
                           video=None)  # type: ignore[arg-type]
-    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CANVAS], providers, Settings()) as harness:
         script = build_script(SPECS)
         await run_storyboard(harness, script)
         assert all(not r.references for r in model.requests)
@@ -347,7 +342,7 @@ async def test_the_users_picture_or_seed_for_a_reference_is_what_frames_are_sent
     model = ReferenceTakingImageGen()
     providers = Providers(llm=llm, tts=None, aligner=None, music=None, image=model,  # type: ignore[arg-type]
                           video=None)  # type: ignore[arg-type]
-    async with running(tmp_path, [storyboard.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CANVAS], providers, Settings()) as harness:
         script = build_script(SPECS)
         await run_storyboard(harness, script)
         first = {r.name: r.key for r in await harness.jobs.list_artifacts(JOB)}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from reelforge.events import SCRIPT_COMPLETED, STORYBOARD_COMPLETED, VIDEO_COMPLETED, Event
 from reelforge.models import JobSettings, Shot
 from reelforge.providers import Providers
@@ -21,18 +20,13 @@ SIDE = 96
 JOB = "job-pipeline"
 
 
-@pytest.fixture(autouse=True)
-def small_canvas(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(storyboard, "CANVAS_SIDE", SIDE)
-    monkeypatch.setattr(video, "CLIP_SIDE", SIDE)
-
-
 async def test_script_to_clips_through_both_services(tmp_path: Path) -> None:
     llm = FakeShotLLM()
     providers = Providers(llm=llm, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=LocalImageGen(), video=LocalVideoGen())
     settings = Settings(storyboard_prefetch=30, video_prefetch=4)
-    async with running(tmp_path, [storyboard.service, video.service], providers,
+    async with running(tmp_path, [storyboard.build_service(storyboard.Canvas(frame_side=SIDE)),
+                        video.build_service(SIDE)], providers,
                        settings) as harness:
         await harness.add_job(JOB, JobSettings(seed=2, fps=12, quality="draft"))
         script = build_script(["sea", "forest", "interior", "city"])

@@ -37,6 +37,7 @@ from video_samples import (
 SIDE = 96
 JOB = "job-video"
 CAMERAS: list[CameraMove] = ["parallax", "push_in", "pan_left", "drift", "tilt_up"]
+SMALL_CLIPS = video.build_service(SIDE)
 SETTINGS = JobSettings(seed=7, fps=12, quality="draft", grade="bw")
 
 
@@ -69,11 +70,6 @@ class RemoteVideoGen:
                              count)
 
 
-@pytest.fixture(autouse=True)
-def small_clips(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(video, "CLIP_SIDE", SIDE)
-
-
 async def seed_storyboard(harness: Harness, settings: JobSettings = SETTINGS) -> str:
     """A job whose storyboard stage is done: script, frames and shots recorded."""
     await harness.add_job(JOB, settings)
@@ -103,7 +99,7 @@ def generator() -> CountingVideoGen:
 async def harness(tmp_path: Path, generator: CountingVideoGen) -> AsyncIterator[Harness]:
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=generator)  # type: ignore[arg-type]
-    async with running(tmp_path, [video.service], providers, Settings(video_prefetch=4)) as h:
+    async with running(tmp_path, [SMALL_CLIPS], providers, Settings(video_prefetch=4)) as h:
         yield h
 
 
@@ -172,7 +168,7 @@ async def test_a_remote_provider_clip_is_conformed_and_graded(tmp_path: Path) ->
     remote = RemoteVideoGen(tmp_path)
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=remote)  # type: ignore[arg-type]
-    async with running(tmp_path, [video.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CLIPS], providers, Settings()) as harness:
         await seed_storyboard(harness)
         await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         assert len(remote.requests) == 5
@@ -202,7 +198,7 @@ async def test_a_model_that_ends_on_a_frame_is_sent_the_next_scenes_frame(
     remote = FirstAndLastFrameVideoGen(tmp_path)
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=remote)  # type: ignore[arg-type]
-    async with running(tmp_path, [video.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CLIPS], providers, Settings()) as harness:
         await seed_storyboard(harness)
         await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         frames = {r.name: await harness.blobs.get(r.key)
@@ -249,7 +245,7 @@ async def test_two_deliveries_of_one_shot_at_once_make_one_provider_call(
     remote = SlowRemoteVideoGen(tmp_path)
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=remote)  # type: ignore[arg-type]
-    async with running(tmp_path, [video.service], providers,
+    async with running(tmp_path, [SMALL_CLIPS], providers,
                        Settings(video_prefetch=4)) as harness:
         await seed_storyboard(harness)
         completed = Event(type=STORYBOARD_COMPLETED, job_id=JOB)
@@ -303,7 +299,7 @@ async def test_finishing_a_clip_frees_its_provider_call_slot(
     monkeypatch.setattr(clips, "decode_pictures", decode_after_the_next_call)
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=remote)  # type: ignore[arg-type]
-    async with running(tmp_path, [video.service], providers,
+    async with running(tmp_path, [SMALL_CLIPS], providers,
                        Settings(video_prefetch=1)) as harness:
         await seed_storyboard(harness)
         await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
@@ -330,7 +326,7 @@ async def test_no_provider_call_starts_after_a_cancellation(tmp_path: Path) -> N
     second clip, held while the first call ran, must not call the provider."""
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=None)  # type: ignore[arg-type]
-    async with running(tmp_path, [video.service], providers,
+    async with running(tmp_path, [SMALL_CLIPS], providers,
                        Settings(video_prefetch=1)) as harness:
         remote = CancellingVideoGen(tmp_path, harness)
         harness.ctx.providers.video = remote  # type: ignore[assignment]
@@ -353,7 +349,7 @@ async def test_a_fallback_chain_records_the_provider_that_answered(tmp_path: Pat
     chain = build_chain("video", [RefusingVideoGen(), LocalVideoGen(quality="draft")])
     providers = Providers(llm=None, tts=None, aligner=None, music=None,  # type: ignore[arg-type]
                           image=None, video=chain)  # type: ignore[arg-type]
-    async with running(tmp_path, [video.service], providers, Settings()) as harness:
+    async with running(tmp_path, [SMALL_CLIPS], providers, Settings()) as harness:
         await seed_storyboard(harness)
         await harness.deliver(Event(type=STORYBOARD_COMPLETED, job_id=JOB))
         record = await harness.jobs.get_artifact(JOB, "clip/01")

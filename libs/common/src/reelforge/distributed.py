@@ -20,6 +20,7 @@ from aio_pika.exceptions import AMQPConnectionError
 from botocore.exceptions import EndpointConnectionError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from reelforge.blobs import BlobStore
 from reelforge.blobs.s3 import S3BlobStore
 from reelforge.bus.rabbitmq import RabbitMQBus
 from reelforge.jobstore.postgres import UNREACHABLE as POSTGRES_UNREACHABLE
@@ -48,7 +49,7 @@ class Backends:
     bus: NamespacedBus
     rabbit: RabbitMQBus
     jobs: PostgresJobStore
-    blobs: S3BlobStore
+    blobs: BlobStore
 
     async def ready(self) -> dict[str, bool]:
         """bus + db connected (for /readyz)."""
@@ -101,14 +102,17 @@ async def _retrying(what: str, start: Callable[[], Awaitable[T]], timeout: float
 
 
 @contextlib.asynccontextmanager
-async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
+async def open_backends(
+    settings: Settings, blobs_from: Callable[[Settings], BlobStore] = make_blobs,
+) -> AsyncIterator[Backends]:
     """Connect (creating/migrating what is missing), yield, then close in reverse order.
+    `blobs_from` builds the artifact store (S3 from the settings; benches pass a folder).
 
     The bus closes first: that drains in-flight handlers, which still need the store and
     the bucket to finish their work."""
     bus, rabbit = make_bus(settings)
     jobs = PostgresJobStore(settings.database_url)
-    blobs = make_blobs(settings)
+    blobs = blobs_from(settings)
     async with contextlib.AsyncExitStack() as stack:
         await _retrying("postgres", jobs.start, settings.startup_timeout)
         stack.push_async_callback(jobs.close)

@@ -14,16 +14,19 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 import structlog
 
-from reelforge.distributed import Backends, open_backends
+from reelforge.blobs import BlobStore
+from reelforge.distributed import Backends, make_blobs, open_backends
 from reelforge.health import HealthServer
-from reelforge.limited import CallGuard, limited_providers
+from reelforge.limited import CallGuard, ProviderFactory, limited_providers
 from reelforge.limiter import ProviderLimiter
 from reelforge.metrics import Metrics
+from reelforge.providers.registry import create
 from reelforge.runtime import (
     Service,
     StageContext,
@@ -59,7 +62,21 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def stage_context(backends: Backends, settings: Settings, metrics: Metrics) -> StageContext:
+@dataclass(frozen=True)
+class WorkerParts:
+    """What a worker is built from besides its settings. Production uses the defaults (the
+    installed services by name, the provider registry, S3); benches pass small-canvas
+    services, fake providers or a blob folder, and a hook told when consumers are up."""
+
+    services: Sequence[Service] | None = None
+    """The services to run instead of looking `names` up among the installed ones."""
+    create: ProviderFactory = create
+    blobs_from: Callable[[Settings], BlobStore] = make_blobs
+    on_ready: Callable[[], None] | None = None
+
+
+def stage_context(backends: Backends, settings: Settings, metrics: Metrics,
+                  create: ProviderFactory = create) -> StageContext:
     """The StageContext of a distributed process: providers behind the global limiter."""
     limits = settings.provider_limit_map()
     limiter = ProviderLimiter(
@@ -68,7 +85,7 @@ def stage_context(backends: Backends, settings: Settings, metrics: Metrics) -> S
             seconds),
     )
     guard = CallGuard(limiter, limits, metrics, settings.provider_journal)
-    providers = limited_providers(settings, guard)
+    providers = limited_providers(settings, guard, create)
     return StageContext(backends.bus, backends.blobs, backends.jobs, providers, settings,
                         metrics)
 
@@ -96,14 +113,16 @@ async def run_worker(
     stop: asyncio.Event,
     *,
     sweeper: bool | None = None,
+    parts: WorkerParts | None = None,
 ) -> None:
     """Run the consumers of the services `names` until `stop` is set, then drain.
     An empty `names` runs only the sweeper (`reelforge sweeper`)."""
-    services = worker_services(names)
+    parts = parts or WorkerParts()
+    services = list(parts.services) if parts.services is not None else worker_services(names)
     metrics = Metrics()
     run_sweeper = settings.sweeper if sweeper is None else sweeper
-    async with open_backends(settings) as backends:
-        ctx = stage_context(backends, settings, metrics)
+    async with open_backends(settings, parts.blobs_from) as backends:
+        ctx = stage_context(backends, settings, metrics, parts.create)
         backends.bus.on_dead_letter(dead_letter_handler(ctx))
         health = HealthServer(metrics, backends.ready, settings.metrics_host,
                               settings.metrics_port)
@@ -119,8 +138,10 @@ async def run_worker(
                                 settings.sweeper_interval, holder=holder_id(),
                                 max_sweeps=settings.sweeper_max_sweeps)
                 tasks.append(asyncio.create_task(sweep.run(stop)))
-            log.info("worker_ready", services=list(names), queues=queues, port=health.port,
-                     sweeper=run_sweeper)
+            log.info("worker_ready", services=[s.name for s in services], queues=queues,
+                     port=health.port, sweeper=run_sweeper)
+            if parts.on_ready is not None:
+                parts.on_ready()
             await stop.wait()
             log.info("worker_draining", timeout=settings.drain_timeout)
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -34,7 +34,7 @@ from reelforge.models import (
     Status,
     WordTimings,
 )
-from reelforge.pipeline import reference_name
+from reelforge.pipeline import SHOT, reference_name
 from reelforge.runtime import Service, StageContext, fingerprint, output_key, stage_service
 
 from reelforge_assembly.captions import build_cues, to_srt, to_vtt
@@ -415,8 +415,8 @@ async def load_inputs(ctx: StageContext, job: Job) -> Inputs:
     words = await ctx.load(records["words"].key, WordTimings)
     scene_of = {f"{i:02d}": scene.index for i, scene in enumerate(script.scenes, start=1)}
     shots = {
-        nn: await ctx.load(records[f"shot/{nn}"].key, Shot)
-        for nn in scene_of if f"shot/{nn}" in records
+        nn: await ctx.load(records[SHOT.named(NN=nn)].key, Shot)
+        for nn in scene_of if SHOT.named(NN=nn) in records
     }
     return Inputs(records, script, words, shots, scene_of)
 

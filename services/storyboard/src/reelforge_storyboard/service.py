@@ -13,12 +13,14 @@ a redelivery or rerun reuses them and editing one scene redraws only that scene.
 from __future__ import annotations
 
 import asyncio
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 from reelforge.bus import Permanent
 from reelforge.events import STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
 from reelforge.models import MASTER_SIDE, Job, Scene, Script, ShotPlan
-from reelforge.pipeline import SCRIPT
+from reelforge.pipeline import FRAME, SCRIPT, SHOT
 from reelforge.providers import (
     Budget,
     CallLog,
@@ -28,7 +30,7 @@ from reelforge.providers import (
     identity_of,
     track_calls,
 )
-from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
+from reelforge.runtime import Service, StageContext, fingerprint, output_key, stage_service
 
 from reelforge_storyboard.frames import normalise_frame, preview_b64
 from reelforge_storyboard.references import (
@@ -40,11 +42,19 @@ from reelforge_storyboard.references import (
 from reelforge_storyboard.shots import shot_context, shot_from_plan
 
 STAGE = "storyboard"
-CANVAS_SIDE = MASTER_SIDE
-"""Frames are rendered on the square master canvas (tests shrink this)."""
-REFERENCE_SIDE = 512
-"""Reference pictures are square and small: a look to keep, not a frame of the trailer (a
-local render at this size costs a fraction of a frame's). Tests shrink this too."""
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """Sides of the square pictures the stage makes; production uses the defaults, tests and
+    benches pass small ones (`build_service(Canvas(...))`)."""
+
+    frame_side: int = MASTER_SIDE
+    """Frames are rendered on the square master canvas."""
+    reference_side: int = 512
+    """Reference pictures are square and small: a look to keep, not a frame of the trailer
+    (a local render at this size costs a fraction of a frame's)."""
+
 FRAME_VERSION = 1
 REFERENCE_VERSION = 1
 SHOT_VERSION = 1
@@ -61,7 +71,7 @@ def scene_for_item(script: Script, item: str | None) -> Scene:
     return script.scenes[int(item) - 1]
 
 
-def frame_request(script: Script, scene: Scene, job_seed: int) -> FrameRequest:
+def frame_request(script: Script, scene: Scene, job_seed: int, side: int) -> FrameRequest:
     """seed = job seed + scene index: the local renderer subtracts the index again to seed
     each location's look from the job seed alone. A frame variant the user chose in the
     studio brings its own seed, and its own prompt when they wrote one."""
@@ -70,28 +80,28 @@ def frame_request(script: Script, scene: Scene, job_seed: int) -> FrameRequest:
     if chosen is not None:
         seed, prompt = chosen.seed, chosen.prompt or prompt
     return FrameRequest(prompt=prompt, scene=scene, script=script,
-                        width=CANVAS_SIDE, height=CANVAS_SIDE, seed=seed)
+                        width=side, height=side, seed=seed)
 
 
-async def on_script_completed(event: Event, ctx: StageContext) -> None:
+async def on_script_completed(event: Event, ctx: StageContext, canvas: Canvas) -> None:
     job = await ctx.job(event.job_id)
     script = await ctx.load_artifact(job.id, SCRIPT, Script)
     items = scene_items(script)
     await ctx.jobs.add_items(job.id, job.group(STAGE), items)
     await ctx.stage_started(job, STAGE)
-    await asyncio.gather(*(_reference(ctx, job, script, s) for s in subjects(script)))
+    await asyncio.gather(*(_reference(ctx, job, script, s, canvas) for s in subjects(script)))
     for item in items:
         await ctx.publish(event.follow(STORYBOARD_SCENE, item=item))
 
 
-async def on_storyboard_scene(event: Event, ctx: StageContext) -> None:
+async def on_storyboard_scene(event: Event, ctx: StageContext, canvas: Canvas) -> None:
     job = await ctx.job(event.job_id)
     script = await ctx.load_artifact(job.id, SCRIPT, Script)
     scene = scene_for_item(script, event.item)
     item = f"{script.scenes.index(scene) + 1:02d}"
-    request = frame_request(script, scene, job.settings.seed)
+    request = frame_request(script, scene, job.settings.seed, canvas.frame_side)
     if ctx.providers.image.accepts_references:
-        references = [await _load_reference(ctx, job, script, s)
+        references = [await _load_reference(ctx, job, script, s, canvas)
                       for s in scene_subjects(script, scene)]
         request = request.model_copy(update={"references": references})
 
@@ -133,21 +143,22 @@ async def _frame(
     image = ctx.providers.image
     fp = fingerprint(FRAME_VERSION, identity_of(image), _frame_identity(ctx, request))
     key = output_key(job.id, STAGE, f"{item}.png", fp)
-    name, path = f"frame/{item}", f"storyboard/{item}.png"
+    name, path = FRAME.named(NN=item), str(FRAME.path_for(NN=item))
     if await ctx.reuse(job, STAGE, key):
         await _record_reused(ctx, job, name, key, path, image.name)
         return key, None
     await ctx.check_cancelled(job.id)
     with track_calls(Budget.of_job(job)) as calls:
         answer = await image.generate(request)
-    png = normalise_frame(answer, CANVAS_SIDE)
+    png = normalise_frame(answer, request.width)
     await ctx.blobs.put(key, png, "image/png")
     await ctx.record_made(job.id, name, key, STAGE, provider=calls.provider or image.name,
                           cost_usd=calls.cost_usd, path=path)
     return key, png
 
 
-async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subject) -> str:
+async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subject,
+                     canvas: Canvas) -> str:
     """One reference picture: the user's own when they chose one in the studio, else made
     from its seed (the job's, or the variant's), reused when its inputs are unchanged."""
     image = ctx.providers.image
@@ -157,7 +168,7 @@ async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subje
         await _record_reused(ctx, job, subject.job_name, chosen.upload, subject.path, "user")
         return chosen.upload
     seed = chosen.seed if chosen is not None and chosen.seed is not None else job.settings.seed
-    request = reference_request(script, subject, seed, REFERENCE_SIDE)
+    request = reference_request(script, subject, seed, canvas.reference_side)
     fp = fingerprint(REFERENCE_VERSION, identity_of(image), _frame_identity(ctx, request))
     key = output_key(job.id, STAGE, subject.blob_name, fp)
     if await ctx.reuse(job, STAGE, key):
@@ -166,7 +177,7 @@ async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subje
     await ctx.check_cancelled(job.id)
     with track_calls(Budget.of_job(job)) as calls:
         answer = await image.generate(request)
-    png = normalise_frame(answer, REFERENCE_SIDE)
+    png = normalise_frame(answer, request.width)
     await ctx.blobs.put(key, png, "image/png")
     await ctx.record_made(job.id, subject.job_name, key, STAGE,
                           provider=calls.provider or image.name, cost_usd=calls.cost_usd,
@@ -174,12 +185,12 @@ async def _reference(ctx: StageContext, job: Job, script: Script, subject: Subje
     return key
 
 
-async def _load_reference(ctx: StageContext, job: Job, script: Script, subject: Subject
-                          ) -> ReferenceImage:
+async def _load_reference(ctx: StageContext, job: Job, script: Script, subject: Subject,
+                          canvas: Canvas) -> ReferenceImage:
     """A reference this run made before fanning out (its record names the current one). A
     scene of a job started before references existed makes its own."""
     record = await ctx.jobs.get_artifact(job.id, subject.job_name)
-    key = record.key if record else await _reference(ctx, job, script, subject)
+    key = record.key if record else await _reference(ctx, job, script, subject, canvas)
     return ReferenceImage(kind=subject.kind, subject=subject.id, name=subject.name, key=key,
                           png=await ctx.blobs.get(key))
 
@@ -206,7 +217,7 @@ async def _shot(
     directed = scene.direction.camera if scene.direction else None
     fp = fingerprint(plan_fp, script.shot_seconds(scene), focus, directed)
     key = output_key(job.id, STAGE, f"{item}.json", fp)
-    name, path = f"shot/{item}", f"shots/{item}.json"
+    name, path = SHOT.named(NN=item), str(SHOT.path_for(NN=item))
     if await ctx.reuse(job, STAGE, key):
         await _record_reused(ctx, job, name, key, path, llm.name)
         return key
@@ -229,7 +240,12 @@ async def _shot(
     return key
 
 
-service = stage_service(STAGE, {
-    "storyboard": on_script_completed,
-    "storyboard.scenes": on_storyboard_scene,
-})
+def build_service(canvas: Canvas | None = None) -> Service:
+    sides = canvas or Canvas()
+    return stage_service(STAGE, {
+        "storyboard": functools.partial(on_script_completed, canvas=sides),
+        "storyboard.scenes": functools.partial(on_storyboard_scene, canvas=sides),
+    })
+
+
+service = build_service()

@@ -14,6 +14,7 @@ for the first one's clip instead of paying the provider for it again.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,17 +24,14 @@ from typing import Any
 from reelforge.bus import Permanent
 from reelforge.events import VIDEO_COMPLETED, VIDEO_SHOT, Event
 from reelforge.models import MASTER_SIDE, Job, Script, Shot
-from reelforge.pipeline import SCRIPT
+from reelforge.pipeline import CLIP, FRAME, SCRIPT, SHOT
 from reelforge.providers import Budget, ClipRequest, identity_of, track_calls
-from reelforge.runtime import StageContext, fingerprint, output_key, stage_service
+from reelforge.runtime import Service, StageContext, fingerprint, output_key, stage_service
 
 from reelforge_video.clips import encoder_threads, render_clip
 from reelforge_video.encode import probe
 
 STAGE = "video"
-CLIP_SIDE = MASTER_SIDE
-"""Clips keep the square master canvas; assembly cuts every aspect from it (tests shrink
-this)."""
 CLIP_VERSION = 2
 """Bump when the same inputs make a different clip (2: the local generator grades its still
 once instead of every frame), so cached clips are remade."""
@@ -54,13 +52,13 @@ async def on_storyboard_completed(event: Event, ctx: StageContext) -> None:
         await ctx.publish(event.follow(VIDEO_SHOT, item=item))
 
 
-async def on_video_shot(event: Event, ctx: StageContext) -> None:
+async def on_video_shot(event: Event, ctx: StageContext, clip_side: int) -> None:
     item = event.item
     if item is None or len(item) != 2 or not item.isdigit():
         raise Permanent(f"video.shot needs a two-digit item, got {item!r}")
     job = await ctx.job(event.job_id)
-    frame_key = await ctx.artifact_key(job.id, f"frame/{item}")
-    shot = await ctx.load(await ctx.artifact_key(job.id, f"shot/{item}"), Shot)
+    frame_key = await ctx.artifact_key(job.id, FRAME.named(NN=item))
+    shot = await ctx.load(await ctx.artifact_key(job.id, SHOT.named(NN=item)), Shot)
     script = await ctx.load_artifact(job.id, SCRIPT, Script)
     scenes = script.scenes
     direction = scenes[int(item) - 1].direction if int(item) <= len(scenes) else None
@@ -69,9 +67,9 @@ async def on_video_shot(event: Event, ctx: StageContext) -> None:
         seed = direction.clip_seed  # the user asked the studio for another take
     last_key = None
     if ctx.providers.video.accepts_last_frame and int(item) < len(scenes):
-        last_key = await ctx.artifact_key(job.id, f"frame/{int(item) + 1:02d}")
+        last_key = await ctx.artifact_key(job.id, FRAME.named(NN=f"{int(item) + 1:02d}"))
 
-    await _clip(ctx, job, item, frame_key, last_key, shot, seed)
+    await _clip(ctx, job, item, frame_key, last_key, shot, seed, clip_side)
 
     remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), item)
     await ctx.progress(job.id, STAGE, "item", f"clip {item} rendered")
@@ -81,19 +79,19 @@ async def on_video_shot(event: Event, ctx: StageContext) -> None:
 
 
 async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, last_key: str | None,
-                shot: Shot, seed: int) -> None:
+                shot: Shot, seed: int, side: int) -> None:
     """Render, store and record clip/NN, unless it exists (then keep its record). A claim on
     the clip's key makes a concurrent delivery of the same shot wait for this one's clip
     rather than render it too. `last_key` is the next scene's frame, for a model that ends
     the clip on it (so the cut into the next scene matches); then it is an input too."""
     settings, video = job.settings, ctx.providers.video
     inputs: list[Any] = [CLIP_VERSION, frame_key, shot, settings.grade, settings.fps,
-                         settings.quality, identity_of(video), seed, CLIP_SIDE]
+                         settings.quality, identity_of(video), seed, side]
     if last_key is not None:
         inputs.append({"last_frame": last_key})
     fp = fingerprint(*inputs)
     key = output_key(job.id, STAGE, f"{item}.mp4", fp)
-    name, path = f"clip/{item}", f"clips/{item}.mp4"
+    name, path = CLIP.named(NN=item), str(CLIP.path_for(NN=item))
     if await _reuse_clip(ctx, job, key, name, path):
         return
     async with ctx.exclusive(f"clip:{key}"):
@@ -101,8 +99,8 @@ async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, last_key
             return
         await ctx.check_cancelled(job.id)
         request = ClipRequest(
-            frame_png=await ctx.blobs.get(frame_key), shot=shot, width=CLIP_SIDE,
-            height=CLIP_SIDE, fps=settings.fps, seed=seed,
+            frame_png=await ctx.blobs.get(frame_key), shot=shot, width=side,
+            height=side, fps=settings.fps, seed=seed,
             last_frame_png=await ctx.blobs.get(last_key) if last_key else None)
         with tempfile.TemporaryDirectory(prefix="reelforge-clip-") as tmp:
             clip_path = Path(tmp) / f"{item}.mp4"
@@ -141,7 +139,13 @@ async def _call_slot(ctx: StageContext, job_id: str) -> AsyncIterator[None]:
         yield
 
 
-service = stage_service(STAGE, {
-    "video": on_storyboard_completed,
-    "video.shots": on_video_shot,
-})
+def build_service(clip_side: int = MASTER_SIDE) -> Service:
+    """Clips keep the square master canvas, `clip_side` a side (assembly cuts every aspect
+    from it); tests and benches pass a small one."""
+    return stage_service(STAGE, {
+        "video": on_storyboard_completed,
+        "video.shots": functools.partial(on_video_shot, clip_side=clip_side),
+    })
+
+
+service = build_service()

@@ -17,7 +17,7 @@ from reelforge.jobstore import JobNotFound, JobStore
 from reelforge.lifecycle import EditRefused
 from reelforge.media.pictures import MAX_UPLOAD_BYTES
 from reelforge.models import CameraMove, Job, Manifest, Scene, Script, Shot, Status
-from reelforge.pipeline import SUBJECT_ID, Review
+from reelforge.pipeline import CLIP, FRAME, SHOT, SUBJECT_ID, Review
 from reelforge.providers import costs
 
 from reelforge_ingest.api.deps import ApiDeps
@@ -352,9 +352,9 @@ async def scenes_view(jobs: JobStore, links: MediaLinks, job: Job,
     scenes = []
     for position, scene in enumerate(script.scenes, start=1):
         number = f"{position:02d}"
-        frame = artifacts.get(f"frame/{number}") if storyboard_done else None
-        clip = artifacts.get(f"clip/{number}") if video_done else None
-        shot = artifacts.get(f"shot/{number}") if storyboard_done else None
+        frame = artifacts.get(FRAME.named(NN=number)) if storyboard_done else None
+        clip = artifacts.get(CLIP.named(NN=number)) if video_done else None
+        shot = artifacts.get(SHOT.named(NN=number)) if storyboard_done else None
         scenes.append(SceneView(
             number=number, summary=scene.summary, location=scene.location,
             time_of_day=scene.time_of_day, mood=scene.mood, act=scene.act,
