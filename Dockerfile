@@ -25,15 +25,10 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /src
 
-# The workspace members this image installs, as `uv sync` arguments: the service's own.
-# storyboard also installs reelforge-script, which registers the local LLM (entry point
-# `reelforge.providers: llm.local`) that the storyboard stage asks for each scene's shot
-# prompt; without it the default REELFORGE_LLM=local chain cannot be built there. The image
-# still runs only `reelforge worker storyboard`.
-RUN case "${SERVICE}" in \
-        storyboard) echo "--package reelforge-storyboard --package reelforge-script" ;; \
-        *) echo "--package reelforge-${SERVICE}" ;; \
-    esac > members
+# The workspace member this image installs, as a `uv sync` argument: the service's own (with
+# reelforge-common, which also carries the offline story analyst, `llm.local`, that the
+# script and storyboard stages ask for).
+RUN echo "--package reelforge-${SERVICE}" > members
 
 # The workspace metadata: the lock and every member's pyproject.toml (uv needs them all to
 # read the workspace), then the third-party dependencies alone, a layer that survives

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelforge.models import Document, JobSettings, Script
+from reelforge.providers.analyst.lexicons import TEASES
 from reelforge.settings import Settings
 from reelforge_ingest.documents import extract_document, idea_document
-from reelforge_script.local.lexicons import TEASES
 from reelforge_script.standalone import script_only
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -17,8 +17,8 @@ from playwright.sync_api import Page, expect
 from reelforge import lifecycle
 from reelforge.blobs import job_key
 from reelforge.models import ArtifactRecord, Document, Status
+from reelforge.providers.analyst import LocalStoryAnalyst
 from reelforge.settings import Settings
-from reelforge_script.local import LocalStoryAnalyst
 from reelforge_script.stage import write_script
 from studio_browser import ServedApi, collect_page_errors, screenshot
 

@@ -26,9 +26,8 @@ from deploy_support import (
     worker_queues,
 )
 
-# The workspace packages each image installs (storyboard: see the note in the Dockerfile).
+# The workspace packages each image installs: the service's own (and reelforge-common).
 PACKAGES = {name: {f"reelforge-{name}"} for name in IMAGES}
-PACKAGES["storyboard"] = {"reelforge-storyboard", "reelforge-script"}
 # Debian packages of each runtime stage.
 APT: dict[str, set[str]] = {name: set() for name in IMAGES}
 APT["audio"] = {"libfluidsynth3", "fluid-soundfont-gm", "espeak-ng"}
@@ -137,13 +136,12 @@ def test_locked_dependency_closure_has_no_other_service(name: str) -> None:
     assert members == expected
 
 
-def test_storyboard_image_carries_the_local_llm() -> None:
-    """The storyboard stage's `shot` prompts come from `llm.local`, registered by
-    reelforge-script: the reason its image installs that package."""
+def test_every_image_can_build_the_offline_story_analyst() -> None:
+    """The script and storyboard stages ask `llm.local` (shot prompts too): it is registered
+    by reelforge-common, which every image installs, so no image needs another stage."""
     providers = importlib.metadata.entry_points(group="reelforge.providers")
     llm_local = providers["llm.local"]
-    assert llm_local.dist is not None and llm_local.dist.name == "reelforge-script"
-    assert "llm.local" in DOCKERFILE.read_text()
+    assert llm_local.dist is not None and llm_local.dist.name == "reelforge-common"
 
 
 def test_hadolint() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from reelforge.models import Document, JobSettings, Script, Section
+from reelforge.providers.analyst import LocalStoryAnalyst
 from reelforge.settings import Settings
-from reelforge_script.local import LocalStoryAnalyst
 from reelforge_script.stage import write_script
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

@@ -7,12 +7,12 @@ from __future__ import annotations
 from itertools import pairwise
 
 from reelforge.models import Document, JobSettings, Scene, SceneList, ShotPlan, StoryPatterns
+from reelforge.providers.analyst import LocalStoryAnalyst
+from reelforge.providers.analyst.entities import analyse_cast
+from reelforge.providers.analyst.shots import FRAMING_PHRASES
+from reelforge.providers.analyst.story import read_story
+from reelforge.providers.analyst.text import title_case
 from reelforge.settings import Settings
-from reelforge_script.local import LocalStoryAnalyst
-from reelforge_script.local.entities import analyse_cast
-from reelforge_script.local.shots import FRAMING_PHRASES
-from reelforge_script.local.story import read_story
-from reelforge_script.local.text import title_case
 from reelforge_script.standalone import script_only
 
 ARENA = (

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 import pytest
 from pydantic import BaseModel
 from reelforge.models import Document, IdeaStory, JobSettings, Script, Section
+from reelforge.providers.analyst import LocalStoryAnalyst
+from reelforge.providers.analyst.idea import expand, parse_idea
 from reelforge.providers.base import LLMTask
 from reelforge.settings import Settings
 from reelforge_script.idea import expand_idea
-from reelforge_script.local import LocalStoryAnalyst
-from reelforge_script.local.idea import expand, parse_idea
 from reelforge_script.stage import write_script
 
 M = TypeVar("M", bound=BaseModel)

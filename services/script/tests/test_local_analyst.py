@@ -15,20 +15,20 @@ from reelforge.models import (
     ShotPlan,
     StoryPatterns,
 )
+from reelforge.providers.analyst import LocalStoryAnalyst
+from reelforge.providers.analyst.bible import describe_character, genders_from_pronouns
+from reelforge.providers.analyst.entities import Persona, antecedent
+from reelforge.providers.analyst.shots import CAMERA_PHRASES
 from reelforge.providers.base import ProviderError
-from reelforge.providers.registry import create
-from reelforge.settings import Settings
-from reelforge_script.contexts import (
+from reelforge.providers.contexts import (
     acts_context,
     patterns_context,
     scenes_context,
     shot_context,
     target_scene_count,
 )
-from reelforge_script.local import LocalStoryAnalyst
-from reelforge_script.local.bible import describe_character, genders_from_pronouns
-from reelforge_script.local.entities import Persona, antecedent
-from reelforge_script.local.shots import CAMERA_PHRASES
+from reelforge.providers.registry import create
+from reelforge.settings import Settings
 from reelforge_script.stage import write_script
 
 SCI_FI = """Commander Lena Voss wakes from cryosleep aboard the starship Meridian as it drifts

@@ -17,7 +17,8 @@ from reelforge.models import (
     SceneList,
     Script,
 )
-from reelforge_script.contexts import (
+from reelforge.providers.analyst import LocalStoryAnalyst
+from reelforge.providers.contexts import (
     TITLE_CARD_SECONDS,
     WORDS_PER_SECOND,
     acts_context,
@@ -28,7 +29,6 @@ from reelforge_script.contexts import (
     scenes_context,
     shot_context,
 )
-from reelforge_script.local import LocalStoryAnalyst
 from reelforge_script.stage import write_script
 from reelforge_script.validation import check_narration
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 import pytest
-from reelforge.runtime import Service
-from reelforge_script.local.narration import echoes
-from reelforge_script.local.phrasing import (
+from reelforge.providers.analyst.narration import echoes
+from reelforge.providers.analyst.phrasing import (
     fit_words,
     lower_first,
     without_appositives,
     without_lead_in,
 )
-from reelforge_script.local.segmentation import Boundary, Unit, partition
-from reelforge_script.local.text import strip_markup
-from reelforge_script.speakable import number_words, speakable
+from reelforge.providers.analyst.segmentation import Boundary, Unit, partition
+from reelforge.providers.analyst.text import strip_markup
+from reelforge.runtime import Service
+from reelforge.speakable import number_words, speakable
 
 
 @pytest.mark.parametrize(

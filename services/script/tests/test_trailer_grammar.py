@@ -7,10 +7,10 @@ import re
 
 import pytest
 from reelforge.models import Document, JobSettings, Score, StoryPatterns
-from reelforge_script.local import LocalStoryAnalyst
-from reelforge_script.local.lexicons import FUNCTION_WORDS
-from reelforge_script.local.titles import tagline_of
-from reelforge_script.local.trailer_grammar import (
+from reelforge.providers.analyst import LocalStoryAnalyst
+from reelforge.providers.analyst.lexicons import FUNCTION_WORDS
+from reelforge.providers.analyst.titles import tagline_of
+from reelforge.providers.analyst.trailer_grammar import (
     cleaned,
     is_complete,
     is_resolution,

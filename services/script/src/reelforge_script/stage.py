@@ -14,15 +14,7 @@ import asyncio
 import structlog
 from reelforge.models import Document, JobSettings, NarrationLine, Script
 from reelforge.providers.base import LLM
-
-from reelforge_script.answers import (
-    act_plan_answer,
-    narration_answer,
-    patterns_answer,
-    scene_list_answer,
-    visual_bible_answer,
-)
-from reelforge_script.contexts import (
+from reelforge.providers.contexts import (
     GENRES,
     TONES,
     WORDS_PER_SECOND,
@@ -34,8 +26,16 @@ from reelforge_script.contexts import (
     scenes_context,
     target_scene_count,
 )
+from reelforge.speakable import speakable
+
+from reelforge_script.answers import (
+    act_plan_answer,
+    narration_answer,
+    patterns_answer,
+    scene_list_answer,
+    visual_bible_answer,
+)
 from reelforge_script.idea import expand_idea
-from reelforge_script.speakable import speakable
 from reelforge_script.validation import (
     Repairs,
     ScriptError,

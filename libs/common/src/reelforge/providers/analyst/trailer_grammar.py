@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 
-from reelforge_script.local.lexicons import (
+from reelforge.providers.analyst.lexicons import (
     FUNCTION_WORDS,
     IRREGULAR_FINITE_VERBS,
     OUTCOME_PHRASES,
     RESOLUTION_PHRASES,
 )
-from reelforge_script.local.phrasing import without_fronted_phrase
+from reelforge.providers.analyst.phrasing import without_fronted_phrase
 
 RESOLUTION_SHARE = 0.75
 """Text from (about) this point of the story on is its resolution: never narrated."""

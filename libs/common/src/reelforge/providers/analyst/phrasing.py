@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from reelforge_script.local.lexicons import BREAK_WORDS, FUNCTION_WORDS, HONORIFICS
-from reelforge_script.local.text import clauses
+from reelforge.providers.analyst.lexicons import BREAK_WORDS, FUNCTION_WORDS, HONORIFICS
+from reelforge.providers.analyst.text import clauses
 
 UNNATURAL_CUT_COST = 4.0
 COMMA_BONUS = 0.75

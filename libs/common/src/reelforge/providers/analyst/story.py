@@ -14,8 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from reelforge.models import Document, Section
-
-from reelforge_script.local.text import (
+from reelforge.providers.analyst.text import (
     heading_of,
     paragraphs,
     sentences,

@@ -12,18 +12,17 @@ import re
 from collections.abc import Mapping
 
 from reelforge.models import Score, StoryPatterns
-
-from reelforge_script.local.entities import Cast, Persona, sentences_with
-from reelforge_script.local.lexicons import (
+from reelforge.providers.analyst.entities import Cast, Persona, sentences_with
+from reelforge.providers.analyst.lexicons import (
     FLASHBACK_CUES,
     GENRES,
     GOAL_MARKERS,
     THEMES,
     TONES,
 )
-from reelforge_script.local.phrasing import fit_words, pronouns
-from reelforge_script.local.story import Story
-from reelforge_script.local.text import ensure_period, lower_words, sentences
+from reelforge.providers.analyst.phrasing import fit_words, pronouns
+from reelforge.providers.analyst.story import Story
+from reelforge.providers.analyst.text import ensure_period, lower_words, sentences
 
 MAX_LABELS = 3
 KEEP_RATIO = 0.35

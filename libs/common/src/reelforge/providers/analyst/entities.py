@@ -32,8 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from reelforge.models import LocationKind, Role
-
-from reelforge_script.local.lexicons import (
+from reelforge.providers.analyst.lexicons import (
     BREAK_WORDS,
     CAPITALISED_STOPWORDS,
     CITIES,
@@ -57,8 +56,8 @@ from reelforge_script.local.lexicons import (
     WORLD_PLACES,
     word_set,
 )
-from reelforge_script.local.story import Story
-from reelforge_script.local.text import WORD, lower_words
+from reelforge.providers.analyst.story import Story
+from reelforge.providers.analyst.text import WORD, lower_words
 
 Gender = Literal["female", "male", "unknown"]
 MAX_PEOPLE = 12

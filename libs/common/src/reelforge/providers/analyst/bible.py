@@ -12,8 +12,7 @@ from collections import Counter
 from typing import Any
 
 from reelforge.models import Character, Location, Scene, StoryPatterns, VisualBible
-
-from reelforge_script.local.entities import (
+from reelforge.providers.analyst.entities import (
     Gender,
     Persona,
     alias_forms,
@@ -21,14 +20,14 @@ from reelforge_script.local.entities import (
     infer_gender,
     lower_words_in_lowercase,
 )
-from reelforge_script.local.lexicons import (
+from reelforge.providers.analyst.lexicons import (
     FEMALE_NOUNS,
     FEMALE_PRONOUNS,
     FUNCTION_WORDS,
     MALE_NOUNS,
     MALE_PRONOUNS,
 )
-from reelforge_script.local.text import choose, lower_words, sentences
+from reelforge.providers.analyst.text import choose, lower_words, sentences
 
 GENRE_STYLES = {
     "sci-fi": "cold blue-steel light, clean hard-surface production design",

@@ -14,9 +14,8 @@ import re
 from collections import Counter
 
 from reelforge.models import StoryPatterns
-
-from reelforge_script.local.entities import Cast
-from reelforge_script.local.lexicons import (
+from reelforge.providers.analyst.entities import Cast
+from reelforge.providers.analyst.lexicons import (
     EVENT_NOUNS,
     FUNCTION_WORDS,
     GENERIC_TITLE_WORDS,
@@ -25,9 +24,9 @@ from reelforge_script.local.lexicons import (
     NOUN_TAGLINES,
     TONE_TAGLINES,
 )
-from reelforge_script.local.story import Story
-from reelforge_script.local.text import count_phrase, stable_hash, title_case
-from reelforge_script.speakable import speakable
+from reelforge.providers.analyst.story import Story
+from reelforge.providers.analyst.text import count_phrase, stable_hash, title_case
+from reelforge.speakable import speakable
 
 TITLE_LINE_MAX_WORDS = 8
 QUOTED = re.compile(r"[\"\u201c]([A-Z][^\"\u201c\u201d]{1,40}?)[\"\u201d]")

@@ -14,20 +14,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from reelforge.models import ActPlan, SceneList, StoryPatterns
-from reelforge.providers.base import LLMTask, ProviderError
-from reelforge.settings import Settings
 
-from reelforge_script.contexts import target_scene_count
-from reelforge_script.local.acts import plan_acts
-from reelforge_script.local.bible import write_bible
-from reelforge_script.local.entities import analyse_cast
-from reelforge_script.local.idea import answer_idea
-from reelforge_script.local.narration import write_narration
-from reelforge_script.local.patterns import analyse_patterns
-from reelforge_script.local.scenes import build_scene_list
-from reelforge_script.local.shots import plan_shot
-from reelforge_script.local.story import story_from_context
+from reelforge.models import ActPlan, SceneList, StoryPatterns
+from reelforge.providers.analyst.acts import plan_acts
+from reelforge.providers.analyst.bible import write_bible
+from reelforge.providers.analyst.entities import analyse_cast
+from reelforge.providers.analyst.idea import answer_idea
+from reelforge.providers.analyst.narration import write_narration
+from reelforge.providers.analyst.patterns import analyse_patterns
+from reelforge.providers.analyst.scenes import build_scene_list
+from reelforge.providers.analyst.shots import plan_shot
+from reelforge.providers.analyst.story import story_from_context
+from reelforge.providers.base import LLMTask, ProviderError
+from reelforge.providers.contexts import target_scene_count
+from reelforge.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 

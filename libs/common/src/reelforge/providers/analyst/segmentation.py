@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from enum import IntEnum
 
-from reelforge_script.local.story import Story
-from reelforge_script.local.text import clauses, sentences, word_count
+from reelforge.providers.analyst.story import Story
+from reelforge.providers.analyst.text import clauses, sentences, word_count
 
 
 class Boundary(IntEnum):

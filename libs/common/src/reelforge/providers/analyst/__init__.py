@@ -1,5 +1,5 @@
 """The local, offline, rule-based story analyst (the default `llm` provider)."""
 
-from reelforge_script.local.analyst import LocalStoryAnalyst
+from reelforge.providers.analyst.analyst import LocalStoryAnalyst
 
 __all__ = ["LocalStoryAnalyst"]

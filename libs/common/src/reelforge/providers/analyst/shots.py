@@ -14,16 +14,15 @@ import re
 from typing import Any
 
 from reelforge.models import CameraMove, Framing, Scene, ShotPlan
-
-from reelforge_script.local.lexicons import (
+from reelforge.providers.analyst.lexicons import (
     FUNCTION_WORDS,
     HONORIFICS,
     LOCATION_KINDS,
     Lexicon,
     tiered,
 )
-from reelforge_script.local.phrasing import without_appositives
-from reelforge_script.local.text import ensure_period, lower_words
+from reelforge.providers.analyst.phrasing import without_appositives
+from reelforge.providers.analyst.text import ensure_period, lower_words
 
 FOCUS = (0.5, 0.55)
 FRAMING_PHRASES: dict[Framing, str] = {

@@ -27,10 +27,8 @@ from reelforge.models import (
     Scene,
     StoryPatterns,
 )
-
-from reelforge_script.contexts import ACT_BREAK_PAUSE, narration_word_target
-from reelforge_script.local.entities import Cast, Persona, analyse_cast, antecedent
-from reelforge_script.local.lexicons import (
+from reelforge.providers.analyst.entities import Cast, Persona, analyse_cast, antecedent
+from reelforge.providers.analyst.lexicons import (
     DRAMATIC_NOUNS,
     FUNCTION_WORDS,
     HONORIFICS,
@@ -39,14 +37,14 @@ from reelforge_script.local.lexicons import (
     TEASES,
     VILLAIN_WORDS,
 )
-from reelforge_script.local.phrasing import (
+from reelforge.providers.analyst.phrasing import (
     leading_pronoun_gender,
     lower_first,
     replace_leading_pronoun,
     without_appositives,
 )
-from reelforge_script.local.story import Story, story_from_context
-from reelforge_script.local.text import (
+from reelforge.providers.analyst.story import Story, story_from_context
+from reelforge.providers.analyst.text import (
     choose,
     clauses,
     contains_word,
@@ -57,8 +55,8 @@ from reelforge_script.local.text import (
     stable_hash,
     word_count,
 )
-from reelforge_script.local.titles import tagline_of, title_of
-from reelforge_script.local.trailer_grammar import (
+from reelforge.providers.analyst.titles import tagline_of, title_of
+from reelforge.providers.analyst.trailer_grammar import (
     RESOLUTION_SHARE,
     is_complete,
     is_meta,
@@ -66,7 +64,8 @@ from reelforge_script.local.trailer_grammar import (
     opens_with_clause,
     shorter_forms,
 )
-from reelforge_script.speakable import speakable
+from reelforge.providers.contexts import ACT_BREAK_PAUSE, narration_word_target
+from reelforge.speakable import speakable
 
 
 @dataclass(frozen=True)

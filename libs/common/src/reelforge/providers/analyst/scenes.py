@@ -22,9 +22,8 @@ from reelforge.models import (
     TimeOfDay,
     alternating_framing,
 )
-
-from reelforge_script.local.entities import Cast, Persona, Place, antecedent, count_mentions
-from reelforge_script.local.lexicons import (
+from reelforge.providers.analyst.entities import Cast, Persona, Place, antecedent, count_mentions
+from reelforge.providers.analyst.lexicons import (
     ABSTRACT_WORDS,
     LOCATION_KINDS,
     MOODS,
@@ -35,16 +34,16 @@ from reelforge_script.local.lexicons import (
     VISUAL_WORDS,
     Lexicon,
 )
-from reelforge_script.local.phrasing import (
+from reelforge.providers.analyst.phrasing import (
     fit_words,
     leading_pronoun_gender,
     main_clause,
     noun_phrases,
     replace_leading_pronoun,
 )
-from reelforge_script.local.segmentation import Segment, segment
-from reelforge_script.local.story import Story
-from reelforge_script.local.text import (
+from reelforge.providers.analyst.segmentation import Segment, segment
+from reelforge.providers.analyst.story import Story
+from reelforge.providers.analyst.text import (
     contains_word,
     count_phrase,
     ensure_period,
