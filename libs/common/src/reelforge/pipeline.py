@@ -200,6 +200,11 @@ class Stage:
         return tuple(s.consumes for s in self.steps if s.consumes not in own)
 
     @property
+    def fan_in_event(self) -> str | None:
+        """The event the delivery completing the stage's last work item publishes."""
+        return next((s.publishes for s in self.steps if s.emits == Emits.last_item), None)
+
+    @property
     def joined_event(self) -> str | None:
         """The event the join publishes once every part is in; None without a join."""
         return next((s.publishes for s in self.steps if s.emits == Emits.joined), None)

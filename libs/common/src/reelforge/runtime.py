@@ -179,6 +179,18 @@ class StageContext:
         await self.jobs.set_stage(job_id, stage, Status.completed)
         await self.progress(job_id, stage, "completed")
 
+    async def item_done(self, event: Event, job: Job, stage: str, item: str,
+                        message: str) -> None:
+        """The fan-in: work item `item` of a fanned-out stage is done. The
+        delivery that completes the stage's group completes the stage and publishes the
+        event its pipeline declaration names."""
+        remaining = await self.jobs.complete_item(job.id, job.group(stage), item)
+        await self.progress(job.id, stage, "item", message)
+        completed = pipeline.stage(stage).fan_in_event
+        if remaining == 0 and completed is not None:
+            await self.stage_completed(job.id, stage)
+            await self.publish(event.follow(completed))
+
     async def progress(self, job_id: str, stage: str, kind: str, message: str = "") -> None:
         await self.jobs.add_event(
             ProgressEvent(job_id=job_id, stage=stage, kind=kind, message=message)  # type: ignore[arg-type]

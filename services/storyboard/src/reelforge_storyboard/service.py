@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reelforge.bus import Permanent
-from reelforge.events import STORYBOARD_COMPLETED, STORYBOARD_SCENE, Event
+from reelforge.events import STORYBOARD_SCENE, Event
 from reelforge.models import MASTER_SIDE, Job, Scene, Script, ShotPlan
 from reelforge.pipeline import FRAME, SCRIPT, SHOT
 from reelforge.providers import (
@@ -108,11 +108,7 @@ async def on_storyboard_scene(event: Event, ctx: StageContext, canvas: Canvas) -
     frame_key, frame_png = await _frame(ctx, job, item, request)
     await _shot(ctx, job, item, script, scene, request, frame_key, frame_png)
 
-    remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), item)
-    await ctx.progress(job.id, STAGE, "item", f"scene {item} storyboarded")
-    if remaining == 0:
-        await ctx.stage_completed(job.id, STAGE)
-        await ctx.publish(event.follow(STORYBOARD_COMPLETED))
+    await ctx.item_done(event, job, STAGE, item, f"scene {item} storyboarded")
 
 
 def _frame_identity(ctx: StageContext, request: FrameRequest) -> Any:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reelforge.bus import Permanent
-from reelforge.events import VIDEO_COMPLETED, VIDEO_SHOT, Event
+from reelforge.events import VIDEO_SHOT, Event
 from reelforge.models import MASTER_SIDE, Job, Script, Shot
 from reelforge.pipeline import CLIP, FRAME, SCRIPT, SHOT
 from reelforge.providers import Budget, ClipRequest, identity_of, track_calls
@@ -71,11 +71,7 @@ async def on_video_shot(event: Event, ctx: StageContext, clip_side: int) -> None
 
     await _clip(ctx, job, item, frame_key, last_key, shot, seed, clip_side)
 
-    remaining = await ctx.jobs.complete_item(job.id, job.group(STAGE), item)
-    await ctx.progress(job.id, STAGE, "item", f"clip {item} rendered")
-    if remaining == 0:
-        await ctx.stage_completed(job.id, STAGE)
-        await ctx.publish(event.follow(VIDEO_COMPLETED))
+    await ctx.item_done(event, job, STAGE, item, f"clip {item} rendered")
 
 
 async def _clip(ctx: StageContext, job: Job, item: str, frame_key: str, last_key: str | None,

@@ -20,7 +20,6 @@ from reelforge.providers.base import (
     ProviderError,
     prompt_with_references,
 )
-from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.remote.config import require_key
 from reelforge.providers.remote.http import ApiClient, ApiSession, HttpPolicy
 from reelforge.providers.remote.inputs import (
@@ -29,8 +28,8 @@ from reelforge.providers.remote.inputs import (
     first_url,
     with_reference_field,
 )
-from reelforge.providers.remote.media import MediaError, check_clip, data_url, fit_png
-from reelforge.providers.remote.policy import with_softening
+from reelforge.providers.remote.media import data_url
+from reelforge.providers.remote.paid import paid_clip, paid_image
 from reelforge.settings import Settings
 
 NAME = "replicate"
@@ -180,24 +179,16 @@ class ReplicateImage(_Replicate):
         self.accepts_references = self.spec.references is not None
 
     async def generate(self, request: FrameRequest) -> bytes:
-        async with self.api.session() as s:
-            return await with_softening(NAME, request.prompt,
-                                        lambda prompt: self._generate(s, request, prompt))
-
-    async def _generate(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
         usd = costs.image_usd(NAME, self.model, request.width, request.height)
-        check_budget(NAME, usd, "image generation")
+        return await paid_image(self.api, self.model, usd, request,
+                                lambda s, prompt: self._draw(s, request, prompt))
+
+    async def _draw(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
         references = request.references if self.accepts_references else []
         inputs = build_inputs(self.spec, prompt=prompt_with_references(prompt, references),
                               width=request.width, height=request.height, seed=request.seed,
                               reference_urls=[await self.file_url(s, r.png) for r in references])
-        raw = await self.run(s, inputs)
-        try:
-            png = fit_png(raw, request.width, request.height)
-        except MediaError as exc:
-            raise self.api.error(f"output is not an image: {exc}", permanent=False) from None
-        charge(NAME, self.model, usd, "image")
-        return png
+        return await self.run(s, inputs)
 
 
 class ReplicateVideo(_Replicate):
@@ -209,24 +200,16 @@ class ReplicateVideo(_Replicate):
         self.accepts_last_frame = self.spec.last_image is not None
 
     async def generate(self, request: ClipRequest, duration: float) -> bytes:
-        async with self.api.session() as s:
-            return await with_softening(NAME, request.shot.prompt,
-                                        lambda p: self._generate(s, request, duration, p))
-
-    async def _generate(self, s: ApiSession, request: ClipRequest, duration: float,
-                        prompt: str) -> bytes:
         usd = costs.video_usd(NAME, self.model, max(duration, 5.0))
-        check_budget(NAME, usd, "a video clip")
+        return await paid_clip(self.api, self.model, usd, request, duration,
+                               lambda s, prompt: self._film(s, request, duration, prompt))
+
+    async def _film(self, s: ApiSession, request: ClipRequest, duration: float,
+                    prompt: str) -> bytes:
         last = await self.file_url(s, request.last_frame_png) \
             if request.last_frame_png and self.spec.last_image else None
         inputs = build_inputs(self.spec, prompt=prompt, width=request.width,
                               height=request.height, seed=request.seed,
                               image_url=await self.file_url(s, request.frame_png),
                               last_image_url=last, duration=duration)
-        video = await self.run(s, inputs)
-        try:
-            check_clip(video, duration)
-        except MediaError as exc:
-            raise self.api.error(f"output is not a video: {exc}", permanent=False) from None
-        charge(NAME, self.model, usd, "video")
-        return video
+        return await self.run(s, inputs)

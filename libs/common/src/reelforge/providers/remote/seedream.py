@@ -7,11 +7,10 @@ from typing import Any
 
 from reelforge.providers import costs
 from reelforge.providers.base import FrameRequest, prompt_with_references
-from reelforge.providers.calls import charge, check_budget
 from reelforge.providers.remote.ark import ark_api, check_tasks, is_sensitive
 from reelforge.providers.remote.http import ApiSession
-from reelforge.providers.remote.media import MediaError, b64decode, data_url, fit_png
-from reelforge.providers.remote.policy import with_softening
+from reelforge.providers.remote.media import MediaError, b64decode, data_url
+from reelforge.providers.remote.paid import paid_image
 from reelforge.settings import Settings
 
 NAME = "seedream"
@@ -59,13 +58,11 @@ class SeedreamImage:
         return await check_tasks(self.api)
 
     async def generate(self, request: FrameRequest) -> bytes:
-        async with self.api.session() as s:
-            return await with_softening(NAME, request.prompt,
-                                        lambda prompt: self._generate(s, request, prompt))
-
-    async def _generate(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
         usd = costs.image_usd(NAME, self.model, request.width, request.height)
-        check_budget(NAME, usd, "image generation")
+        return await paid_image(self.api, self.model, usd, request,
+                                lambda s, prompt: self._draw(s, request, prompt))
+
+    async def _draw(self, s: ApiSession, request: FrameRequest, prompt: str) -> bytes:
         references = request.references[:MAX_REFERENCES] if self.accepts_references else []
         body: dict[str, Any] = {
             "model": self.model, "prompt": prompt_with_references(prompt, references),
@@ -77,11 +74,9 @@ class SeedreamImage:
         if references:
             body["image"] = [data_url(r.png) for r in references]
         reply = await s.json("POST", "images/generations", json=body, safe_to_repeat=True)
-        png = await self._image(s, reply, request)
-        charge(NAME, self.model, usd, "image")
-        return png
+        return await self._image(s, reply)
 
-    async def _image(self, s: ApiSession, reply: Any, request: FrameRequest) -> bytes:
+    async def _image(self, s: ApiSession, reply: Any) -> bytes:
         try:
             item = reply["data"][0]
         except (KeyError, IndexError, TypeError):
@@ -93,9 +88,8 @@ class SeedreamImage:
                 raise self.api.content_policy(message)
             raise self.api.error(message, permanent=False)
         try:
-            raw = b64decode(item["b64_json"]) if item.get("b64_json") \
+            return b64decode(item["b64_json"]) if item.get("b64_json") \
                 else await s.download(item["url"], what="image")
-            return fit_png(raw, request.width, request.height)
         except (KeyError, TypeError, MediaError) as exc:
             raise self.api.error(f"unusable image in the response ({exc})",
                                  permanent=False) from None
