@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reelforge.models import Word
+from reelforge.word_timing import fill_untimed
 
 from reelforge_audio.words import Token, normalize_word
 
@@ -45,27 +46,8 @@ def fill_missing(
 ) -> list[tuple[float, float]]:
     """(start, end) for every token: matched ones as given, runs of unmatched ones sharing
     the gap between their neighbours in proportion to their length."""
-    spans: list[tuple[float, float] | None] = [
-        (w.start, w.end) if w is not None else None for w in matched
-    ]
-    index = 0
-    while index < len(spans):
-        if spans[index] is not None:
-            index += 1
-            continue
-        run_end = index
-        while run_end < len(spans) and spans[run_end] is None:
-            run_end += 1
-        left = spans[index - 1][1] if index > 0 else start  # type: ignore[index]
-        right = spans[run_end][0] if run_end < len(spans) else end  # type: ignore[index]
-        right = max(right, left)
-        weights = [len(t.text) for t in tokens[index:run_end]]
-        cursor, unit = left, (right - left) / sum(weights)
-        for offset, weight in enumerate(weights):
-            spans[index + offset] = (cursor, cursor + weight * unit)
-            cursor += weight * unit
-        index = run_end
-    return [span for span in spans if span is not None]
+    spans = [(w.start, w.end) if w is not None else None for w in matched]
+    return fill_untimed(spans, [len(t.text) for t in tokens], start, end)
 
 
 def cross_check(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from reelforge.models import Word
+from reelforge.word_timing import fill_untimed
 
 _PAUSE = re.compile(r"\s*(?:\.\.\.|…)\s*")
 _EMPHASIS = re.compile(r"\*([^*]+)\*")
@@ -144,41 +145,18 @@ def map_words(words: list[str], heard: list[Timed], duration: float) -> list[Wor
             span = (heard[j1].start, heard[j2 - 1].end)
             for k, t in enumerate(_spread(words[i1:i2], *span)):
                 times[i1 + k] = t
-    _interpolate(words, times, duration)
-    return _monotonic(words, times, duration)
+    filled: list[tuple[float, float] | None] = list(
+        fill_untimed(times, _weights(words), 0.0, duration))
+    return _monotonic(words, filled, duration)
 
 
 def _spread(words: list[str], start: float, end: float) -> list[tuple[float, float]]:
     """Share [start, end] among words in proportion to their length."""
-    weights = [max(1, len(normalise(w))) for w in words]
-    total = float(sum(weights))
-    out: list[tuple[float, float]] = []
-    t = start
-    for weight in weights:
-        step = (end - start) * weight / total
-        out.append((t, t + step))
-        t += step
-    return out
+    return fill_untimed([None] * len(words), _weights(words), start, end)
 
 
-def _interpolate(words: list[str], times: list[tuple[float, float] | None],
-                 duration: float) -> None:
-    """Fill runs of untimed words into the gap between their timed neighbours."""
-    i = 0
-    while i < len(times):
-        if times[i] is not None:
-            i += 1
-            continue
-        j = i
-        while j < len(times) and times[j] is None:
-            j += 1
-        prev = times[i - 1] if i > 0 else None
-        nxt = times[j] if j < len(times) else None
-        before = prev[1] if prev else 0.0
-        after = nxt[0] if nxt else duration
-        for k, t in enumerate(_spread(words[i:j], before, max(before, after))):
-            times[i + k] = t
-        i = j
+def _weights(words: list[str]) -> list[int]:
+    return [max(1, len(normalise(w))) for w in words]
 
 
 def _monotonic(words: list[str], times: list[tuple[float, float] | None],
