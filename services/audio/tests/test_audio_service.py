@@ -27,7 +27,7 @@ from reelforge.models import (
     Word,
     WordTimings,
 )
-from reelforge.providers import TTS, Aligner, Audio, Providers, Speech
+from reelforge.providers import TTS, Aligner, Audio, HoldsModels, Providers, Speech
 from reelforge.providers.calls import charge
 from reelforge.providers.chain import build_chain
 from reelforge.runtime import StageContext, start_service
@@ -61,11 +61,10 @@ class CountingTTS:
         self.after_call: Callable[[], Awaitable[None]] | None = None
         self.releases = 0
 
-    def release_voices(self) -> None:
+    def release_models(self) -> None:
         self.releases += 1
-        release = getattr(self.inner, "release_voices", None)
-        if release is not None:
-            release()
+        if isinstance(self.inner, HoldsModels):
+            self.inner.release_models()
 
     async def synthesize(self, text: str, voice: str | None = None) -> Speech:
         self.calls += 1
@@ -88,9 +87,8 @@ class CountingAligner:
 
     def release_models(self) -> None:
         self.releases += 1
-        release = getattr(self.inner, "release_models", None)
-        if release is not None:
-            release()
+        if isinstance(self.inner, HoldsModels):
+            self.inner.release_models()
 
     async def align(self, audio: Audio, transcript: str) -> list[Word]:
         self.texts.append(transcript)

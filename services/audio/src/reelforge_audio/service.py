@@ -34,6 +34,7 @@ from reelforge.providers import (
     Audio,
     Budget,
     CallLog,
+    HoldsModels,
     Music,
     ScorePlan,
     Speech,
@@ -79,7 +80,7 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
     voiceover_fp = fingerprint(AUDIO_VERSION, "voiceover", script.narration, script.target_duration,
                                job.settings.voice, identity_of(providers.tts))
     audio, layout, voiceover = await _voiceover(ctx, job, script, voiceover_fp)
-    _release_voices(providers.tts)
+    _release(providers.tts)
     plan = build_score_plan(script, layout, job.settings.seed)
     async with asyncio.TaskGroup() as group:
         words_task = group.create_task(
@@ -98,21 +99,12 @@ async def on_script_completed(event: Event, ctx: StageContext) -> None:
 service = stage_service(STAGE, {"audio": on_script_completed})
 
 
-def _release_voices(tts: TTS) -> None:
-    """Local voice models are dropped once the voiceover is spoken: they would otherwise
-    stay loaded while this process renders frames and clips (see `PiperTTS.release_voices`),
-    and loading one again costs about a second."""
-    release = getattr(tts, "release_voices", None)
-    if release is not None:
-        release()
-    release_memory()
-
-
-def _release_models(aligner: Aligner) -> None:
-    """The local aligner's decoders likewise, once the words are aligned."""
-    release = getattr(aligner, "release_models", None)
-    if release is not None:
-        release()
+def _release(provider: TTS | Aligner) -> None:
+    """Local models are dropped once their part is done (the voice once the voiceover is
+    spoken, the decoders once the words are aligned): they would otherwise stay loaded while
+    this process renders frames and clips, and loading one again costs about a second."""
+    if isinstance(provider, HoldsModels):
+        provider.release_models()
     release_memory()
 
 
@@ -240,7 +232,7 @@ async def _words(
                             words=line.lost, fallback="tts timing")
             checked.append(line)
             aligned_lines.append(aligned)
-    _release_models(aligner)
+    _release(aligner)
     fresh = any(line.fresh for line in aligned_lines)
     provider = (calls.provider or aligner.name) if fresh else aligned_lines[-1].aligner
     timings = _word_timings(layout, checked, provider)

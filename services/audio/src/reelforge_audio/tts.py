@@ -134,7 +134,7 @@ class PiperTTS:
         with self._load_lock:
             return list(self._voices)
 
-    def release_voices(self) -> None:
+    def release_models(self) -> None:
         """Drop the loaded voice models (an ONNX session holds about 250 MB once it has
         spoken); the next synthesis loads its voice again. The audio stage calls this after
         a voiceover, so the model is not held while the frames and clips render."""

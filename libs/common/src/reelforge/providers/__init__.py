@@ -11,6 +11,7 @@ from reelforge.providers.base import (
     ContentPolicyError,
     DescribesFrames,
     FrameRequest,
+    HoldsModels,
     ImageGen,
     Music,
     PlaneForm,
@@ -34,8 +35,8 @@ from reelforge.providers.registry import (
 
 __all__ = [
     "LLM", "TTS", "Aligner", "Audio", "Budget", "BudgetExceeded", "CallLog", "ClipRequest",
-    "ContentPolicyError", "DescribesFrames", "FrameRequest", "ImageGen", "Music", "PlaneForm",
-    "ProviderCheck", "ProviderError", "Providers", "ReferenceImage", "ScorePlan", "ScoreSection",
-    "Speech", "StreamsFrames", "VideoGen", "check_providers", "identity_of", "load_providers",
-    "streams_frames", "track_calls",
+    "ContentPolicyError", "DescribesFrames", "FrameRequest", "HoldsModels", "ImageGen", "Music",
+    "PlaneForm", "ProviderCheck", "ProviderError", "Providers", "ReferenceImage", "ScorePlan",
+    "ScoreSection", "Speech", "StreamsFrames", "VideoGen", "check_providers", "identity_of",
+    "load_providers", "streams_frames", "track_calls",
 ]

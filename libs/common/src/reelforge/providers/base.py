@@ -172,6 +172,15 @@ class FrameFocus(Protocol):
 
 
 @runtime_checkable
+class HoldsModels(Protocol):
+    """A local provider that keeps models in memory (a voice, acoustic models) between calls.
+    Its stage lets them go once its part of the job is done, so they are not held while the
+    same process renders pictures; the next call loads them again."""
+
+    def release_models(self) -> None: ...
+
+
+@runtime_checkable
 class DescribesFrames(Protocol):
     """An image generator that draws from the structured scene (the local renderer) and can
     say, without drawing, what a frame depends on (its fingerprint) and how it is composed

@@ -27,6 +27,7 @@ from reelforge.providers.base import (
     ClipRequest,
     ContentPolicyError,
     FrameRequest,
+    HoldsModels,
     ImageGen,
     LLMTask,
     M,
@@ -87,6 +88,12 @@ class _Chain(Generic[P]):
             raise AttributeError(attr)
         return getattr(self.members[0], attr)
 
+    def release_models(self) -> None:
+        """Every member's, where it holds models (see `HoldsModels`)."""
+        for member in self.members:
+            if isinstance(member, HoldsModels):
+                member.release_models()
+
     async def _run(self, call: Callable[[P], Awaitable[T]]) -> T:
         failures: list[ProviderError] = []
         for index, member in enumerate(self.members):
@@ -141,26 +148,12 @@ class TTSChain(_Chain[TTS]):
     async def synthesize(self, text: str, voice: str | None = None) -> Speech:
         return await self._run(lambda p: p.synthesize(text, voice))
 
-    def release_voices(self) -> None:
-        """Every member's `release_voices`, where it has one (local voice models)."""
-        for member in self.members:
-            release = getattr(member, "release_voices", None)
-            if release is not None:
-                release()
-
 
 class AlignerChain(_Chain[Aligner]):
     capability = "aligner"
 
     async def align(self, audio: Audio, transcript: str) -> list[Word]:
         return await self._run(lambda p: p.align(audio, transcript))
-
-    def release_models(self) -> None:
-        """Every member's `release_models`, where it has one (local acoustic models)."""
-        for member in self.members:
-            release = getattr(member, "release_models", None)
-            if release is not None:
-                release()
 
 
 class MusicChain(_Chain[Music]):
