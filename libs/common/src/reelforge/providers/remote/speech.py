@@ -58,35 +58,29 @@ def split_text(text: str, limit: int) -> list[str]:
     """Chunks of at most `limit` characters, cut at sentence ends (then at spaces)."""
     if len(text) <= limit:
         return [text]
-    chunks: list[str] = []
-    current = ""
-    for sentence in _SENTENCE_END.split(text):
-        for piece in _hard_split(sentence, limit):
-            if current and len(current) + 1 + len(piece) > limit:
-                chunks.append(current)
-                current = piece
-            else:
-                current = f"{current} {piece}" if current else piece
-    if current:
-        chunks.append(current)
-    return chunks
+    return _pack([piece for sentence in _SENTENCE_END.split(text)
+                  for piece in _hard_split(sentence, limit)], limit)
 
 
 def _hard_split(sentence: str, limit: int) -> list[str]:
     """A sentence longer than the limit, cut at spaces."""
-    if len(sentence) <= limit:
-        return [sentence]
-    parts: list[str] = []
+    return [sentence] if len(sentence) <= limit else _pack(sentence.split(), limit)
+
+
+def _pack(pieces: list[str], limit: int) -> list[str]:
+    """`pieces` joined by spaces into as few chunks of at most `limit` as their order allows
+    (a piece longer than `limit` is a chunk of its own)."""
+    chunks: list[str] = []
     current = ""
-    for word in sentence.split():
-        if current and len(current) + 1 + len(word) > limit:
-            parts.append(current)
-            current = word
+    for piece in pieces:
+        if current and len(current) + 1 + len(piece) > limit:
+            chunks.append(current)
+            current = piece
         else:
-            current = f"{current} {word}" if current else word
+            current = f"{current} {piece}" if current else piece
     if current:
-        parts.append(current)
-    return parts
+        chunks.append(current)
+    return chunks
 
 
 # --------------------------------------------------------------------------- words
