@@ -92,12 +92,17 @@ ACTING_WORDS = word_set(
 )
 """Words that, right after a name, show it acting: auxiliaries, adverbs, irregular pasts."""
 CONTRACTIONS = ("'re", "'ll", "'ve", "'d", "'m", "n't")
-SUBJECT_LEADS = {"", "and", "but", "then", "when", "while", "as", "until", "after", "before"}
+SUBJECT_LEADS = {
+    "", "and", "but", "then", "when", "while", "as", "until", "after", "before", "that",
+}  # fmt: skip
 """What may stand before a name that is a sentence's (or clause's) subject."""
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its"}
 QUANTIFIERS = DETERMINERS | {"other", "many", "some", "every", "each", "these", "those", "all"}
 """Before a name, these make it a modifier ('many other Monicelli movies')."""
-APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
+APPOSITIVE = re.compile(
+    r"^\s*,\s*(?:an?|the|his|her|their)\s+(?:[a-z]|(?:[A-Z][\w'\u2019]*[\s-]+)+[a-z])"
+)
+"""', a doctor', ', a San Francisco-based artist': a description, not another name."""
 SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
 SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 PRONOUN_OPENING = re.compile(
@@ -173,7 +178,8 @@ TITLE_RUN = (
 WORK_TITLE = re.compile(
     r"\b(?:(?i:movie|film|show|series|novel|book|song|play|album|opera|musical|comic|painting"
     r"|poem|magazine|newspaper|programme|program|sitcom|soap|slasher|sequel|prequel)"
-    r"|(?i:the\s+plot\s+of|an?\s+(?:\w+\s+)?(?:adaptation|retelling|remake)\s+of))\s+" + TITLE_RUN
+    r"|(?i:the\s+plot\s+of|an?\s+(?:\w+\s+)?(?:adaptation|retelling|remake)\s+of))\s+"
+    r"[\"'\u201c\u2018]?" + TITLE_RUN
 )
 """The title of a work the story mentions ('the slasher movie Red is Dead', 'the plot of
 Oliver Twist'): no one's name."""
@@ -185,6 +191,14 @@ TITLE_IS_WORK = re.compile(
 )
 """'Graveyard Jamboree with Mysterious Mose is a short film made in 1998': the sentence
 names the film itself; a title of two words or more, so 'Dodge is a film buff' is left alone."""
+WORK_STAND_IN = "the work"
+"""What a title is replaced with before names are looked for."""
+WORK_REVOLVES = re.compile(
+    r"(?:^|[.!?,]\s+)([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*)\s+(?:revolves\s+around"
+    r"|centres\s+on|centers\s+on|chronicles|tells\s+the\s+(?:story|tale)\s+of)\b"
+)
+"""'Set in today's Mumbai, Barah Aana revolves around three friends': what revolves around
+people or tells their story is the work itself."""
 WORK_IS_TOLD = re.compile(
     r"(?:^|[.!?]\s+)([A-Z][\w'\u2019-]*)\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,2}"
     r"(?:narrative|story|tale|chronicle|saga|sequel|prequel|remake)\s+(?:which|that|about|of)\b"
@@ -212,6 +226,12 @@ FAMOUS_FIGURES = {
 }  # fmt: skip
 """Figures a plot mentions in passing ('fears that Hitler will invade'); one is in the cast
 only when the story names them often enough to be about them."""
+FAMOUS_GIVEN_NAMES = {
+    "franklin", "delano", "theodore", "winston", "joseph", "adolf", "abraham", "karl",
+    "napoleon", "elvis", "william", "sigmund", "albert", "charles", "mahatma", "mohandas",
+    "vladimir", "benito", "richard", "john", "f", "fitzgerald", "wolfgang", "amadeus", "ludwig",
+    "van", "julius", "queen", "king", "president", "general",
+}  # fmt: skip
 FAMOUS_FIGURE_MENTIONS = 3
 ADVERB_PARTICLES = {
     "back", "away", "home", "out", "up", "down", "off", "again", "alone", "together",
@@ -260,6 +280,11 @@ FOCUS_CUE = re.compile(
     r"|revolves\s+around|centres\s+on|centers\s+on|focuses\s+on|is\s+about|tells\s+the\s+story\s+of"
     r"|concerns)\s"
 )
+NOT_FOCUS = {"on", "against", "to", "at", "for", "with", "by", "from", "into", "upon", "over"}
+"""Between the cue and a name, these make the name an object inside the topic ('is about an
+assassination attempt on Winston Churchill'), not the one the story is about."""
+HERO_CUE = re.compile(r"(?<![\w-])(?:[Hh]ero|[Hh]eroine|[Pp]rotagonist)\s+(?=[A-Z])")
+"""'The memories of hero Andrei': the text names its lead."""
 FOCUS_SENTENCES = 3
 FOCUS_WINDOW = 60
 """An unnamed person ('the boy', 'the demon') joins the cast when the story makes them the
@@ -299,6 +324,9 @@ class Mention:
     word belongs to another phrase."""
     of_tail: bool = False
     """The end of a longer proper name joined by 'of' ('Children of Glory', 'Bank of X')."""
+    indefinite: bool = False
+    """After 'a' or 'an' and at most one lowercase word ('a young Ulsterman', 'a Parisian
+    woman'): a kind of person, not a name."""
     quoted: bool = False
     """Inside a quoted phrase of several words (a sign, a title, a line of dialogue), or in
     a list of names given as names ('the Latin names: Ultra-sonicus Ad Infinitum and ...')."""
@@ -365,7 +393,7 @@ def analyse_cast(story: Story) -> Cast:
         for m in capitalised_runs(without_titles(s, titles), i, lowercase)
     ]
     about_the_film = {i for i, s in enumerate(all_sentences) if PRODUCTION_SENTENCE.match(s)}
-    mentions = without_credited(without_leading_nouns(found), about_the_film)
+    mentions = without_credited(without_owned_nouns(without_leading_nouns(found)), about_the_film)
     followed_by_pronoun = {
         i for i, s in enumerate(all_sentences[1:]) if PRONOUN_OPENING.match(s.lstrip())
     }
@@ -398,6 +426,7 @@ def work_titles(text: str) -> list[str]:
     flat = " ".join(text.split())
     titles |= {m.group(1) for m in TITLE_IS_WORK.finditer(flat)}
     titles |= {m.group(1) for m in WORK_IS_TOLD.finditer(flat)}
+    titles |= {m.group(1) for m in WORK_REVOLVES.finditer(flat)}
     return sorted(titles, key=len, reverse=True)
 
 
@@ -412,8 +441,15 @@ def without_credited(mentions: list[Mention], about_the_film: set[int]) -> list[
         for m in mentions
         if not m.credit and not any(set(core_tokens(m.name)) <= c for c in credited)
     ]
-    figures = Counter(m.name.lower() for m in kept if m.name.lower() in FAMOUS_FIGURES)
-    return [m for m in kept if not 0 < figures[m.name.lower()] < FAMOUS_FIGURE_MENTIONS]
+    figures = Counter(_figure(m.name) for m in kept if _figure(m.name) in FAMOUS_FIGURES)
+    return [m for m in kept if not 0 < figures[_figure(m.name)] < FAMOUS_FIGURE_MENTIONS]
+
+
+def _figure(name: str) -> str:
+    """'Franklin Delano Roosevelt' is the famous figure 'roosevelt'; 'Kevin Kennedy' is not."""
+    *given, surname = name.lower().split()
+    famous = given and surname in FAMOUS_FIGURES and set(given) <= FAMOUS_GIVEN_NAMES
+    return surname if famous else name.lower()
 
 
 def without_leading_nouns(mentions: list[Mention]) -> list[Mention]:
@@ -436,9 +472,30 @@ def without_leading_nouns(mentions: list[Mention]) -> list[Mention]:
     return kept
 
 
+def without_owned_nouns(mentions: list[Mention]) -> list[Mention]:
+    """"At Bailey's Hacienda Benteen's girlfriend ...": after someone's possessive, a
+    capitalised word said nowhere else, before a name the text uses on its own, is the thing
+    owned (a comma left out), not part of the name."""
+    names = Counter(m.name for m in mentions)
+    words = Counter(w for m in mentions for w in set(m.name.split()))
+    kept: list[Mention] = []
+    for mention in mentions:
+        first, *rest = mention.name.split()
+        if (
+            rest
+            and mention.before.endswith("'s")
+            and not mention.separated
+            and words[first] == 1
+            and names[" ".join(rest)] > 0
+        ):
+            mention = replace(mention, name=" ".join(rest))
+        kept.append(mention)
+    return kept
+
+
 def without_titles(sentence: str, titles: list[str]) -> str:
     for title in titles:
-        sentence = re.sub(rf"(?<![\w-]){re.escape(title)}(?![\w-])", "the work", sentence)
+        sentence = re.sub(rf"(?<![\w-]){re.escape(title)}(?![\w-])", WORK_STAND_IN, sentence)
     return sentence
 
 
@@ -592,7 +649,8 @@ def _name_word(bare: str, *, opening: bool, lowercase: Counter[str] | None) -> b
     if lower in CAPITALISED_STOPWORDS or lower in SENTENCE_OPENERS:
         return False
     written_lowercase = lowercase is not None and lowercase[lower] > 0
-    return not (opening and (lower.endswith("ly") or written_lowercase))
+    gerund = len(lower) > 5 and lower.endswith("ing")  # 'Joining Ethel in Belfast, Jack ...'
+    return not (opening and (lower.endswith("ly") or gerund or written_lowercase))
 
 
 def _bare(token: str) -> tuple[str, bool]:
@@ -612,9 +670,22 @@ def _mention(
     before_that = tokens[start - offset - 1].lower() if start - offset - 1 >= 0 else ""
     end = start + len(run)
     appositive = (APPOSITIVE.match(tail) or CREDITED.match(tail)) if not possessive else None
+    if tail.lstrip(" ,").startswith(WORK_STAND_IN):
+        appositive = None  # "Set in today's Mumbai, Barah Aana revolves around ..."
     head = appositive_head(tail) if tail.lstrip().startswith(",") else ""
     place_like = appositive is not None and (head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS)
+    indefinite = start > 0 and (
+        tokens[start - 1].lower() in ("a", "an")
+        or (
+            start > 1
+            and tokens[start - 2].lower() in ("a", "an")
+            and tokens[start - 1].islower()
+            and tokens[start - 1] not in PERSON_NOUNS
+            and not _agent_noun(tokens[start - 1])  # 'an industrialist Satyanarayana'
+        )
+    )
     return Mention(
+        indefinite=indefinite,
         name=" ".join(run),
         sentence=index,
         initial=start == 0,
@@ -825,7 +896,7 @@ def classify(
             and (not _non_person(canonical) or creature)
             and person > _modifier_uses(found)
             and (len(found) > 1 or person >= 1)
-            and not all(m.of_tail or m.before in ("a", "an") or m.quoted for m in found)
+            and not all(m.of_tail or (m.indefinite and not m.separated) or m.quoted for m in found)
         ):
             people.append(
                 Persona(
@@ -1035,6 +1106,7 @@ def infer_gender(
     nouns = [m.before for m in mentions if m.name in forms]
     nouns += [w for m in mentions if m.name in forms for w in m.described_as]
     nouns += lower_words(person.appositive or "")
+    nouns += described_before(person, " ".join(all_sentences))
     female = NOUN * sum(w in FEMALE_NOUNS for w in nouns)
     male = NOUN * sum(w in MALE_NOUNS for w in nouns)
     others = [p for p in people if p is not person]
@@ -1051,6 +1123,19 @@ def infer_gender(
     if male > 1.3 * female and male >= 1:
         return "male"
     return "unknown"
+
+
+def described_before(person: Persona, text: str) -> list[str]:
+    """The head noun of a description just before the name: 'approached by the daughter of
+    a recruiting officer, Adeline' → 'daughter'."""
+    heads = []
+    for alias in person.aliases:
+        pattern = (
+            r"\b(?:[Aa]n?|[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w-]+\s+){0,2}?([a-z]+)"
+            rf"(?:\s+of\s+[^,.;:!?]{{1,40}})?,\s*{re.escape(alias)}(?![\w'])"
+        )
+        heads += [m.group(1) for m in re.finditer(pattern, text)]
+    return heads
 
 
 def opening_pronoun_after(index: int, all_sentences: list[str], others: list[Persona]) -> list[str]:
@@ -1199,7 +1284,7 @@ def count_subjects(
             for m in mentions
             if m.name in forms
             and _heads_clause(m)
-            and (_acts(m) or m.appositive or m.after == "and")
+            and (_acts(m) or m.appositive or m.after == "and" or (m.possessive and m.initial))
         }
     last_named: dict[str, Persona] = {}
     for number, sentence in enumerate(all_sentences):
@@ -1240,7 +1325,12 @@ def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
     early = max(1, round(sentence_count * 0.15))
     span = max(1, sentence_count - 1)
     acting = [p for p in people if p.first_subject is not None]
-    first_actor = min(acting, key=lambda p: p.first_subject or 0, default=None)
+    def first_acting(p: Persona) -> tuple[int, int]:
+        sentence = all_sentences[p.first_subject or 0] if all_sentences else ""
+        named = name_pattern(p.aliases).search(sentence)
+        return (p.first_subject or 0, named.start() if named else len(sentence))
+
+    first_actor = min(acting, key=first_acting, default=None)  # on a tie, the first named
 
     def centrality(p: Persona) -> tuple[float, int]:
         presence = (p.last_sentence - p.first_sentence) / span
@@ -1284,10 +1374,17 @@ def focus_of(people: list[Persona], all_sentences: list[str]) -> Persona | None:
             (match.start(), person)
             for person in people
             for match in [name_pattern(person.aliases).search(window)]
-            if match is not None
+            if match is not None and not set(lower_words(window[: match.start()])) & NOT_FOCUS
         ]
         if named:
             return min(named, key=lambda found: found[0])[1]
+    for sentence in all_sentences:
+        for cue in HERO_CUE.finditer(sentence):
+            hero = next(
+                (p for p in people if name_pattern(p.aliases).match(sentence, cue.end())), None
+            )
+            if hero is not None:
+                return hero
     return None
 
 
