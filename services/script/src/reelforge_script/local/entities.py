@@ -138,6 +138,26 @@ BEHIND_CAMERA = re.compile(
 ACTOR_IS_ROLE = re.compile(r"^\s+(?:is|plays)\s+[\"\u201c]?(?:[Tt]he\s+)?[A-Z][a-z]")
 """'Mickey Rooney is Jimmy', 'Ralph Bellamy is "The Healer"': a full name cast as a role is
 the actor's."""
+REVIEW_SENTENCE = re.compile(
+    r"(?i)\b(?:(?:comes\s+to|the|his|her|their)\s+acting|performances?\s+by|casting"
+    r"|cinematograph\w*|background\s+score|dialogue\s+writing|comedy\s+track|choreograph\w*"
+    r"|editing)\b"
+)
+"""A sentence that judges the film's craft ('When it comes to acting, Sudeep and Ravi
+Shankar compete'): the names in it are the actors' and crew's."""
+PLAYS_KIN = re.compile(
+    r"^\s+as\s+[A-Z][\w'\u2019]*(?:'s|\u2019s)\s+(?:mother|father|sister|brother|wife|husband"
+    r"|son|daughter|friend|uncle|aunt|grandmother|grandfather|lover|girlfriend|boyfriend)\b"
+)
+"""At a sentence's start, 'Thara as Ragini's mother is ...': an actor and the role."""
+HOME_WORDS = {"native", "hometown", "birthplace", "homeland"}
+"""'in Hubli, his native,': a place someone comes from."""
+WORK_ABOUT = re.compile(
+    r"\b(?:account|biography|biopic|portrait|documentary|film|movie|book|novel|play|musical"
+    r"|opera)\s+(?:of|about)\s+(?:(?:the|a|an|his|her)\s+)?(?:[\w-]+\s+){0,3}$"
+)
+"""'an epic account of the French adventurer Orelie-Antoine de Tounens': the subject of a work
+someone in the story makes, not someone in it."""
 HOLIDAYS = {"christmas", "easter", "halloween", "year's", "years"}
 HOLIDAY_DAYS = {"Eve", "Day"}
 PERSONAL_RELATIVES = {"who", "whom", "whose"}
@@ -324,6 +344,8 @@ class Mention:
     word belongs to another phrase."""
     of_tail: bool = False
     """The end of a longer proper name joined by 'of' ('Children of Glory', 'Bank of X')."""
+    work_subject: bool = False
+    """What a work in the story is about ('a film about X')."""
     indefinite: bool = False
     """After 'a' or 'an' and at most one lowercase word ('a young Ulsterman', 'a Parisian
     woman'): a kind of person, not a name."""
@@ -402,7 +424,7 @@ def analyse_cast(story: Story) -> Cast:
     if screenplay_cast:
         names = {n for n in names if not _run_on(n, screenplay_cast)} | set(story.speakers)
     groups = merged_names(names, mentions)
-    people, places = classify(groups, mentions)
+    people, places = classify(groups, mentions, declared_places(story.all_text))
     if screenplay_cast:
         people = [p for p in people if set(p.aliases) & screenplay_cast]
     for person in people:
@@ -544,6 +566,7 @@ def capitalised_runs(
         )
         before_run = sentence[: matches[run_start].start()]
         between = sentence[last_end[0] : matches[run_start].start()]
+        mention.work_subject = bool(WORK_ABOUT.search(sentence[: matches[start].start()]))
         mention.credit = bool(
             CREDIT_LEAD.search(before_run)
             or CREDIT_TAIL.match(tail)
@@ -556,6 +579,8 @@ def capitalised_runs(
             or QUOTED_WORK_BY.search(before_run)
             or (start > 0 and tokens[start - 1].lower() in HOLIDAYS and named[0] in HOLIDAY_DAYS)
             or (credited_by[0] and CREDIT_PAIR.match(between))
+            or review
+            or (not lead and PLAYS_KIN.match(tail) is not None)
         )
         credited_by[0] = bool(CREDIT_BY.search(before_run)) or (
             credited_by[0] and bool(CREDIT_PAIR.match(between))
@@ -564,6 +589,7 @@ def capitalised_runs(
         found.append(mention)
 
     quoted_phrases = quoted_spans(sentence)
+    review = bool(REVIEW_SENTENCE.search(sentence))
     bridged = False
     for position, token in enumerate(tokens):
         if _nickname(sentence, matches[position]) and _name_follows(tokens, position):
@@ -673,7 +699,9 @@ def _mention(
     if tail.lstrip(" ,").startswith(WORK_STAND_IN):
         appositive = None  # "Set in today's Mumbai, Barah Aana revolves around ..."
     head = appositive_head(tail) if tail.lstrip().startswith(",") else ""
-    place_like = appositive is not None and (head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS)
+    place_like = appositive is not None and (
+        head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS or head in HOME_WORDS
+    )
     indefinite = start > 0 and (
         tokens[start - 1].lower() in ("a", "an")
         or (
@@ -861,8 +889,21 @@ def misspelt(one: str, other: str) -> bool:
 # ----------------------------------------------------------------------- person, place or neither
 
 
+DECLARED_PLACE = re.compile(
+    r"(?<![\w'\u2019])([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*)\s+(?:is|was)\s+an?\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:city|town|village|hamlet|island|country|kingdom|nation|state"
+    r"|province|district|region|planet|suburb|port|colony|settlement|neighbou?rhood)\b"
+)
+"""'Bharat Nagar is a city in modern secular India': the text says what the name is."""
+DECLARED_PLACE_WEIGHT = 4.0
+
+
+def declared_places(text: str) -> set[str]:
+    return {m.group(1) for m in DECLARED_PLACE.finditer(" ".join(text.split()))}
+
+
 def classify(
-    groups: dict[str, set[str]], mentions: list[Mention]
+    groups: dict[str, set[str]], mentions: list[Mention], declared: set[str] | None = None
 ) -> tuple[list[Persona], list[Place]]:
     people: list[Persona] = []
     places: list[Place] = []
@@ -874,6 +915,8 @@ def classify(
         if not found:
             continue
         place, person = place_evidence(canonical, found), person_evidence(forms, found)
+        if forms & (declared or set()):
+            place += DECLARED_PLACE_WEIGHT
         with_article = sum(m.article for m in found) * 2 > len(found)
         if _known_place(canonical):
             place += sum(m.before in ("to", "from") for m in found)
@@ -895,8 +938,11 @@ def classify(
             (not with_article or creature)
             and (not _non_person(canonical) or creature)
             and person > _modifier_uses(found)
-            and (len(found) > 1 or person >= 1)
-            and not all(m.of_tail or (m.indefinite and not m.separated) or m.quoted for m in found)
+            and (len(found) > 1 or (person >= 1 and not found[0].possessive))
+            and not all(
+                m.of_tail or (m.indefinite and not m.separated) or m.quoted or m.work_subject
+                for m in found
+            )
         ):
             people.append(
                 Persona(
@@ -1127,12 +1173,13 @@ def infer_gender(
 
 def described_before(person: Persona, text: str) -> list[str]:
     """The head noun of a description just before the name: 'approached by the daughter of
-    a recruiting officer, Adeline' → 'daughter'."""
+    a recruiting officer, Adeline' → 'daughter'; 'a woman named Maya' → 'woman'."""
     heads = []
     for alias in person.aliases:
         pattern = (
             r"\b(?:[Aa]n?|[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w-]+\s+){0,2}?([a-z]+)"
-            rf"(?:\s+of\s+[^,.;:!?]{{1,40}})?,\s*{re.escape(alias)}(?![\w'])"
+            rf"(?:\s+of\s+[^,.;:!?]{{1,40}})?(?:,\s*|\s+(?:named|called)\s+){re.escape(alias)}"
+            r"(?![\w'])"
         )
         heads += [m.group(1) for m in re.finditer(pattern, text)]
     return heads
