@@ -14,8 +14,9 @@ offline, in process (the function `reelforge script` calls), and this reports:
 
 Rows 1-66 are tuning rows; rows 67-81 (batch A), 82-96 (batch B), 97-111 (batch C) and
 112-126 (batch D) were each held out, measured once, then tuned on (bench/README.md has the
-figures); the next held-out rows must be new text. The figures are printed for each set apart, and for the
-one-line ideas of bench/corpus/ideas.txt (broken lines and distinct titles). The last line
+figures); the next held-out rows must be new text. The figures are printed for each set
+apart, and for the one-line ideas of bench/corpus/ideas.txt (broken lines and distinct
+titles). The last line
 is machine-readable, for the last set that ran.
 
     .venv/bin/python bench/script_quality.py [--rows 67-81] [--examples 10] [--duration 60]

@@ -166,3 +166,28 @@ async def test_a_name_keeps_its_capital_after_an_opener(analyst: LocalStoryAnaly
                                 analyst)
     for line in script.narration:
         assert "mickey" not in line.text, line.text
+
+
+def test_no_clause_of_a_sentence_that_tells_the_ending_is_spoken() -> None:
+    from reelforge_script.local.narration import candidates_in
+    from reelforge_script.local.story import read_story
+
+    sentence = (
+        "She shows powers that the dark has waited centuries for, and her kidnapping starts a "
+        "war that is only settled in the end by one small child."
+    )
+    text = "Mara is a nurse. Her sister leaves a baby girl with her. " + sentence
+    story = read_story(Document(format="text", text=text))
+    assert candidates_in(sentence, story, 0.5) == []
+    early = "Mara quits her job at the hospital, and the baby sleeps in her room."
+    story = read_story(Document(format="text", text=f"{early} {text}"))
+    assert len(candidates_in(early, story, 0.1)) == 2
+
+
+def test_an_ellipsis_between_words_ends_a_clause() -> None:
+    from reelforge_script.local.text import clauses
+
+    assert clauses("The bombs are rigged to kill the squad...and only an insider knows how.") == [
+        "The bombs are rigged to kill the squad",
+        "Only an insider knows how.",
+    ]

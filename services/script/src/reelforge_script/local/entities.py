@@ -153,11 +153,14 @@ PLAYS_KIN = re.compile(
 HOME_WORDS = {"native", "hometown", "birthplace", "homeland"}
 """'in Hubli, his native,': a place someone comes from."""
 WORK_ABOUT = re.compile(
-    r"\b(?:account|biography|biopic|portrait|documentary|film|movie|book|novel|play|musical"
+    r"\b(?:make|makes|making|made|shoot|shoots|shooting|shot|write|writes|writing|wrote|film"
+    r"|films|filming|filmed)\s+(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:account|biography|biopic|portrait|documentary|film|movie|book|novel|play|musical"
     r"|opera)\s+(?:of|about)\s+(?:(?:the|a|an|his|her)\s+)?(?:[\w-]+\s+){0,3}$"
 )
-"""'an epic account of the French adventurer Orelie-Antoine de Tounens': the subject of a work
-someone in the story makes, not someone in it."""
+"""'attempts to make an epic account of the French adventurer Orelie-Antoine de Tounens': the
+subject of a work someone in the story makes, not someone in it ('A movie about Jason' is the
+synopsis speaking, and Jason is its lead)."""
 HOLIDAYS = {"christmas", "easter", "halloween", "year's", "years"}
 HOLIDAY_DAYS = {"Eve", "Day"}
 PERSONAL_RELATIVES = {"who", "whom", "whose"}
@@ -495,7 +498,7 @@ def without_leading_nouns(mentions: list[Mention]) -> list[Mention]:
 
 
 def without_owned_nouns(mentions: list[Mention]) -> list[Mention]:
-    """"At Bailey's Hacienda Benteen's girlfriend ...": after someone's possessive, a
+    """'At Bailey's Hacienda Benteen's girlfriend ...': after someone's possessive, a
     capitalised word said nowhere else, before a name the text uses on its own, is the thing
     owned (a comma left out), not part of the name."""
     names = Counter(m.name for m in mentions)
@@ -1372,6 +1375,7 @@ def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
     early = max(1, round(sentence_count * 0.15))
     span = max(1, sentence_count - 1)
     acting = [p for p in people if p.first_subject is not None]
+
     def first_acting(p: Persona) -> tuple[int, int]:
         sentence = all_sentences[p.first_subject or 0] if all_sentences else ""
         named = name_pattern(p.aliases).search(sentence)

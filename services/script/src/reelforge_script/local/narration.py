@@ -59,6 +59,7 @@ from reelforge_script.local.text import (
 )
 from reelforge_script.local.titles import tagline_of, title_of
 from reelforge_script.local.trailer_grammar import (
+    RESOLUTION_CUES,
     RESOLUTION_SHARE,
     is_complete,
     is_meta,
@@ -197,6 +198,9 @@ def candidates_in(sentence: str, story: Story, fallback_share: float) -> list[Ca
     units = standalone if len(standalone) >= 2 else [(sentence, shorter_forms(sentence))]
     text = story.all_text
     at = text.find(sentence)
+    whole_share = (at + len(sentence) / 2) / len(text) if at >= 0 and text else fallback_share
+    if len(units) > 1 and (whole_share >= RESOLUTION_SHARE or RESOLUTION_CUES.search(sentence)):
+        return []  # '..., and her abduction sparks a clash that can only be resolved, in the end'
     found: list[Candidate] = []
     for unit, forms in units:
         offset = max(0, sentence.lower().find(unit.lower()))
