@@ -391,9 +391,14 @@ STOCK_LINES = [
 """The analyst's stock teases ("There is no way back."), said where the story gave no line."""
 
 
+STOCK_OPENER = re.compile(r"^(?:(?:And|But|Soon|Now|Then|But then|But one night|This \w+),?\s+)")
+"""An opener the analyst may put before a tease ('Now, everyone has something to lose.')."""
+
+
 def is_stock(line: str) -> bool:
     bare = line.replace("*", "").strip()
-    return any(p.match(bare) for p in STOCK_LINES)
+    without_opener = STOCK_OPENER.sub("", bare)
+    return any(p.match(bare) or p.match(without_opener) for p in STOCK_LINES)
 
 
 def spoken_lines(script: Script) -> list[str]:

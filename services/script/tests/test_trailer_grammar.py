@@ -191,3 +191,24 @@ def test_an_ellipsis_between_words_ends_a_clause() -> None:
         "The bombs are rigged to kill the squad",
         "Only an insider knows how.",
     ]
+
+
+def test_a_climax_with_nothing_of_its_own_speaks_an_unsaid_dramatic_sentence() -> None:
+    from reelforge_script.local.narration import _left_unsaid, story_candidates
+    from reelforge_script.local.story import read_story
+
+    story = read_story(
+        Document(
+            format="text",
+            text=(
+                "Vass wants to film the life of a king. He finds an actor in the street. The "
+                "backer betrays him and steals the money. The crew quits in the rain. Vass "
+                "plays the king himself. The film ends with a parade of dummies."
+            ),
+        )
+    )
+    candidates = story_candidates(story)
+    said = {candidates[0].sentence, candidates[1].sentence}
+    chosen = _left_unsaid(candidates, said)
+    assert [c.sentence for c in chosen] == ["The backer betrays him and steals the money."]
+    assert _left_unsaid(candidates, {c.sentence for c in candidates}) == []

@@ -233,6 +233,16 @@ def _borrowed(story_wide: list[Candidate], used: set[str]) -> list[Candidate]:
     return [c for c in story_wide[start:] if not _spoken(c.sentence, used)][:1]
 
 
+def _left_unsaid(story_wide: list[Candidate], used: set[str]) -> list[Candidate]:
+    """For a climax scene with nothing of its own and nothing left after the last spoken
+    sentence: the most dramatic sentence before the resolution not yet spoken, so that the
+    climax teases with the story's own words rather than a stock line."""
+    unsaid = [c for c in story_wide if not _spoken(c.sentence, used)]
+    if not unsaid:
+        return []
+    return [max(unsaid, key=lambda c: (drama(c.sentence), -unsaid.index(c)))]
+
+
 # --------------------------------------------------------------------------- planning
 
 
@@ -281,6 +291,8 @@ def plan_lines(
             ]
             if not candidates and act != "tag":
                 candidates = _borrowed(story_wide, used)
+            if not candidates and act == "climax":
+                candidates = _left_unsaid(story_wide, used)
             last = position == len(act_scenes) - 1
             if act == "tag":
                 plan.fixed = None if last else teases.next()
