@@ -212,3 +212,21 @@ def test_a_climax_with_nothing_of_its_own_speaks_an_unsaid_dramatic_sentence() -
     chosen = _left_unsaid(candidates, said)
     assert [c.sentence for c in chosen] == ["The backer betrays him and steals the money."]
     assert _left_unsaid(candidates, {c.sentence for c in candidates}) == []
+
+
+
+def test_the_world_line_never_opens_on_a_he_or_she_it_cannot_name() -> None:
+    """'In a world where he is adored.' names no one; a 'where' clause about the world stays."""
+    from reelforge.models import Scene
+    from reelforge_script.local.entities import Cast
+    from reelforge_script.local.narration import world_line
+
+    about_him = Scene.model_construct(text="Kempe is a cop in a dusty village, where he is adored.")
+    opener, content = world_line(about_him, [], Cast(), 0)
+    assert opener.words != "In a world where" and content == []
+    about_the_world = Scene.model_construct(
+        text="Kempe is a cop in a dusty village, where the rain never stops."
+    )
+    opener, content = world_line(about_the_world, [], Cast(), 0)
+    assert opener.words == "In a world where"
+    assert content[0].forms == ("the rain never stops.",)

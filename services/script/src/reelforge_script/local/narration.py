@@ -364,7 +364,7 @@ def world_line(
     for sentence in sentences(scene.text)[:3]:
         match = WHERE_CLAUSE.search(sentence)
         clause = ensure_period(match.group(1).strip()) if match else ""
-        if match and is_complete(clause):
+        if match and is_complete(clause) and not _about_someone_unnamed(clause):
             return opener, [Candidate(match.group(1), (clause,))]
     aliases = [a for p in cast.people for a in p.aliases]
     for candidate in candidates:
@@ -372,11 +372,20 @@ def world_line(
             f
             for f in candidate.forms
             if f.split()[0].lower() in PLAIN_SUBJECTS
+            and not _about_someone_unnamed(f)
             and not any(contains_word(f, a) for a in aliases)
         ]
         if generic and opener.words == "In a world where":
             return opener, [Candidate(candidate.sentence, tuple(generic))]
     return Opener(), candidates[:3]
+
+
+PERSONAL_LEADS = {"he", "she", "they", "his", "her", "their", "him", "them"}
+
+
+def _about_someone_unnamed(clause: str) -> bool:
+    """'In a world where she wants more.': the first line has no one for 'she' to mean."""
+    return lower_words(clause)[:1] in ([w] for w in PERSONAL_LEADS)
 
 
 def content_for(candidates: list[Candidate], about: list[str] | None) -> list[Candidate]:
@@ -584,7 +593,8 @@ def _named_once(piece: str, sentence: str, plan: LinePlan, earlier: list[LinePla
     if gender is None:
         return piece
     text = plan.scene.text
-    before = plan.text_before + "\n" + text[: max(0, text.find(sentence))]
+    at = text.find(sentence)
+    before = plan.text_before + "\n" + (text[:at] if at >= 0 else text)  # borrowed: all of it
     person = antecedent(gender, before, plan.cast)
     lead = next((p for p in plan.cast if p.name == plan.lead), None)
     if person is None and lead is not None and lead.gender not in (gender, "unknown"):
