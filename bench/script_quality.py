@@ -391,7 +391,7 @@ STOCK_LINES = [
 """The analyst's stock teases ("There is no way back."), said where the story gave no line."""
 
 
-STOCK_OPENER = re.compile(r"^(?:(?:And|But|Soon|Now|Then|But then|But one night|This \w+),?\s+)")
+STOCK_OPENER = re.compile(r"^(?:(?:But then|But one night|This \w+|And|But|Soon|Now|Then),?\s+)")
 """An opener the analyst may put before a tease ('Now, everyone has something to lose.')."""
 
 
