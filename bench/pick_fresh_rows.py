@@ -15,10 +15,17 @@ files, whitespace and length window; none whose opening matches a row of plots-d
 plots-heldout.tsv or plots-fresh.tsv (batches A and B) and none whose title is in
 plots-fresh.tsv; sorted by file name; random.Random(20261204).sample of 15.
 
+Rule for batch D (2026-12-04, third session, written before any of its rows was read or
+run): the same files, whitespace and length window; none whose opening matches a row of
+plots-dev.tsv, plots-heldout.tsv, plots-fresh.tsv or plots-fresh-c.tsv (batches A, B and C)
+and none whose title is in plots-fresh.tsv or plots-fresh-c.tsv; sorted by file name;
+random.Random(20261205).sample of 15.
+
 Prints the TSV lines (article title, tab, text), in the sampled order.
 
     python bench/pick_fresh_rows.py FOLDER > bench/corpus/plots-fresh.tsv
     python bench/pick_fresh_rows.py --batch-c FOLDER > bench/corpus/plots-fresh-c.tsv
+    python bench/pick_fresh_rows.py --batch-d FOLDER > bench/corpus/plots-fresh-d.tsv
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ RULES = {
     # name: (files whose rows are excluded, seed, rows picked)
     "A+B": (("plots-dev.tsv", "plots-heldout.tsv"), 20261203, 2 * BATCH),
     "C": (("plots-dev.tsv", "plots-heldout.tsv", "plots-fresh.tsv"), 20261204, BATCH),
+    "D": (("plots-dev.tsv", "plots-heldout.tsv", "plots-fresh.tsv", "plots-fresh-c.tsv"),
+          20261205, BATCH),
 }
 
 
@@ -45,9 +54,11 @@ def normalised(text: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="the unzipped sample's folder of .txt files")
-    parser.add_argument("--batch-c", action="store_true", help="pick batch C (rows 97-111)")
+    batch = parser.add_mutually_exclusive_group()
+    batch.add_argument("--batch-c", action="store_true", help="pick batch C (rows 97-111)")
+    batch.add_argument("--batch-d", action="store_true", help="pick batch D (rows 112-126)")
     args = parser.parse_args()
-    excluded_files, seed, count = RULES["C" if args.batch_c else "A+B"]
+    excluded_files, seed, count = RULES["D" if args.batch_d else "C" if args.batch_c else "A+B"]
 
     known_openings: set[str] = set()
     known_titles: set[str] = set()

@@ -166,3 +166,67 @@ async def test_a_name_keeps_its_capital_after_an_opener(analyst: LocalStoryAnaly
                                 analyst)
     for line in script.narration:
         assert "mickey" not in line.text, line.text
+
+
+def test_no_clause_of_a_sentence_that_tells_the_ending_is_spoken() -> None:
+    from reelforge.providers.analyst.narration import candidates_in
+    from reelforge.providers.analyst.story import read_story
+
+    sentence = (
+        "She shows powers that the dark has waited centuries for, and her kidnapping starts a "
+        "war that is only settled in the end by one small child."
+    )
+    text = "Mara is a nurse. Her sister leaves a baby girl with her. " + sentence
+    story = read_story(Document(format="text", text=text))
+    assert candidates_in(sentence, story, 0.5) == []
+    early = "Mara quits her job at the hospital, and the baby sleeps in her room."
+    story = read_story(Document(format="text", text=f"{early} {text}"))
+    assert len(candidates_in(early, story, 0.1)) == 2
+
+
+def test_an_ellipsis_between_words_ends_a_clause() -> None:
+    from reelforge.providers.analyst.text import clauses
+
+    assert clauses("The bombs are rigged to kill the squad...and only an insider knows how.") == [
+        "The bombs are rigged to kill the squad",
+        "Only an insider knows how.",
+    ]
+
+
+def test_a_climax_with_nothing_of_its_own_speaks_an_unsaid_dramatic_sentence() -> None:
+    from reelforge.providers.analyst.narration import _left_unsaid, story_candidates
+    from reelforge.providers.analyst.story import read_story
+
+    story = read_story(
+        Document(
+            format="text",
+            text=(
+                "Vass wants to film the life of a king. He finds an actor in the street. The "
+                "backer betrays him and steals the money. The crew quits in the rain. Vass "
+                "plays the king himself. The film ends with a parade of dummies."
+            ),
+        )
+    )
+    candidates = story_candidates(story)
+    said = {candidates[0].sentence, candidates[1].sentence}
+    chosen = _left_unsaid(candidates, said)
+    assert [c.sentence for c in chosen] == ["The backer betrays him and steals the money."]
+    assert _left_unsaid(candidates, {c.sentence for c in candidates}) == []
+
+
+
+def test_the_world_line_never_opens_on_a_he_or_she_it_cannot_name() -> None:
+    """'In a world where he is adored.' names no one; a 'where' clause about the world stays."""
+    from reelforge.models import Scene
+    from reelforge.providers.analyst.entities import Cast
+    from reelforge.providers.analyst.narration import world_line
+
+    about_him = Scene.model_construct(text="Kempe is a cop in a dusty village, where he is adored.")
+    opener, content = world_line(about_him, [], Cast(), 0)
+    assert opener.words != "In a world where" and content == []
+    about_the_world = Scene.model_construct(
+        text="Kempe is a cop in a dusty village, where the rain never stops."
+    )
+    opener, content = world_line(about_the_world, [], Cast(), 0)
+    assert opener.words == "In a world where"
+    assert content[0].forms == ("the rain never stops.",)

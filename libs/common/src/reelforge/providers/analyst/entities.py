@@ -91,12 +91,17 @@ ACTING_WORDS = word_set(
 )
 """Words that, right after a name, show it acting: auxiliaries, adverbs, irregular pasts."""
 CONTRACTIONS = ("'re", "'ll", "'ve", "'d", "'m", "n't")
-SUBJECT_LEADS = {"", "and", "but", "then", "when", "while", "as", "until", "after", "before"}
+SUBJECT_LEADS = {
+    "", "and", "but", "then", "when", "while", "as", "until", "after", "before", "that",
+}  # fmt: skip
 """What may stand before a name that is a sentence's (or clause's) subject."""
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its"}
 QUANTIFIERS = DETERMINERS | {"other", "many", "some", "every", "each", "these", "those", "all"}
 """Before a name, these make it a modifier ('many other Monicelli movies')."""
-APPOSITIVE = re.compile(r"^\s*,\s*(?:an?|the|his|her|their)\s+[a-z]")
+APPOSITIVE = re.compile(
+    r"^\s*,\s*(?:an?|the|his|her|their)\s+(?:[a-z]|(?:[A-Z][\w'\u2019]*[\s-]+)+[a-z])"
+)
+"""', a doctor', ', a San Francisco-based artist': a description, not another name."""
 SUBJECT_PRONOUNS: dict[str, Gender] = {"he": "male", "she": "female"}
 SUBJECT_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 PRONOUN_OPENING = re.compile(
@@ -132,6 +137,29 @@ BEHIND_CAMERA = re.compile(
 ACTOR_IS_ROLE = re.compile(r"^\s+(?:is|plays)\s+[\"\u201c]?(?:[Tt]he\s+)?[A-Z][a-z]")
 """'Mickey Rooney is Jimmy', 'Ralph Bellamy is "The Healer"': a full name cast as a role is
 the actor's."""
+REVIEW_SENTENCE = re.compile(
+    r"(?i)\b(?:(?:comes\s+to|the|his|her|their)\s+acting|performances?\s+by|casting"
+    r"|cinematograph\w*|background\s+score|dialogue\s+writing|comedy\s+track|choreograph\w*"
+    r"|editing)\b"
+)
+"""A sentence that judges the film's craft ('When it comes to acting, Sudeep and Ravi
+Shankar compete'): the names in it are the actors' and crew's."""
+PLAYS_KIN = re.compile(
+    r"^\s+as\s+[A-Z][\w'\u2019]*(?:'s|\u2019s)\s+(?:mother|father|sister|brother|wife|husband"
+    r"|son|daughter|friend|uncle|aunt|grandmother|grandfather|lover|girlfriend|boyfriend)\b"
+)
+"""At a sentence's start, 'Thara as Ragini's mother is ...': an actor and the role."""
+HOME_WORDS = {"native", "hometown", "birthplace", "homeland"}
+"""'in Hubli, his native,': a place someone comes from."""
+WORK_ABOUT = re.compile(
+    r"\b(?:make|makes|making|made|shoot|shoots|shooting|shot|write|writes|writing|wrote|film"
+    r"|films|filming|filmed)\s+(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:account|biography|biopic|portrait|documentary|film|movie|book|novel|play|musical"
+    r"|opera)\s+(?:of|about)\s+(?:(?:the|a|an|his|her)\s+)?(?:[\w-]+\s+){0,3}$"
+)
+"""'attempts to make an epic account of the French adventurer Orelie-Antoine de Tounens': the
+subject of a work someone in the story makes, not someone in it ('A movie about Jason' is the
+synopsis speaking, and Jason is its lead)."""
 HOLIDAYS = {"christmas", "easter", "halloween", "year's", "years"}
 HOLIDAY_DAYS = {"Eve", "Day"}
 PERSONAL_RELATIVES = {"who", "whom", "whose"}
@@ -172,7 +200,8 @@ TITLE_RUN = (
 WORK_TITLE = re.compile(
     r"\b(?:(?i:movie|film|show|series|novel|book|song|play|album|opera|musical|comic|painting"
     r"|poem|magazine|newspaper|programme|program|sitcom|soap|slasher|sequel|prequel)"
-    r"|(?i:the\s+plot\s+of|an?\s+(?:\w+\s+)?(?:adaptation|retelling|remake)\s+of))\s+" + TITLE_RUN
+    r"|(?i:the\s+plot\s+of|an?\s+(?:\w+\s+)?(?:adaptation|retelling|remake)\s+of))\s+"
+    r"[\"'\u201c\u2018]?" + TITLE_RUN
 )
 """The title of a work the story mentions ('the slasher movie Red is Dead', 'the plot of
 Oliver Twist'): no one's name."""
@@ -184,6 +213,14 @@ TITLE_IS_WORK = re.compile(
 )
 """'Graveyard Jamboree with Mysterious Mose is a short film made in 1998': the sentence
 names the film itself; a title of two words or more, so 'Dodge is a film buff' is left alone."""
+WORK_STAND_IN = "the work"
+"""What a title is replaced with before names are looked for."""
+WORK_REVOLVES = re.compile(
+    r"(?:^|[.!?,]\s+)([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*)\s+(?:revolves\s+around"
+    r"|centres\s+on|centers\s+on|chronicles|tells\s+the\s+(?:story|tale)\s+of)\b"
+)
+"""'Set in today's Mumbai, Barah Aana revolves around three friends': what revolves around
+people or tells their story is the work itself."""
 WORK_IS_TOLD = re.compile(
     r"(?:^|[.!?]\s+)([A-Z][\w'\u2019-]*)\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,2}"
     r"(?:narrative|story|tale|chronicle|saga|sequel|prequel|remake)\s+(?:which|that|about|of)\b"
@@ -211,6 +248,12 @@ FAMOUS_FIGURES = {
 }  # fmt: skip
 """Figures a plot mentions in passing ('fears that Hitler will invade'); one is in the cast
 only when the story names them often enough to be about them."""
+FAMOUS_GIVEN_NAMES = {
+    "franklin", "delano", "theodore", "winston", "joseph", "adolf", "abraham", "karl",
+    "napoleon", "elvis", "william", "sigmund", "albert", "charles", "mahatma", "mohandas",
+    "vladimir", "benito", "richard", "john", "f", "fitzgerald", "wolfgang", "amadeus", "ludwig",
+    "van", "julius", "queen", "king", "president", "general",
+}  # fmt: skip
 FAMOUS_FIGURE_MENTIONS = 3
 ADVERB_PARTICLES = {
     "back", "away", "home", "out", "up", "down", "off", "again", "alone", "together",
@@ -259,6 +302,11 @@ FOCUS_CUE = re.compile(
     r"|revolves\s+around|centres\s+on|centers\s+on|focuses\s+on|is\s+about|tells\s+the\s+story\s+of"
     r"|concerns)\s"
 )
+NOT_FOCUS = {"on", "against", "to", "at", "for", "with", "by", "from", "into", "upon", "over"}
+"""Between the cue and a name, these make the name an object inside the topic ('is about an
+assassination attempt on Winston Churchill'), not the one the story is about."""
+HERO_CUE = re.compile(r"(?<![\w-])(?:[Hh]ero|[Hh]eroine|[Pp]rotagonist)\s+(?=[A-Z])")
+"""'The memories of hero Andrei': the text names its lead."""
 FOCUS_SENTENCES = 3
 FOCUS_WINDOW = 60
 """An unnamed person ('the boy', 'the demon') joins the cast when the story makes them the
@@ -298,6 +346,11 @@ class Mention:
     word belongs to another phrase."""
     of_tail: bool = False
     """The end of a longer proper name joined by 'of' ('Children of Glory', 'Bank of X')."""
+    work_subject: bool = False
+    """What a work in the story is about ('a film about X')."""
+    indefinite: bool = False
+    """After 'a' or 'an' and at most one lowercase word ('a young Ulsterman', 'a Parisian
+    woman'): a kind of person, not a name."""
     quoted: bool = False
     """Inside a quoted phrase of several words (a sign, a title, a line of dialogue), or in
     a list of names given as names ('the Latin names: Ultra-sonicus Ad Infinitum and ...')."""
@@ -364,7 +417,7 @@ def analyse_cast(story: Story) -> Cast:
         for m in capitalised_runs(without_titles(s, titles), i, lowercase)
     ]
     about_the_film = {i for i, s in enumerate(all_sentences) if PRODUCTION_SENTENCE.match(s)}
-    mentions = without_credited(without_leading_nouns(found), about_the_film)
+    mentions = without_credited(without_owned_nouns(without_leading_nouns(found)), about_the_film)
     followed_by_pronoun = {
         i for i, s in enumerate(all_sentences[1:]) if PRONOUN_OPENING.match(s.lstrip())
     }
@@ -373,7 +426,7 @@ def analyse_cast(story: Story) -> Cast:
     if screenplay_cast:
         names = {n for n in names if not _run_on(n, screenplay_cast)} | set(story.speakers)
     groups = merged_names(names, mentions)
-    people, places = classify(groups, mentions)
+    people, places = classify(groups, mentions, declared_places(story.all_text))
     if screenplay_cast:
         people = [p for p in people if set(p.aliases) & screenplay_cast]
     for person in people:
@@ -397,6 +450,7 @@ def work_titles(text: str) -> list[str]:
     flat = " ".join(text.split())
     titles |= {m.group(1) for m in TITLE_IS_WORK.finditer(flat)}
     titles |= {m.group(1) for m in WORK_IS_TOLD.finditer(flat)}
+    titles |= {m.group(1) for m in WORK_REVOLVES.finditer(flat)}
     return sorted(titles, key=len, reverse=True)
 
 
@@ -411,8 +465,15 @@ def without_credited(mentions: list[Mention], about_the_film: set[int]) -> list[
         for m in mentions
         if not m.credit and not any(set(core_tokens(m.name)) <= c for c in credited)
     ]
-    figures = Counter(m.name.lower() for m in kept if m.name.lower() in FAMOUS_FIGURES)
-    return [m for m in kept if not 0 < figures[m.name.lower()] < FAMOUS_FIGURE_MENTIONS]
+    figures = Counter(_figure(m.name) for m in kept if _figure(m.name) in FAMOUS_FIGURES)
+    return [m for m in kept if not 0 < figures[_figure(m.name)] < FAMOUS_FIGURE_MENTIONS]
+
+
+def _figure(name: str) -> str:
+    """'Franklin Delano Roosevelt' is the famous figure 'roosevelt'; 'Kevin Kennedy' is not."""
+    *given, surname = name.lower().split()
+    famous = given and surname in FAMOUS_FIGURES and set(given) <= FAMOUS_GIVEN_NAMES
+    return surname if famous else name.lower()
 
 
 def without_leading_nouns(mentions: list[Mention]) -> list[Mention]:
@@ -435,9 +496,30 @@ def without_leading_nouns(mentions: list[Mention]) -> list[Mention]:
     return kept
 
 
+def without_owned_nouns(mentions: list[Mention]) -> list[Mention]:
+    """'At Bailey's Hacienda Benteen's girlfriend ...': after someone's possessive, a
+    capitalised word said nowhere else, before a name the text uses on its own, is the thing
+    owned (a comma left out), not part of the name."""
+    names = Counter(m.name for m in mentions)
+    words = Counter(w for m in mentions for w in set(m.name.split()))
+    kept: list[Mention] = []
+    for mention in mentions:
+        first, *rest = mention.name.split()
+        if (
+            rest
+            and mention.before.endswith("'s")
+            and not mention.separated
+            and words[first] == 1
+            and names[" ".join(rest)] > 0
+        ):
+            mention = replace(mention, name=" ".join(rest))
+        kept.append(mention)
+    return kept
+
+
 def without_titles(sentence: str, titles: list[str]) -> str:
     for title in titles:
-        sentence = re.sub(rf"(?<![\w-]){re.escape(title)}(?![\w-])", "the work", sentence)
+        sentence = re.sub(rf"(?<![\w-]){re.escape(title)}(?![\w-])", WORK_STAND_IN, sentence)
     return sentence
 
 
@@ -486,6 +568,7 @@ def capitalised_runs(
         )
         before_run = sentence[: matches[run_start].start()]
         between = sentence[last_end[0] : matches[run_start].start()]
+        mention.work_subject = bool(WORK_ABOUT.search(sentence[: matches[start].start()]))
         mention.credit = bool(
             CREDIT_LEAD.search(before_run)
             or CREDIT_TAIL.match(tail)
@@ -498,6 +581,8 @@ def capitalised_runs(
             or QUOTED_WORK_BY.search(before_run)
             or (start > 0 and tokens[start - 1].lower() in HOLIDAYS and named[0] in HOLIDAY_DAYS)
             or (credited_by[0] and CREDIT_PAIR.match(between))
+            or review
+            or (not lead and PLAYS_KIN.match(tail) is not None)
         )
         credited_by[0] = bool(CREDIT_BY.search(before_run)) or (
             credited_by[0] and bool(CREDIT_PAIR.match(between))
@@ -506,6 +591,7 @@ def capitalised_runs(
         found.append(mention)
 
     quoted_phrases = quoted_spans(sentence)
+    review = bool(REVIEW_SENTENCE.search(sentence))
     bridged = False
     for position, token in enumerate(tokens):
         if _nickname(sentence, matches[position]) and _name_follows(tokens, position):
@@ -591,7 +677,8 @@ def _name_word(bare: str, *, opening: bool, lowercase: Counter[str] | None) -> b
     if lower in CAPITALISED_STOPWORDS or lower in SENTENCE_OPENERS:
         return False
     written_lowercase = lowercase is not None and lowercase[lower] > 0
-    return not (opening and (lower.endswith("ly") or written_lowercase))
+    gerund = len(lower) > 5 and lower.endswith("ing")  # 'Joining Ethel in Belfast, Jack ...'
+    return not (opening and (lower.endswith("ly") or gerund or written_lowercase))
 
 
 def _bare(token: str) -> tuple[str, bool]:
@@ -611,9 +698,24 @@ def _mention(
     before_that = tokens[start - offset - 1].lower() if start - offset - 1 >= 0 else ""
     end = start + len(run)
     appositive = (APPOSITIVE.match(tail) or CREDITED.match(tail)) if not possessive else None
+    if tail.lstrip(" ,").startswith(WORK_STAND_IN):
+        appositive = None  # "Set in today's Mumbai, Barah Aana revolves around ..."
     head = appositive_head(tail) if tail.lstrip().startswith(",") else ""
-    place_like = appositive is not None and (head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS)
+    place_like = appositive is not None and (
+        head in SETTING_NOUNS or head in PLACE_SUFFIX_KINDS or head in HOME_WORDS
+    )
+    indefinite = start > 0 and (
+        tokens[start - 1].lower() in ("a", "an")
+        or (
+            start > 1
+            and tokens[start - 2].lower() in ("a", "an")
+            and tokens[start - 1].islower()
+            and tokens[start - 1] not in PERSON_NOUNS
+            and not _agent_noun(tokens[start - 1])  # 'an industrialist Satyanarayana'
+        )
+    )
     return Mention(
+        indefinite=indefinite,
         name=" ".join(run),
         sentence=index,
         initial=start == 0,
@@ -789,8 +891,21 @@ def misspelt(one: str, other: str) -> bool:
 # ----------------------------------------------------------------------- person, place or neither
 
 
+DECLARED_PLACE = re.compile(
+    r"(?<![\w'\u2019])([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*)\s+(?:is|was)\s+an?\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:city|town|village|hamlet|island|country|kingdom|nation|state"
+    r"|province|district|region|planet|suburb|port|colony|settlement|neighbou?rhood)\b"
+)
+"""'Bharat Nagar is a city in modern secular India': the text says what the name is."""
+DECLARED_PLACE_WEIGHT = 4.0
+
+
+def declared_places(text: str) -> set[str]:
+    return {m.group(1) for m in DECLARED_PLACE.finditer(" ".join(text.split()))}
+
+
 def classify(
-    groups: dict[str, set[str]], mentions: list[Mention]
+    groups: dict[str, set[str]], mentions: list[Mention], declared: set[str] | None = None
 ) -> tuple[list[Persona], list[Place]]:
     people: list[Persona] = []
     places: list[Place] = []
@@ -802,6 +917,8 @@ def classify(
         if not found:
             continue
         place, person = place_evidence(canonical, found), person_evidence(forms, found)
+        if forms & (declared or set()):
+            place += DECLARED_PLACE_WEIGHT
         with_article = sum(m.article for m in found) * 2 > len(found)
         if _known_place(canonical):
             place += sum(m.before in ("to", "from") for m in found)
@@ -823,8 +940,11 @@ def classify(
             (not with_article or creature)
             and (not _non_person(canonical) or creature)
             and person > _modifier_uses(found)
-            and (len(found) > 1 or person >= 1)
-            and not all(m.of_tail or m.before in ("a", "an") or m.quoted for m in found)
+            and (len(found) > 1 or (person >= 1 and not found[0].possessive))
+            and not all(
+                m.of_tail or (m.indefinite and not m.separated) or m.quoted or m.work_subject
+                for m in found
+            )
         ):
             people.append(
                 Persona(
@@ -1034,6 +1154,7 @@ def infer_gender(
     nouns = [m.before for m in mentions if m.name in forms]
     nouns += [w for m in mentions if m.name in forms for w in m.described_as]
     nouns += lower_words(person.appositive or "")
+    nouns += described_before(person, " ".join(all_sentences))
     female = NOUN * sum(w in FEMALE_NOUNS for w in nouns)
     male = NOUN * sum(w in MALE_NOUNS for w in nouns)
     others = [p for p in people if p is not person]
@@ -1050,6 +1171,20 @@ def infer_gender(
     if male > 1.3 * female and male >= 1:
         return "male"
     return "unknown"
+
+
+def described_before(person: Persona, text: str) -> list[str]:
+    """The head noun of a description just before the name: 'approached by the daughter of
+    a recruiting officer, Adeline' → 'daughter'; 'a woman named Maya' → 'woman'."""
+    heads = []
+    for alias in person.aliases:
+        pattern = (
+            r"\b(?:[Aa]n?|[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w-]+\s+){0,2}?([a-z]+)"
+            rf"(?:\s+of\s+[^,.;:!?]{{1,40}})?(?:,\s*|\s+(?:named|called)\s+){re.escape(alias)}"
+            r"(?![\w'])"
+        )
+        heads += [m.group(1) for m in re.finditer(pattern, text)]
+    return heads
 
 
 def opening_pronoun_after(index: int, all_sentences: list[str], others: list[Persona]) -> list[str]:
@@ -1198,7 +1333,7 @@ def count_subjects(
             for m in mentions
             if m.name in forms
             and _heads_clause(m)
-            and (_acts(m) or m.appositive or m.after == "and")
+            and (_acts(m) or m.appositive or m.after == "and" or (m.possessive and m.initial))
         }
     last_named: dict[str, Persona] = {}
     for number, sentence in enumerate(all_sentences):
@@ -1239,7 +1374,13 @@ def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
     early = max(1, round(sentence_count * 0.15))
     span = max(1, sentence_count - 1)
     acting = [p for p in people if p.first_subject is not None]
-    first_actor = min(acting, key=lambda p: p.first_subject or 0, default=None)
+
+    def first_acting(p: Persona) -> tuple[int, int]:
+        sentence = all_sentences[p.first_subject or 0] if all_sentences else ""
+        named = name_pattern(p.aliases).search(sentence)
+        return (p.first_subject or 0, named.start() if named else len(sentence))
+
+    first_actor = min(acting, key=first_acting, default=None)  # on a tie, the first named
 
     def centrality(p: Persona) -> tuple[float, int]:
         presence = (p.last_sentence - p.first_sentence) / span
@@ -1283,10 +1424,17 @@ def focus_of(people: list[Persona], all_sentences: list[str]) -> Persona | None:
             (match.start(), person)
             for person in people
             for match in [name_pattern(person.aliases).search(window)]
-            if match is not None
+            if match is not None and not set(lower_words(window[: match.start()])) & NOT_FOCUS
         ]
         if named:
             return min(named, key=lambda found: found[0])[1]
+    for sentence in all_sentences:
+        for cue in HERO_CUE.finditer(sentence):
+            hero = next(
+                (p for p in people if name_pattern(p.aliases).match(sentence, cue.end())), None
+            )
+            if hero is not None:
+                return hero
     return None
 
 

@@ -776,6 +776,15 @@ FEMALE_NOUNS = {
     "lady",
     "actress",
     "heroine",
+    "girlfriend",
+    "fiancee",
+    "fiancée",
+    "bride",
+    "granddaughter",
+    "stepmother",
+    "stepdaughter",
+    "princess",
+    "housewife",
 }
 MALE_NOUNS = {
     "man",
@@ -791,6 +800,14 @@ MALE_NOUNS = {
     "king",
     "lord",
     "hero",
+    "boyfriend",
+    "fiance",
+    "fiancé",
+    "bridegroom",
+    "grandson",
+    "stepfather",
+    "stepson",
+    "prince",
 }
 PERSON_NOUNS = (
     FEMALE_NOUNS

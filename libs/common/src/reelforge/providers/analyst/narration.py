@@ -57,6 +57,7 @@ from reelforge.providers.analyst.text import (
 )
 from reelforge.providers.analyst.titles import tagline_of, title_of
 from reelforge.providers.analyst.trailer_grammar import (
+    RESOLUTION_CUES,
     RESOLUTION_SHARE,
     is_complete,
     is_meta,
@@ -196,6 +197,9 @@ def candidates_in(sentence: str, story: Story, fallback_share: float) -> list[Ca
     units = standalone if len(standalone) >= 2 else [(sentence, shorter_forms(sentence))]
     text = story.all_text
     at = text.find(sentence)
+    whole_share = (at + len(sentence) / 2) / len(text) if at >= 0 and text else fallback_share
+    if len(units) > 1 and (whole_share >= RESOLUTION_SHARE or RESOLUTION_CUES.search(sentence)):
+        return []  # '..., and her abduction sparks a clash that can only be resolved, in the end'
     found: list[Candidate] = []
     for unit, forms in units:
         offset = max(0, sentence.lower().find(unit.lower()))
@@ -226,6 +230,16 @@ def _borrowed(story_wide: list[Candidate], used: set[str]) -> list[Candidate]:
     spoken_at = [i for i, c in enumerate(story_wide) if _spoken(c.sentence, used)]
     start = max(spoken_at, default=-1) + 1
     return [c for c in story_wide[start:] if not _spoken(c.sentence, used)][:1]
+
+
+def _left_unsaid(story_wide: list[Candidate], used: set[str]) -> list[Candidate]:
+    """For a climax scene with nothing of its own and nothing left after the last spoken
+    sentence: the most dramatic sentence before the resolution not yet spoken, so that the
+    climax teases with the story's own words rather than a stock line."""
+    unsaid = [c for c in story_wide if not _spoken(c.sentence, used)]
+    if not unsaid:
+        return []
+    return [max(unsaid, key=lambda c: (drama(c.sentence), -unsaid.index(c)))]
 
 
 # --------------------------------------------------------------------------- planning
@@ -276,6 +290,8 @@ def plan_lines(
             ]
             if not candidates and act != "tag":
                 candidates = _borrowed(story_wide, used)
+            if not candidates and act == "climax":
+                candidates = _left_unsaid(story_wide, used)
             last = position == len(act_scenes) - 1
             if act == "tag":
                 plan.fixed = None if last else teases.next()
@@ -347,7 +363,7 @@ def world_line(
     for sentence in sentences(scene.text)[:3]:
         match = WHERE_CLAUSE.search(sentence)
         clause = ensure_period(match.group(1).strip()) if match else ""
-        if match and is_complete(clause):
+        if match and is_complete(clause) and not _about_someone_unnamed(clause):
             return opener, [Candidate(match.group(1), (clause,))]
     aliases = [a for p in cast.people for a in p.aliases]
     for candidate in candidates:
@@ -355,11 +371,20 @@ def world_line(
             f
             for f in candidate.forms
             if f.split()[0].lower() in PLAIN_SUBJECTS
+            and not _about_someone_unnamed(f)
             and not any(contains_word(f, a) for a in aliases)
         ]
         if generic and opener.words == "In a world where":
             return opener, [Candidate(candidate.sentence, tuple(generic))]
     return Opener(), candidates[:3]
+
+
+PERSONAL_LEADS = {"he", "she", "they", "his", "her", "their", "him", "them"}
+
+
+def _about_someone_unnamed(clause: str) -> bool:
+    """'In a world where she wants more.': the first line has no one for 'she' to mean."""
+    return lower_words(clause)[:1] in ([w] for w in PERSONAL_LEADS)
 
 
 def content_for(candidates: list[Candidate], about: list[str] | None) -> list[Candidate]:
@@ -567,7 +592,8 @@ def _named_once(piece: str, sentence: str, plan: LinePlan, earlier: list[LinePla
     if gender is None:
         return piece
     text = plan.scene.text
-    before = plan.text_before + "\n" + text[: max(0, text.find(sentence))]
+    at = text.find(sentence)
+    before = plan.text_before + "\n" + (text[:at] if at >= 0 else text)  # borrowed: all of it
     person = antecedent(gender, before, plan.cast)
     lead = next((p for p in plan.cast if p.name == plan.lead), None)
     if person is None and lead is not None and lead.gender not in (gender, "unknown"):

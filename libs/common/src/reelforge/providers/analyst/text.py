@@ -55,7 +55,7 @@ JOINING_WORDS = {
 }
 APOSTROPHE_TAILS = {"s", "t", "d", "m", "re", "ll", "ve"}
 CLAUSE_BREAK = re.compile(
-    r"\s*(?:;|:|\u2014|\u2013| - |, (?=(?:and|but|while|as|when|until|"
+    r"\s*(?:;|:|\u2014|\u2013| - |\.\.\.|\u2026|, (?=(?:and|but|while|as|when|until|"
     r"before|after|where|because|though|although|so|yet) ))\s*"
 )
 
