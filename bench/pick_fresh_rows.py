@@ -21,11 +21,18 @@ plots-dev.tsv, plots-heldout.tsv, plots-fresh.tsv or plots-fresh-c.tsv (batches 
 and none whose title is in plots-fresh.tsv or plots-fresh-c.tsv; sorted by file name;
 random.Random(20261205).sample of 15.
 
+Rule for batch E (2026-12-04, fourth session, written before any of its rows was read or
+run): the same files, whitespace and length window; none whose opening matches a row of
+plots-dev.tsv, plots-heldout.tsv, plots-fresh.tsv, plots-fresh-c.tsv or plots-fresh-d.tsv
+(batches A to D) and none whose title is in any of those five files; sorted by file name;
+random.Random(20261206).sample of 15.
+
 Prints the TSV lines (article title, tab, text), in the sampled order.
 
     python bench/pick_fresh_rows.py FOLDER > bench/corpus/plots-fresh.tsv
     python bench/pick_fresh_rows.py --batch-c FOLDER > bench/corpus/plots-fresh-c.tsv
     python bench/pick_fresh_rows.py --batch-d FOLDER > bench/corpus/plots-fresh-d.tsv
+    python bench/pick_fresh_rows.py --batch-e FOLDER > bench/corpus/plots-fresh-e.tsv
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ RULES = {
     "C": (("plots-dev.tsv", "plots-heldout.tsv", "plots-fresh.tsv"), 20261204, BATCH),
     "D": (("plots-dev.tsv", "plots-heldout.tsv", "plots-fresh.tsv", "plots-fresh-c.tsv"),
           20261205, BATCH),
+    "E": (("plots-dev.tsv", "plots-heldout.tsv", "plots-fresh.tsv", "plots-fresh-c.tsv",
+           "plots-fresh-d.tsv"), 20261206, BATCH),
 }
 
 
@@ -57,8 +66,10 @@ def main() -> None:
     batch = parser.add_mutually_exclusive_group()
     batch.add_argument("--batch-c", action="store_true", help="pick batch C (rows 97-111)")
     batch.add_argument("--batch-d", action="store_true", help="pick batch D (rows 112-126)")
+    batch.add_argument("--batch-e", action="store_true", help="pick batch E (rows 127-141)")
     args = parser.parse_args()
-    excluded_files, seed, count = RULES["D" if args.batch_d else "C" if args.batch_c else "A+B"]
+    rule = "E" if args.batch_e else "D" if args.batch_d else "C" if args.batch_c else "A+B"
+    excluded_files, seed, count = RULES[rule]
 
     known_openings: set[str] = set()
     known_titles: set[str] = set()
