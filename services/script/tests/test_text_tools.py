@@ -5,7 +5,8 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 import pytest
-from reelforge.providers.analyst.narration import echoes
+from reelforge.models import Document
+from reelforge.providers.analyst.narration import _whole_sentence, echoes
 from reelforge.providers.analyst.phrasing import (
     fit_words,
     lower_first,
@@ -13,7 +14,8 @@ from reelforge.providers.analyst.phrasing import (
     without_lead_in,
 )
 from reelforge.providers.analyst.segmentation import Boundary, Unit, partition
-from reelforge.providers.analyst.text import strip_markup
+from reelforge.providers.analyst.story import read_story
+from reelforge.providers.analyst.text import sentences, strip_markup
 from reelforge.runtime import Service
 from reelforge.speakable import number_words, speakable
 
@@ -106,3 +108,25 @@ def test_a_title_before_a_name_keeps_its_capital_after_an_opener() -> None:
         lower_first("Lieutenant Crowe finds the girl.", set()) == "Lieutenant Crowe finds the girl."
     )
     assert lower_first("The lieutenant finds the girl.", set()) == "the lieutenant finds the girl."
+
+
+def test_wiki_citations_and_templates_are_markup() -> None:
+    raw = '{{Expand section}} Creasy arrives."<ref nameAT&p_text&dqen Man on Fire]." Sam waits.'
+    assert strip_markup(raw) == ' Creasy arrives."." Sam waits.'
+
+
+def test_no_sentence_ends_after_an_initialism() -> None:
+    assert sentences("A battalion of U.S. Marines lands. The D.E.A. agent waits.") == [
+        "A battalion of U.S. Marines lands.",
+        "The D.E.A. agent waits.",
+    ]
+
+
+def test_a_capitalised_passage_belongs_to_the_sentence_it_was_cut_from() -> None:
+    story = read_story(
+        Document(
+            format="text",
+            text="The patrol must confirm that the message is true, and that the planter lives.",
+        )
+    )
+    assert _whole_sentence("That the planter lives.", story) == story.sentences[0]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Literal
 
 from reelforge.models import LocationKind, Role
@@ -109,19 +110,22 @@ PRONOUN_OPENING = re.compile(
     r"(?:[Hh]e|[Ss]he)\b"
 )
 """A sentence whose first subject is 'he' or 'she' ('As he tries to invent ...')."""
+THEY_OPENING = re.compile(r"They\b")
 ROLE_ORDER: dict[str, int] = {"protagonist": 0, "antagonist": 1, "supporting": 2, "minor": 3}
 CREDIT_WORDS = (
     r"(?:\b(?:played|portrayed|voiced|performed|directed|written|produced|narrated|recorded"
     r"|made|created|animated|filmed|composed|sung)\s+(?:in\s+\d{4}\s+)?by"
     r"|\bby\s+(?:the\s+)?(?:film\s*-?makers?|directors?|animators?|producers?|writers?"
     r"|screenwriters?|composers?|artists?|musicians?|singers?)"
-    r"|\bstarring|\b(?:\u00e0|a)\s+la)"
+    r"|\bstarring|\b(?:\u00e0|a)\s+la|\blike\s+(?:some|a|an)\s+(?:[a-z-]+\s+){0,2}"
+    r"|\b(?:modern|latter|present)[\s-]day)"
 )
 CREDIT_BY = re.compile(CREDIT_WORDS + r"\s*$")
 CREDIT_LEAD = re.compile(rf"(?:{CREDIT_WORDS}|\(\s*\[\[)\s*$")
 """Before a name, a credit or a comparison, not a character: 'Anna, portrayed by Nadja Uhl',
-'a magnate, \u00e0 la Donald Trump', 'made in 1998 by film makers Seamus Walsh', and a wiki
-link in brackets after a name, which is always its actor's: 'Nirmal ([[Karthik'."""
+'a magnate, \u00e0 la Donald Trump', 'like some modern day Robin Hood', 'made in 1998 by film
+makers Seamus Walsh', and a wiki link in brackets after a name, which is always its actor's:
+'Nirmal ([[Karthik'."""
 CREDIT_PAIR = re.compile(r"^\s*and\s*$")
 """'by film makers Seamus Walsh and Mark Caballero': the name after 'and' shares the credit."""
 WORK_BY = re.compile(
@@ -129,6 +133,10 @@ WORK_BY = re.compile(
     r"|novel|book|play|series|short)\b"
 )
 """'Seth Michael Donsky's 1996 film', "Tierney's film": the maker of a work, not a character."""
+WORKS_OF = re.compile(
+    r"^\s+(?:paintings|canvases|sculptures|novels|poems|operas|symphonies|movies|sonatas)\b"
+)
+"""'his recreations of Johannes Vermeer paintings': the maker of works, not a character."""
 BEHIND_CAMERA = re.compile(
     r"^\s*(?:focuses|focused|turns|turned|points|pointed|trains|trained)\s+(?:his|her|their)"
     r"\s+(?:camera|lens)"
@@ -190,6 +198,22 @@ CREDIT_TAIL = re.compile(
 """'Tom Hanks stars as Forrest': the name before is the actor's."""
 ACTOR_IN_BRACKETS = re.compile(r"[A-Z][\w'\u2019]*\s*\(\s*(?:\[\[)?\s*$")
 """'Vincent (Jonathan Jackson)': a full name in brackets after a name is the actor's."""
+BRACKETED_NAME = r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)+"
+BRACKETED_CREDITS = re.compile(
+    rf"\(\s*(?:\[\[)?\s*(?:{BRACKETED_NAME}\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:\[\[)?\s*)*$"
+)
+"""'Four of them (Frank Lovejoy, Tony Curtis and [[Alan Wells': full names that open a
+bracket, and the full names listed after them in it, are the actors'."""
+PRESS = {
+    "herald", "journal", "gazette", "tribune", "chronicle", "times", "weekly", "magazine",
+    "newspaper", "daily", "courier", "observer", "inquirer",
+}  # fmt: skip
+"""Words of a newspaper's name ('The Lexington Herald-Leader said'): no person's."""
+ORDINALS = {
+    "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth",
+    "Tenth", "Last", "Final",
+}  # fmt: skip
+"""Capitalised before a name, the name is part of a longer proper noun ('the Third Reich')."""
 AGENT_NOUN_ENDINGS = ("er", "or", "ist", "ian")
 DESCRIBING_ENDINGS = (*AGENT_NOUN_ENDINGS, "ite", "ant", "ent", "ess", "man", "woman")
 """'a famous sculptor, Gustaf Borgstrom', 'womanizer Serge': a noun for a doer before a name."""
@@ -205,6 +229,14 @@ WORK_TITLE = re.compile(
 )
 """The title of a work the story mentions ('the slasher movie Red is Dead', 'the plot of
 Oliver Twist'): no one's name."""
+VERB_WORK_NOUNS = {"show", "play", "film", "book", "program", "programme"}
+VERB_HELPERS = {
+    "to", "will", "would", "can", "could", "must", "should", "may", "might", "shall", "did",
+    "does", "do", "they", "we", "you", "i", "he", "she", "who", "which",
+}  # fmt: skip
+WORK_DETERMINERS = DETERMINERS | {"this", "that", "whose", "our", "your", "my"}
+PLAIN_S = {"his", "its", "this", "is", "was", "has", "news", "series", "various", "famous"}
+"""Words ending in 's' that are no plural subject before 'show' or 'film'."""
 TITLE_IS_WORK = re.compile(
     r"(?:^|[.!?]\s+)([A-Z][\w'\u2019-]*(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with))*"
     r"(?:\s+[A-Z][\w'\u2019-]*(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with))*)+)"
@@ -213,6 +245,11 @@ TITLE_IS_WORK = re.compile(
 )
 """'Graveyard Jamboree with Mysterious Mose is a short film made in 1998': the sentence
 names the film itself; a title of two words or more, so 'Dodge is a film buff' is left alone."""
+TITLE_THEN_WORK = re.compile(
+    r"(?:^|[.!?]\s+)([A-Z][\w'\u2019-]*(?:\s+(?:&|and|of|the|a)?\s*[A-Z][\w'\u2019-]*)*)"
+    r"\s+(?:movie|film)\s+(?:is|was|tells|follows|revolves|centres|centers|deals|begins)\b"
+)
+"""'Oru Black & White Kudumbam movie is about a handsome guy': the film's own title."""
 WORK_STAND_IN = "the work"
 """What a title is replaced with before names are looked for."""
 WORK_REVOLVES = re.compile(
@@ -307,6 +344,7 @@ NOT_FOCUS = {"on", "against", "to", "at", "for", "with", "by", "from", "into", "
 assassination attempt on Winston Churchill'), not the one the story is about."""
 HERO_CUE = re.compile(r"(?<![\w-])(?:[Hh]ero|[Hh]eroine|[Pp]rotagonist)\s+(?=[A-Z])")
 """'The memories of hero Andrei': the text names its lead."""
+DEATH_NOUNS = r"death|murder|killing|suicide|funeral|body|corpse"
 FOCUS_SENTENCES = 3
 FOCUS_WINDOW = 60
 """An unnamed person ('the boy', 'the demon') joins the cast when the story makes them the
@@ -446,12 +484,38 @@ def analyse_cast(story: Story) -> Cast:
 
 def work_titles(text: str) -> list[str]:
     """Titles of films, books or songs named in the text, longest first."""
-    titles = {m.group(1) for m in WORK_TITLE.finditer(text)}
+    titles = {
+        m.group(1) for m in WORK_TITLE.finditer(text) if not _work_noun_is_verb(text, m.start())
+    }
     flat = " ".join(text.split())
     titles |= {m.group(1) for m in TITLE_IS_WORK.finditer(flat)}
     titles |= {m.group(1) for m in WORK_IS_TOLD.finditer(flat)}
     titles |= {m.group(1) for m in WORK_REVOLVES.finditer(flat)}
+    titles |= {m.group(1) for m in TITLE_THEN_WORK.finditer(flat)}
+    titles |= {t.replace(" & ", " and ") for t in titles}  # the text spells it both ways
     return sorted(titles, key=len, reverse=True)
+
+
+def _work_noun_is_verb(text: str, start: int) -> bool:
+    """'the streets of New York City show Joe spending time', 'hopes to film Maya': a work
+    noun that is also a verb, after a subject or a verb's helper, names no work."""
+    keyword = text[start:].split(maxsplit=1)[0].lower()
+    if keyword not in VERB_WORK_NOUNS:
+        return False
+    before = [m.group(0) for m in WORD.finditer(text[max(0, start - 80) : start])]
+    if not before or re.search(r"[.!?]\s*$", text[:start]):
+        return False
+    previous = before[-1]
+    if previous[:1].isupper():
+        run_start = len(before) - 1
+        while run_start > 0 and before[run_start - 1][:1].isupper():
+            run_start -= 1
+        return run_start == 0 or before[run_start - 1].lower() not in WORK_DETERMINERS
+    lower = previous.lower()
+    plural_subject = (
+        lower.endswith("s") and not lower.endswith(("ss", "'s", "us")) and lower not in PLAIN_S
+    )
+    return lower in VERB_HELPERS or plural_subject
 
 
 def without_credited(mentions: list[Mention], about_the_film: set[int]) -> list[Mention]:
@@ -565,7 +629,7 @@ def capitalised_runs(
             and tokens[start - 1] == "of"
             and tokens[start - 2][:1].isupper()
             and not sentence[matches[start - 2].end() : matches[start].start()].strip(" of")
-        )
+        ) or (start > 0 and not mention.separated and tokens[start - 1] in ORDINALS)
         before_run = sentence[: matches[run_start].start()]
         between = sentence[last_end[0] : matches[run_start].start()]
         mention.work_subject = bool(WORK_ABOUT.search(sentence[: matches[start].start()]))
@@ -573,7 +637,9 @@ def capitalised_runs(
             CREDIT_LEAD.search(before_run)
             or CREDIT_TAIL.match(tail)
             or (len(run) > 1 and not possessive and ACTOR_IN_BRACKETS.search(before_run))
+            or (len(named) > 1 and _plain_name(named) and BRACKETED_CREDITS.search(before_run))
             or (possessive and WORK_BY.match(tail))
+            or (not possessive and WORKS_OF.match(tail) is not None)
             or BEHIND_CAMERA.match(tail)
             or (len(named) > 1 and not possessive and ACTOR_IS_ROLE.match(tail))
             or CITATION.match(tail)
@@ -900,8 +966,17 @@ DECLARED_PLACE = re.compile(
 DECLARED_PLACE_WEIGHT = 4.0
 
 
+PLACE_OF = re.compile(
+    r"\b(?:city|town|village|hamlet|island|kingdom|planet|province|county|state|port"
+    r"|township|municipality)\s+of\s+([A-Z][\w\u2019-]*(?:\s+[A-Z][\w\u2019-]*)*)"
+)
+"""'the fictional South Carolina town of Julia': the text says what the name is."""
+
+
 def declared_places(text: str) -> set[str]:
-    return {m.group(1) for m in DECLARED_PLACE.finditer(" ".join(text.split()))}
+    flat = " ".join(text.split())
+    declared = {m.group(1) for m in DECLARED_PLACE.finditer(flat)}
+    return declared | {m.group(1) for m in PLACE_OF.finditer(flat)}
 
 
 def classify(
@@ -977,7 +1052,8 @@ def _non_person(name: str) -> bool:
     tokens = [t.lower() for t in name.split()]
     if len(tokens) == 1 and tokens[0] in CITIES | WORLD_PLACES:
         return False
-    return any(t in NON_PERSON_WORDS for t in tokens) or name.isupper()
+    parts = {part for t in tokens for part in t.split("-")}  # 'Lexington Herald-Leader'
+    return any(t in NON_PERSON_WORDS for t in tokens) or bool(parts & PRESS) or name.isupper()
 
 
 def _known_place(name: str) -> LocationKind | None:
@@ -1335,6 +1411,9 @@ def count_subjects(
             and _heads_clause(m)
             and (_acts(m) or m.appositive or m.after == "and" or (m.possessive and m.initial))
         }
+    for number, pair in sentences_of_pair(people, mentions, all_sentences):
+        for person in pair:
+            subject_in[id(person)].add(number)
     last_named: dict[str, Persona] = {}
     for number, sentence in enumerate(all_sentences):
         events: list[tuple[int, Persona | None, str]] = [
@@ -1354,6 +1433,36 @@ def count_subjects(
     for person in people:
         person.subject_of = len(subject_in[id(person)])
         person.first_subject = min(subject_in[id(person)], default=None)
+
+
+def sentences_of_pair(
+    people: list[Persona], mentions: list[Mention], all_sentences: list[str]
+) -> list[tuple[int, tuple[Persona, Persona]]]:
+    """'Meanwhile, Oswald and Oliver gradually become obsessed ... They begin this latter
+    task': a sentence opening on 'They' is the last pair named together as a subject."""
+    owner = {alias: p for p in people for alias in p.aliases}
+    pairs: dict[int, tuple[Persona, Persona]] = {}
+    for first, second in pairwise(mentions):
+        one, other = owner.get(first.name), owner.get(second.name)
+        if (
+            one is not None
+            and other is not None
+            and one is not other
+            and first.sentence == second.sentence
+            and first.after == "and"
+            and second.before == "and"
+            and _heads_clause(first)
+            and not first.possessive
+            and not second.possessive
+        ):
+            pairs.setdefault(first.sentence, (one, other))
+    found: list[tuple[int, tuple[Persona, Persona]]] = []
+    last_pair: tuple[Persona, Persona] | None = None
+    for number, sentence in enumerate(all_sentences):
+        if last_pair is not None and THEY_OPENING.match(sentence.lstrip()):
+            found.append((number, last_pair))
+        last_pair = pairs.get(number, last_pair)
+    return found
 
 
 def _heads_clause(mention: Mention) -> bool:
@@ -1391,7 +1500,8 @@ def assign_roles(people: list[Persona], all_sentences: list[str]) -> None:
         return (score, -p.first_sentence)
 
     focus = focus_of(people, all_sentences)
-    protagonist = focus or max(people, key=centrality)
+    living = [p for p in people if not dead_at_outset(p, all_sentences)]
+    protagonist = focus or max(living or people, key=centrality)
     protagonist.role = "protagonist"
     rivals = [
         p
@@ -1436,6 +1546,18 @@ def focus_of(people: list[Persona], all_sentences: list[str]) -> Persona | None:
             if hero is not None:
                 return hero
     return None
+
+
+def dead_at_outset(person: Persona, all_sentences: list[str]) -> bool:
+    """'Inspector Shankar is assigned to investigate the mysterious death of Sunder Singh':
+    someone whose death the story opens on is what it follows up, not whom it follows ('the
+    death of Kid's father' is the father's)."""
+    name = name_pattern(person.aliases).pattern
+    death = re.compile(
+        rf"\b(?:{DEATH_NOUNS})\s+of\s+(?:the\s+)?{name}(?!['\u2019]s)|{name}(?:'s|\u2019s)\s+"
+        rf"(?:[\w-]+\s+)?(?:{DEATH_NOUNS})\b"
+    )
+    return any(death.search(sentence) for sentence in all_sentences[:FOCUS_SENTENCES])
 
 
 def side_by_side(one: Persona, other: Persona, all_sentences: list[str]) -> bool:

@@ -676,7 +676,7 @@ NON_PERSON_WORDS = word_set(
     argentine nazi nazis soviet soviets communist communists confederate confederates
     yankee yankees roman romans viking vikings zulu philistine philistines hebrew hebrews
     gujarati bengali punjabi tamil malayali telugu nri nazirite manchurian western eastern
-    northern southern
+    northern southern allied allies axis
     america africa europe asia australia antarctica arctic england britain scotland wales
     ireland france germany italy spain portugal russia china japan korea india pakistan
     afghanistan iran iraq israel egypt turkey greece mexico canada brazil argentina

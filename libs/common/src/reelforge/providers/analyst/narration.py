@@ -212,9 +212,11 @@ def candidates_in(sentence: str, story: Story, fallback_share: float) -> list[Ca
 
 def _whole_sentence(part: str, story: Story) -> str:
     """The story's sentence a scene's passage was cut from ('Oregon was always…' is the end
-    of '…in Portland, Oregon, was always…'), so that a line never starts mid-sentence."""
+    of '…in Portland, Oregon, was always…'; 'That the planter…' of '…, and that the
+    planter…'), so that a line never starts mid-sentence."""
     core = part.rstrip(" .!?")
-    holding = [s for s in story.sentences if core in s]
+    uncapitalised = core[:1].lower() + core[1:]
+    holding = [s for s in story.sentences if core in s or uncapitalised in s]
     return min(holding, key=len) if holding else part
 
 

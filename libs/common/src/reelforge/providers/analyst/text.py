@@ -14,6 +14,9 @@ HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`+)(?=\S)(.+?)(?<=\S)\1")
 BARE_URL = re.compile(r"(?<!\()https?://[^\s)\]]+")
+WIKI_REF = re.compile(r"<ref\b[^>\]]*[>\]]|</ref>|\{\{[^{}]*\}\}")
+"""A wiki citation or template left in pasted text ('<ref name=...]', '{{Expand section}}')."""
+INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]")
 BULLET = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s+", re.MULTILINE)
 BLANK_LINES = re.compile(r"\n\s*\n")
 SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+")
@@ -64,9 +67,10 @@ CLAUSE_BREAK = re.compile(
 
 
 def strip_markup(text: str) -> str:
-    """Markdown reduced to its words: links to their text, emphasis, bullets and bare web
-    addresses removed ('for release.http://www.tcm.com/...')."""
+    """Markdown reduced to its words: links to their text, emphasis, bullets, bare web
+    addresses ('for release.http://www.tcm.com/...') and wiki citations removed."""
     text = BARE_URL.sub("", text)
+    text = WIKI_REF.sub("", text)
     text = LINK.sub(r"\1", text)
     text = EMPHASIS.sub(r"\2", text)
     text = BULLET.sub("", text)
@@ -88,13 +92,15 @@ def paragraphs(text: str) -> list[str]:
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences of a paragraph, not split after abbreviations like 'Dr.' or initials."""
+    """Sentences of a paragraph, not split after abbreviations like 'Dr.', initials or
+    initialisms ('U.S. Marines')."""
     result: list[str] = []
     start = 0
     for match in SENTENCE_END.finditer(text):
         before = text[start : match.start()].split()
         last = before[-1].lower().rstrip(".") if before else ""
-        if last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+        abbreviated = last in ABBREVIATIONS or INITIALISM.fullmatch(last)
+        if abbreviated or (len(last) == 1 and last.isalpha()):
             continue
         result.append(text[start : match.end()].strip())
         start = match.end()
