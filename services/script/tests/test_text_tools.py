@@ -16,6 +16,7 @@ from reelforge.providers.analyst.phrasing import (
 from reelforge.providers.analyst.segmentation import Boundary, Unit, partition
 from reelforge.providers.analyst.story import read_story
 from reelforge.providers.analyst.text import sentences, strip_markup
+from reelforge.providers.analyst.trailer_grammar import is_meta
 from reelforge.runtime import Service
 from reelforge.speakable import number_words, speakable
 
@@ -130,3 +131,14 @@ def test_a_capitalised_passage_belongs_to_the_sentence_it_was_cut_from() -> None
         )
     )
     assert _whole_sentence("That the planter lives.", story) == story.sentences[0]
+
+
+def test_a_name_s_possessive_keeps_its_capital_after_an_opener() -> None:
+    assert lower_first("Creasy's life is shattered.", {"Creasy"}) == "Creasy's life is shattered."
+
+
+def test_a_review_s_sentences_are_about_the_film() -> None:
+    assert is_meta("Ann Lee of the Boston Herald-Journal says that Creasy introduces himself.")
+    assert is_meta("The first half is a likable character study in which Sam grows up.")
+    assert is_meta("The opening portrays a man being declared dead in a hospital.")
+    assert not is_meta("Creasy writes to Sam every week.")

@@ -19,9 +19,10 @@ are people; so is an unnamed centre the story keeps as a subject ('The boy resor
 magic'). A one-letter slip of a name ('Steven' for
 'Stevens') is the same person. A screenplay's character cues name its speakers, so there
 they are the cast. The protagonist is the person the story follows: the subject of the most
-sentences, present from early to late; the antagonist is tied to conflict words, and is
-neither named beside the protagonist ('Lola and Bo'), nor in love with them, nor a victim
-('Peter is killed').
+sentences (a 'They' after a pair named as subject counts for both), present from early to
+late, and not someone whose death the story opens on; the antagonist is tied to conflict
+words, and is neither named beside the protagonist ('Lola and Bo'), nor in love with them, nor
+a victim ('Peter is killed').
 """
 
 from __future__ import annotations

@@ -220,7 +220,8 @@ def lower_first(text: str, proper: set[str]) -> str:
     words = text.split(maxsplit=2)
     first = words[0] if words else ""
     bare = first.strip(".,;:!?\"'")
-    if not bare or bare in proper or bare == "I" or (len(bare) > 1 and bare.isupper()):
+    owner = bare.removesuffix("'s").removesuffix("\u2019s")  # "Creasy's life"
+    if not bare or owner in proper or bare == "I" or (len(bare) > 1 and bare.isupper()):
         return text
     if bare.lower() in HONORIFICS and len(words) > 1 and words[1][:1].isupper():
         return text  # 'Lieutenant Crowe'

@@ -97,11 +97,15 @@ TRAILING_CUTS = re.compile(
 )
 META = re.compile(
     r"\b(?:the|this)\s+(?:film|movie|cartoon|episode|picture|sequel|remake)\b|"
-    r"^(?:the|this|that)\s+(?:story|plot|novel|book|show|narrative|series)\b|"
-    r"\bmain theme\b|^it\s+(?:tells|follows|presents|depicts|is about|revolves|focuses)\b",
+    r"^(?:the|this|that)\s+(?:story|plot|novel|book|show|narrative|series|opening)\b|"
+    r"\bmain theme\b|^it\s+(?:tells|follows|presents|depicts|is about|revolves|focuses)\b|"
+    r"\bcharacter study\b|(?-i:(?:Herald|Journal|Gazette|Tribune|Chronicle|Times|Weekly"
+    r"|Magazine)[\w-]*)\s+(?:says|said|writes|wrote|calls|called|notes|noted)\b",
     re.IGNORECASE,
 )
-"""Sentences about the film rather than in it ('The film follows…', 'It tells the story…')."""
+"""Sentences about the film rather than in it ('The film follows…', 'It tells the story…'),
+and a review's ('Ringel of the Atlanta Journal-Constitution says that…', 'a likable
+character study')."""
 PRONOUN_SUBJECTS = {
     "he",
     "she",
