@@ -107,10 +107,17 @@ class ScoreAnswer(Model):
                           json_schema_extra={"minimum": 0, "maximum": 1})
 
 
+LABELS_KEPT = 3
+"""Genres and tones a patterns answer may list: the stages read the strongest only, and
+without a bound a small model lists the labels offered again and again."""
+THEMES_KEPT = 5
+
+
 class StoryPatternsAnswer(Model):
     genres: list[ScoreAnswer] = Field(min_length=1, description="strongest first")
     tones: list[ScoreAnswer] = Field(min_length=1, description="strongest first")
-    themes: list[str] = Field(default_factory=list)
+    themes: list[str] = Field(default_factory=list,
+                              json_schema_extra={"maxItems": THEMES_KEPT})
     structure: str = "three-act"
     logline: str = _text("one sentence: who wants what, and what stands in the way")
 
@@ -127,8 +134,10 @@ def patterns_answer(genres: Sequence[str], tones: Sequence[str]) -> type[StoryPa
                         label=(str, _one_of(tones, "a tone label")))
     return create_model(
         "StoryPatternsAnswer", __base__=StoryPatternsAnswer,
-        genres=(list[genre], Field(min_length=1, description="strongest first")),  # type: ignore[valid-type]
-        tones=(list[tone], Field(min_length=1, description="strongest first")),  # type: ignore[valid-type]
+        genres=(list[genre], Field(min_length=1, description="strongest first",  # type: ignore[valid-type]
+                                   json_schema_extra={"maxItems": LABELS_KEPT})),
+        tones=(list[tone], Field(min_length=1, description="strongest first",  # type: ignore[valid-type]
+                                 json_schema_extra={"maxItems": LABELS_KEPT})),
     )
 
 
