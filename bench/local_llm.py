@@ -40,7 +40,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -195,11 +195,16 @@ def stop_group(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
 
 
 def server_argv(port: int, n_ctx: int, threads: int) -> list[str]:
-    # One slot: the whole context for each request (more slots would split it), and requests
-    # queue rather than share 2 cores.
+    """One slot: the whole context for each request (more slots would split it), and requests
+    queue rather than share the cores. llama.cpp's own Gemma template: the GGUF carries a
+    ChatML one, under which the model never ends its turn (it writes `<|im_end|>` as text)
+    and the server's parser of that template's output answers HTTP 500. DRY sampling
+    (penalising repeated phrases) for a model this small, which otherwise repeats one
+    sentence until `max_tokens`."""
     return [str(SERVER), "--model", str(MODEL), "--alias", MODEL_ALIAS,
             "--host", "127.0.0.1", "--port", str(port), "--ctx-size", str(n_ctx),
             "--parallel", "1", "--threads", str(threads), "--threads-batch", str(threads),
+            "--no-jinja", "--chat-template", "gemma", "--dry-multiplier", "0.8",
             "--no-webui"]
 
 
@@ -249,6 +254,7 @@ class Call:
     answer_is_json: bool = False
     tokens: int = 0
     finish: str = ""
+    answer: str = ""
 
 
 @dataclass
@@ -341,7 +347,7 @@ def proxy_handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler
                 recorder.record(Call(task_of(body), mode_of(body), status,
                                      time.perf_counter() - started,
                                      "" if status == 200 else content.decode(errors="replace"),
-                                     is_json(answer), tokens, finish))
+                                     is_json(answer), tokens, finish, answer or ""))
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(content)))
@@ -679,6 +685,9 @@ def main() -> None:
                                    args.duration, args.run_timeout, args.read_timeout,
                                    folder / "run.log")
         print_findings(findings)
+        with (folder / "calls.jsonl").open("w") as calls:
+            for call in recorder.calls:
+                calls.write(json.dumps(asdict(call)) + "\n")
         line = report(run, recorder.calls, folder / "out", args.run_timeout)
         if args.keep:
             shutil.copytree(folder, args.keep, dirs_exist_ok=True)

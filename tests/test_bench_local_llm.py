@@ -83,10 +83,12 @@ def test_an_sdist_without_llama_cpp_is_refused(bench: ModuleType, tmp_path: Path
 
 def test_the_server_gets_one_slot_the_alias_and_loopback(bench: ModuleType) -> None:
     argv = bench.server_argv(8123, 8192, 2)
-    options = dict(zip(argv[1::2], argv[2::2], strict=False))
+    options = {flag: value for flag, value in zip(argv, argv[1:], strict=False)
+               if flag.startswith("--") and not value.startswith("--")}
     assert argv[0].endswith("llama-server")
     assert options["--parallel"] == "1" and options["--ctx-size"] == "8192"
     assert options["--alias"] == bench.MODEL_ALIAS and options["--host"] == "127.0.0.1"
+    assert options["--chat-template"] == "gemma" and "--no-jinja" in argv
     assert "--no-webui" in argv
 
 
