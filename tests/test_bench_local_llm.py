@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import itertools
 import json
 import sys
 import tarfile
@@ -83,7 +84,7 @@ def test_an_sdist_without_llama_cpp_is_refused(bench: ModuleType, tmp_path: Path
 
 def test_the_server_gets_one_slot_the_alias_and_loopback(bench: ModuleType) -> None:
     argv = bench.server_argv(8123, 8192, 2)
-    options = {flag: value for flag, value in zip(argv, argv[1:], strict=False)
+    options = {flag: value for flag, value in itertools.pairwise(argv)
                if flag.startswith("--") and not value.startswith("--")}
     assert argv[0].endswith("llama-server")
     assert options["--parallel"] == "1" and options["--ctx-size"] == "8192"
