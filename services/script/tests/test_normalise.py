@@ -111,6 +111,9 @@ async def test_the_schemas_order_by_position_and_name_only_what_exists() -> None
     # bounded, or a small model lists the offered labels over and over until max_tokens
     assert patterns["genres"]["maxItems"] == patterns["tones"]["maxItems"] == 3
     assert patterns["themes"]["maxItems"] == 5
+    scene_list = llm.schemas["scenes"]["properties"]
+    assert scene_list["characters"]["maxItems"] == 12
+    assert scene_list["locations"]["maxItems"] == scenes["maxItems"]  # one place a scene at most
 
 
 async def test_more_labels_than_the_schema_allows_are_still_read() -> None:

@@ -111,6 +111,8 @@ LABELS_KEPT = 3
 """Genres and tones a patterns answer may list: the stages read the strongest only, and
 without a bound a small model lists the labels offered again and again."""
 THEMES_KEPT = 5
+PEOPLE_KEPT = 12
+"""Characters a scenes answer may list (the local analyst's bound too)."""
 
 
 class StoryPatternsAnswer(Model):
@@ -162,7 +164,8 @@ class LocationAnswer(Model):
 class SceneAnswer(Model):
     summary: str = _text("one filmable sentence: what we see")
     text: str = Field("", description="the source passage the scene is drawn from")
-    characters: list[str] = Field(default_factory=list, description="ids from `characters`")
+    characters: list[str] = Field(default_factory=list, description="ids from `characters`",
+                                  json_schema_extra={"maxItems": PEOPLE_KEPT})
     location: str = _text("an id from `locations`")
     time_of_day: TimeLabel = "day"
     mood: str = "tense"
@@ -190,9 +193,11 @@ class SceneListAnswer(Model):
 
 
 def scene_list_answer(low: int, high: int) -> type[SceneListAnswer]:
-    """The scenes schema asking for `low` to `high` scenes."""
+    """The scenes schema asking for `low` to `high` scenes, with at most one place a scene."""
     return create_model(
         "SceneListAnswer", __base__=SceneListAnswer,
+        characters=(list[CharacterAnswer], Field(json_schema_extra={"maxItems": PEOPLE_KEPT})),
+        locations=(list[LocationAnswer], Field(json_schema_extra={"maxItems": high})),
         scenes=(list[SceneAnswer], _count(low, high, "in story order")),
     )
 
