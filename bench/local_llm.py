@@ -196,15 +196,14 @@ def stop_group(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
 
 def server_argv(port: int, n_ctx: int, threads: int) -> list[str]:
     """One slot: the whole context for each request (more slots would split it), and requests
-    queue rather than share the cores. llama.cpp's own Gemma template: the GGUF carries a
-    ChatML one, under which the model never ends its turn (it writes `<|im_end|>` as text)
-    and the server's parser of that template's output answers HTTP 500. DRY sampling
+    queue rather than share the cores. The GGUF's own (Jinja) chat template: with
+    `--no-jinja` this server ignores `response_format` (no grammar at all). DRY sampling
     (penalising repeated phrases) for a model this small, which otherwise repeats one
     sentence until `max_tokens`."""
     return [str(SERVER), "--model", str(MODEL), "--alias", MODEL_ALIAS,
             "--host", "127.0.0.1", "--port", str(port), "--ctx-size", str(n_ctx),
             "--parallel", "1", "--threads", str(threads), "--threads-batch", str(threads),
-            "--no-jinja", "--chat-template", "gemma", "--dry-multiplier", "0.8",
+            "--dry-multiplier", "0.8",
             "--no-webui"]
 
 
