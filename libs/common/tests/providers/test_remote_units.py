@@ -23,7 +23,14 @@ from reelforge.providers.calls import Budget, charge, check_budget, track_calls
 from reelforge.providers.prompts import load_prompt
 from reelforge.providers.remote.http import ApiClient, HttpPolicy
 from reelforge.providers.remote.policy import soften
-from reelforge.providers.remote.schema import strict_schema
+from reelforge.providers.remote.schema import (
+    ANSWER_TOKENS_CEILING,
+    ANSWER_TOKENS_FLOOR,
+    UNBOUNDED_ITEMS,
+    StrictSchema,
+    answer_chars,
+    strict_schema,
+)
 from reelforge.providers.remote.speech import (
     Timed,
     for_elevenlabs,
@@ -54,6 +61,28 @@ def test_strict_decoding_restores_dicts_and_tuples() -> None:
     shot = strict_schema(ShotPlan)
     focus = shot.schema["properties"]["focus"]
     assert focus["type"] == "array" and focus["minItems"] == focus["maxItems"] == 2
+
+
+def test_the_answer_bound_counts_every_list_and_string_at_its_longest() -> None:
+    line = {"type": "object", "properties": {"text": {"type": "string", "maxLength": 90},
+                                             "act": {"enum": ["setup", "escalation"]}}}
+    # {"text": <92>, "act": "escalation"} compact: 2 + (4 + 4 + 92) + (3 + 4 + 12)
+    assert answer_chars(line) == 121
+    lines = {"type": "array", "items": line, "maxItems": 10}
+    assert answer_chars(lines) == 2 + 10 * 122
+    assert answer_chars({"type": "array", "items": line}) == 2 + UNBOUNDED_ITEMS * 122
+    assert answer_chars({"anyOf": [line, {"type": "null"}]}) == 121
+
+
+def test_the_token_bound_has_a_floor_and_a_ceiling() -> None:
+    def bound(items: int) -> int:
+        schema = {"type": "object", "properties": {"lines": {
+            "type": "array", "maxItems": items, "items": {"type": "string", "maxLength": 300}}}}
+        return StrictSchema("A", schema, lambda value: value).max_tokens
+
+    assert bound(1) == ANSWER_TOKENS_FLOOR
+    assert ANSWER_TOKENS_FLOOR < bound(20) < bound(40) < ANSWER_TOKENS_CEILING
+    assert bound(1000) == ANSWER_TOKENS_CEILING
 
 
 def test_map_words_handles_numbers_gaps_and_extras() -> None:

@@ -107,10 +107,19 @@ class ScoreAnswer(Model):
                           json_schema_extra={"minimum": 0, "maximum": 1})
 
 
+LABELS_KEPT = 3
+"""Genres and tones a patterns answer may list: the stages read the strongest only, and
+without a bound a small model lists the labels offered again and again."""
+THEMES_KEPT = 5
+PEOPLE_KEPT = 12
+"""Characters a scenes answer may list (the local analyst's bound too)."""
+
+
 class StoryPatternsAnswer(Model):
     genres: list[ScoreAnswer] = Field(min_length=1, description="strongest first")
     tones: list[ScoreAnswer] = Field(min_length=1, description="strongest first")
-    themes: list[str] = Field(default_factory=list)
+    themes: list[str] = Field(default_factory=list,
+                              json_schema_extra={"maxItems": THEMES_KEPT})
     structure: str = "three-act"
     logline: str = _text("one sentence: who wants what, and what stands in the way")
 
@@ -127,8 +136,10 @@ def patterns_answer(genres: Sequence[str], tones: Sequence[str]) -> type[StoryPa
                         label=(str, _one_of(tones, "a tone label")))
     return create_model(
         "StoryPatternsAnswer", __base__=StoryPatternsAnswer,
-        genres=(list[genre], Field(min_length=1, description="strongest first")),  # type: ignore[valid-type]
-        tones=(list[tone], Field(min_length=1, description="strongest first")),  # type: ignore[valid-type]
+        genres=(list[genre], Field(min_length=1, description="strongest first",  # type: ignore[valid-type]
+                                   json_schema_extra={"maxItems": LABELS_KEPT})),
+        tones=(list[tone], Field(min_length=1, description="strongest first",  # type: ignore[valid-type]
+                                 json_schema_extra={"maxItems": LABELS_KEPT})),
     )
 
 
@@ -153,7 +164,8 @@ class LocationAnswer(Model):
 class SceneAnswer(Model):
     summary: str = _text("one filmable sentence: what we see")
     text: str = Field("", description="the source passage the scene is drawn from")
-    characters: list[str] = Field(default_factory=list, description="ids from `characters`")
+    characters: list[str] = Field(default_factory=list, description="ids from `characters`",
+                                  json_schema_extra={"maxItems": PEOPLE_KEPT})
     location: str = _text("an id from `locations`")
     time_of_day: TimeLabel = "day"
     mood: str = "tense"
@@ -181,9 +193,11 @@ class SceneListAnswer(Model):
 
 
 def scene_list_answer(low: int, high: int) -> type[SceneListAnswer]:
-    """The scenes schema asking for `low` to `high` scenes."""
+    """The scenes schema asking for `low` to `high` scenes, with at most one place a scene."""
     return create_model(
         "SceneListAnswer", __base__=SceneListAnswer,
+        characters=(list[CharacterAnswer], Field(json_schema_extra={"maxItems": PEOPLE_KEPT})),
+        locations=(list[LocationAnswer], Field(json_schema_extra={"maxItems": high})),
         scenes=(list[SceneAnswer], _count(low, high, "in story order")),
     )
 

@@ -309,14 +309,20 @@ class OpenAILLM:
         check_budget(NAME, costs.llm_usd(self.model, chars // 4, 2000,
                                          self_hosted=self.self_hosted), f"LLM task {task}")
         # `json_object` with a `schema` (llama.cpp's) is not in the SDK's types; it sends the
-        # dict as given.
+        # dict as given. A self-hosted server generates until its context is full when a
+        # small model loops, so its answers are bounded by the schema; hosted APIs count
+        # reasoning tokens against the bound, so they get none.
         reply = await self.api.sdk("POST /chat/completions", lambda: client.chat.completions.create(
             model=self.model, messages=cast(Any, messages),
             response_format=cast(Any, strict.response_format(mode)),
             temperature=omit if self.temperature is None else self.temperature,
+            max_tokens=strict.max_tokens if self.self_hosted else omit,
             extra_body={"provider": {"require_parameters": True}} if self.openrouter else None,
         ))
         content, prompt_tokens, completion_tokens = self._parse_reply(reply)
+        if reply.choices[0].finish_reason == "length":
+            log.info("llm_answer_cut", provider=NAME, task=task, max_tokens=strict.max_tokens,
+                     completion_tokens=completion_tokens)
         usd = costs.llm_usd(self.model, prompt_tokens or chars // 4,
                             completion_tokens or len(content) // 4, self_hosted=self.self_hosted)
         charge(NAME, self.model, usd, f"llm:{task}")

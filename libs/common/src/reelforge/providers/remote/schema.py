@@ -17,6 +17,7 @@ only when anchored their way), or plain `json_object` with the schema in the pro
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,8 +41,40 @@ _DROPPED_BY_MODE: dict[OutputMode, frozenset[str]] = {
 }
 
 
+ANSWER_TOKENS_FLOOR = 512
+ANSWER_TOKENS_CEILING = 8192
+UNBOUNDED_STRING_CHARS = 400
+"""What a string without `maxLength` may take: a few sentences."""
+UNBOUNDED_ITEMS = 12
+"""How many items an array without `maxItems` may hold."""
+CHARS_PER_TOKEN = 3
+
+
 def _identity(value: Any) -> Any:
     return value
+
+
+def answer_chars(node: Any) -> int:
+    """The characters of the longest sensible JSON value `node` allows (compact JSON, every
+    list at its `maxItems` and every string at its `maxLength`, or the defaults above)."""
+    if not isinstance(node, dict):
+        return 0
+    alternatives = node.get("anyOf") or node.get("oneOf")
+    if alternatives:
+        return max(answer_chars(alternative) for alternative in alternatives)
+    if "enum" in node or "const" in node:
+        values = node.get("enum") or [node.get("const")]
+        return max(len(json.dumps(value)) for value in values)
+    kind = node.get("type")
+    if kind == "object" or "properties" in node:
+        return 2 + sum(len(name) + 4 + answer_chars(sub)
+                       for name, sub in (node.get("properties") or {}).items())
+    if kind == "array":
+        items = int(node.get("maxItems", UNBOUNDED_ITEMS))
+        return 2 + items * (answer_chars(node.get("items")) + 1)
+    if kind == "string":
+        return 2 + int(node.get("maxLength", UNBOUNDED_STRING_CHARS))
+    return 12
 
 
 @dataclass(frozen=True)
@@ -49,6 +82,14 @@ class StrictSchema:
     name: str
     schema: dict[str, Any]
     decode: Decoder
+
+    @property
+    def max_tokens(self) -> int:
+        """A bound on the answer's tokens: it stops a model that loops (repeating a phrase
+        inside a string) without cutting a full, sensible answer, since every list and
+        string is counted at its longest."""
+        tokens = answer_chars(self.schema) // CHARS_PER_TOKEN
+        return max(ANSWER_TOKENS_FLOOR, min(ANSWER_TOKENS_CEILING, tokens))
 
     def response_format(self, mode: OutputMode = "json_schema") -> dict[str, Any]:
         """The Chat Completions `response_format` for this schema in `mode`."""
