@@ -442,6 +442,7 @@ def task_schemas(scene_count: int = 8) -> dict[str, type[BaseModel]]:
     """The answer schema of each task as the stages build it (per request: enums of the
     labels and scene numbers that exist)."""
     from reelforge.models import ShotPlan
+    from reelforge.providers.contexts import GENRES, TONES, scene_range
     from reelforge_script.answers import (
         act_plan_answer,
         narration_answer,
@@ -449,7 +450,6 @@ def task_schemas(scene_count: int = 8) -> dict[str, type[BaseModel]]:
         scene_list_answer,
         visual_bible_answer,
     )
-    from reelforge_script.contexts import GENRES, TONES, scene_range
 
     return {"patterns": patterns_answer(GENRES, TONES),
             "scenes": scene_list_answer(*scene_range(scene_count)),
