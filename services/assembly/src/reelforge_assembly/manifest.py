@@ -62,6 +62,18 @@ def describe(record: ArtifactRecord, path: Path) -> ArtifactRecord:
     })
 
 
+def described_before(record: ArtifactRecord, earlier: ArtifactRecord) -> ArtifactRecord:
+    """The record with what `describe` found in the same blob for an earlier manifest (a
+    blob key names one content, so the file need not be read again)."""
+    media = Path(record.key).suffix.lower() in MEDIA_SUFFIXES
+    return record.model_copy(update={
+        "sha256": earlier.sha256,
+        "size": earlier.size,
+        "duration": earlier.duration if media and earlier.duration is not None
+        else record.duration,
+    })
+
+
 def stage_seconds(job: Job, assembly_seconds: float) -> dict[str, float]:
     """Seconds of every finished stage, with assembly's own (it is still running)."""
     seconds = {
