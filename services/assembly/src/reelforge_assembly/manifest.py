@@ -11,8 +11,9 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-import av
 from reelforge.models import ArtifactRecord, Job, Manifest, Status, WordTimings
+
+from reelforge_assembly.encode import open_demuxed
 
 MEDIA_SUFFIXES = (".mp4", ".m4a", ".mov", ".wav", ".mp3", ".flac", ".ogg", ".aac")
 HASH_BLOCK = 1 << 20
@@ -34,7 +35,7 @@ def media_duration(path: Path) -> float | None:
     None for anything that is not audio or video."""
     if path.suffix.lower() not in MEDIA_SUFFIXES:
         return None
-    with av.open(str(path)) as container:
+    with open_demuxed(path) as container:
         streams = container.streams.video or container.streams.audio
         if not streams:
             return None
