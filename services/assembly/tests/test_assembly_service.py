@@ -389,6 +389,52 @@ async def test_a_job_counted_in_without_a_soundtrack_gets_one(tmp_path: Path) ->
         await jobs.close()
 
 
+async def test_a_forced_stage_s_files_are_hashed_again_for_the_manifest(tmp_path: Path) -> None:
+    """A forced stage writes over its blob keys, so the manifest of a forced run reads its
+    files again instead of taking the last manifest's hashes; the others' are taken."""
+    blobs = LocalBlobStore(tmp_path / "store")
+    jobs = SQLiteJobStore(tmp_path / "jobs.sqlite")
+    await jobs.start()
+    bus = InMemoryBus(max_attempts=1)
+    ctx = StageContext(bus, blobs, jobs, None, Settings())  # type: ignore[arg-type]
+    try:
+        job = Job(id="job-force", source_key=job_key("job-force", "ingest", "doc.json"),
+                  settings=JobSettings(duration=15.0, quality="draft", fps=FPS))
+        await jobs.create_job(job)
+        await _upstream(ctx, job, tmp_path / "inputs")
+        await start_service(build_service(RenderOptions(SMALL_SIDE, SMALL_SIZES)), ctx)
+        await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+        await bus.wait_idle()
+        clip = await jobs.get_artifact(job.id, "clip/01")
+        assert clip is not None
+        await blobs.put_file(clip.key, make_clip(tmp_path / "again.mp4", CLIP_SECONDS[0],
+                                                 phase=5.0))  # as `--force video` would
+        job = await jobs.get_job(job.id)
+        job.force = ["video"]
+        await jobs.update_job(job)
+        described: list[str] = []
+
+        def counted_describe(record: ArtifactRecord, path: Path) -> ArtifactRecord:
+            described.append(record.name)
+            return describe(record, path)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(assembly_service, "describe", counted_describe)
+            await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+            await bus.wait_idle()
+        assert bus.dead_letters == []
+        assert sorted(described) == ["clip/01", "clip/02", "clip/03"]
+        manifest = await ctx.load((await jobs.get_artifact(job.id, "manifest")).key,  # type: ignore[union-attr]
+                                  Manifest)
+        listed = {a.name: a for a in manifest.artifacts}
+        data = blobs.path(clip.key).read_bytes()
+        assert listed["clip/01"].sha256 == hashlib.sha256(data).hexdigest()
+        assert listed["clip/01"].size == len(data)
+    finally:
+        await bus.close()
+        await jobs.close()
+
+
 async def test_a_re_shot_clip_re_encodes_only_the_segments_that_show_it(
         tmp_path: Path) -> None:
     """A new clip for scene 1, rendered again: in each variant only the render segments that
