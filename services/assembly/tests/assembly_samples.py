@@ -127,12 +127,15 @@ def clip_frame(index: int, side: int, phase: float) -> np.ndarray:
 
 
 def make_clip(path: Path, seconds: float, side: int = SMALL_SIDE, fps: int = 24,
-              phase: float = 0.0) -> Path:
+              phase: float = 0.0, key_every: int | None = None) -> Path:
+    """`key_every` frames an IDR frame, as the video stage makes them (x264's default else)."""
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width = stream.height = side
         stream.pix_fmt = "yuv420p"
         stream.options = {"preset": "ultrafast", "crf": "18"}
+        if key_every is not None:
+            stream.codec_context.gop_size = key_every
         for i in range(round(seconds * fps)):
             frame = av.VideoFrame.from_ndarray(clip_frame(i, side, phase), format="rgb24")
             frame.pts = i

@@ -20,7 +20,7 @@ from assembly_samples import (
 from PIL import Image
 from reelforge_assembly.encode import Encoding
 from reelforge_assembly.render import crop_origin, plan_variants, render_timeline
-from reelforge_assembly.sources import SceneSource
+from reelforge_assembly.sources import ClipFrames, SceneSource, idr_frames
 from reelforge_assembly.yuv import Overlay, allocate, rgb_to_planes
 
 FPS = 24
@@ -117,3 +117,24 @@ def test_clips_off_the_master_size_are_fitted(tmp_path: Path, side: int) -> None
     outputs = {"16:9": tmp_path / "out.mp4"}
     render_clips([clip], None, outputs, seconds_per_clip=0.5)
     assert _luma(outputs["16:9"], 3).shape == (180, 320)
+
+
+@pytest.mark.parametrize("key_every", [24, None])
+def test_a_clip_asked_for_late_shows_what_decoding_through_shows(
+        tmp_path: Path, key_every: int | None) -> None:
+    """A render that needs a clip only from frame 50 on (the dissolve out of a scene whose
+    own piece is stored) seeks to the IDR frame at 48 when there is one; either way every
+    frame it shows is the one decoding from the start gives."""
+    clip = make_clip(tmp_path / "clip.mp4", 3.0, phase=2.0, key_every=key_every)
+    through = ClipFrames(clip, SMALL_SIDE)
+    expected = {i: [p.copy() for p in through.get(i).all()] for i in range(72)}
+    through.close()
+    keys = [number for number, _ in idr_frames(clip, 72)]
+    assert keys == ([0, 24, 48] if key_every else [0])
+
+    late = ClipFrames(clip, SMALL_SIDE)
+    for index in (50, 51, 53, 71, 75):
+        for got, want in zip(late.get(index).all(), expected[min(index, 71)], strict=True):
+            assert np.array_equal(got, want), index
+    assert late.decoded == (72 - 48 if key_every else 72)
+    late.close()

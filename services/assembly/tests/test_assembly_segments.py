@@ -82,12 +82,11 @@ def setup(tmp_path: Path) -> Setup:
     return Setup(timeline, variants, audio, tmp_path)
 
 
-def test_every_dissolve_lies_inside_one_segment() -> None:
+def test_every_dissolve_is_a_piece_of_its_own() -> None:
     timeline = _timeline()
     plan = plan_segments(timeline)
     assert plan[0].first == 0 and plan[-1].last == timeline.total_frames
     assert all(a.last == b.first for a, b in itertools.pairwise(plan))
-    assert len(plan) == len(timeline.segments)
     for piece in plan:
         for frame in range(piece.first, piece.last):
             assert {layer.segment for layer in timeline.layers_at(frame)} <= set(piece.shows)
@@ -95,8 +94,11 @@ def test_every_dissolve_lies_inside_one_segment() -> None:
         frames = [f for f in range(timeline.total_frames) if len(timeline.layers_at(f)) == 2
                   and timeline.layers_at(f)[0].segment == boundary]
         assert len(frames) == dissolve
-        assert len({_piece_at(plan, f) for f in frames}) == 1  # never cut by a join
-    assert [p.shows for p in plan] == [(0,), (0, 1), (1, 2), (2, 3), (3, 4)]
+        pieces = {_piece_at(plan, f) for f in frames}
+        assert len(pieces) == 1  # never cut by a join
+        assert plan[pieces.pop()].frames == dissolve  # and nothing else in its piece
+    # scene 1 lasts one frame: it is seen only in its two one-frame dissolves
+    assert [p.shows for p in plan] == [(0,), (0, 1), (1, 2), (2,), (2, 3), (3,), (3, 4), (4,)]
 
 
 def _piece_at(plan: list[RenderSegment], frame: int) -> int:
@@ -112,14 +114,17 @@ def test_one_changed_clip_re_encodes_only_the_segments_that_show_it(setup: Setup
     assert len(cold.opened) == pieces * len(setup.variants)
     assert stats.encoded == {v.name: list(range(pieces)) for v in setup.variants}
 
-    clips[1] = make_clip(setup.folder / "clip1-new.mp4", 1.2, phase=7.0)  # scene 1 re-shot
+    clips[2] = make_clip(setup.folder / "clip2-new.mp4", 1.2, phase=7.0)  # scene 2 re-shot
     edit = CountingEncoder()
     stats, edited = setup.render(clips, setup.folder / "edit", store, edit)
-    showing_scene_1 = [p.index for p in plan_segments(setup.timeline) if 1 in p.shows]
-    assert showing_scene_1 == [1, 2]
+    plan = plan_segments(setup.timeline)
+    showing_scene_2 = [p.index for p in plan if 2 in p.shows]
+    assert showing_scene_2 == [2, 3, 4]  # the dissolve into it, its own frames, the one out
     assert sorted(edit.opened) == sorted(
-        (v.size, f"{v.name}-{i}") for v in setup.variants for i in showing_scene_1)
-    assert stats.encoded == {v.name: showing_scene_1 for v in setup.variants}
+        (v.size, f"{v.name}-{i}") for v in setup.variants for i in showing_scene_2)
+    assert stats.encoded == {v.name: showing_scene_2 for v in setup.variants}
+    first, last = setup.timeline.window(2)  # not one frame of a neighbour's own is encoded
+    assert sum(plan[i].frames for i in showing_scene_2) == last - first
 
     _, fresh = setup.render(clips, setup.folder / "fresh", store=None)
     for variant in setup.variants:

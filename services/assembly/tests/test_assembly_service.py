@@ -38,11 +38,12 @@ from reelforge.events import (
     Event,
 )
 from reelforge.jobstore import SQLiteJobStore
-from reelforge.models import Job, JobSettings, Manifest, Shot, Status
+from reelforge.models import ArtifactRecord, Job, JobSettings, Manifest, Shot, Status
 from reelforge.runtime import StageContext, start_service
 from reelforge.settings import Settings
 from reelforge_assembly import service as assembly_service
 from reelforge_assembly.encode import Encoding, SegmentWriter
+from reelforge_assembly.manifest import describe
 from reelforge_assembly.overlays import caption_region
 from reelforge_assembly.segments import plan_segments
 from reelforge_assembly.service import RenderOptions, build_service
@@ -130,6 +131,7 @@ async def _first_and_second_run(root: Path) -> Package:
             patch.setattr(assembly_service, "make_soundtrack", _must_not_run)
             patch.setattr(assembly_service, "render_trailer", _must_not_run)
             patch.setattr(assembly_service, "write_promos", _must_not_run)
+            patch.setattr(assembly_service, "describe", _must_not_run)  # the manifest's too
             await bus.publish(Event(type=AUDIO_COMPLETED, job_id=job.id))  # redelivered
             await bus.wait_idle()
         second = await _collect(ctx, job.id, completed[1:], len(bus.dead_letters))
@@ -348,6 +350,8 @@ def test_second_run_reuses_every_output(package: Package) -> None:
     assert second.dead_letters == 0
     assert [e.type for e in second.completed] == [JOB_COMPLETED]
     assert second.keys == first.keys
+    assert [a for a in second.manifest.artifacts if a.name != "manifest"] == [
+        a for a in first.manifest.artifacts if a.name != "manifest"]
     for path, file in second.files.items():
         if path != "manifest.json":
             assert file.stat().st_mtime_ns == package.mtimes[path], path
@@ -380,6 +384,52 @@ async def test_a_job_counted_in_without_a_soundtrack_gets_one(tmp_path: Path) ->
         assert record is not None
         assert _audio_packets(blobs.path(record.key)) == _audio_packets(
             blobs.path((await jobs.get_artifact(job.id, "trailer")).key))  # type: ignore[union-attr]
+    finally:
+        await bus.close()
+        await jobs.close()
+
+
+async def test_a_forced_stage_s_files_are_hashed_again_for_the_manifest(tmp_path: Path) -> None:
+    """A forced stage writes over its blob keys, so the manifest of a forced run reads its
+    files again instead of taking the last manifest's hashes; the others' are taken."""
+    blobs = LocalBlobStore(tmp_path / "store")
+    jobs = SQLiteJobStore(tmp_path / "jobs.sqlite")
+    await jobs.start()
+    bus = InMemoryBus(max_attempts=1)
+    ctx = StageContext(bus, blobs, jobs, None, Settings())  # type: ignore[arg-type]
+    try:
+        job = Job(id="job-force", source_key=job_key("job-force", "ingest", "doc.json"),
+                  settings=JobSettings(duration=15.0, quality="draft", fps=FPS))
+        await jobs.create_job(job)
+        await _upstream(ctx, job, tmp_path / "inputs")
+        await start_service(build_service(RenderOptions(SMALL_SIDE, SMALL_SIZES)), ctx)
+        await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+        await bus.wait_idle()
+        clip = await jobs.get_artifact(job.id, "clip/01")
+        assert clip is not None
+        await blobs.put_file(clip.key, make_clip(tmp_path / "again.mp4", CLIP_SECONDS[0],
+                                                 phase=5.0))  # as `--force video` would
+        job = await jobs.get_job(job.id)
+        job.force = ["video"]
+        await jobs.update_job(job)
+        described: list[str] = []
+
+        def counted_describe(record: ArtifactRecord, path: Path) -> ArtifactRecord:
+            described.append(record.name)
+            return describe(record, path)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(assembly_service, "describe", counted_describe)
+            await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+            await bus.wait_idle()
+        assert bus.dead_letters == []
+        assert sorted(described) == ["clip/01", "clip/02", "clip/03"]
+        manifest = await ctx.load((await jobs.get_artifact(job.id, "manifest")).key,  # type: ignore[union-attr]
+                                  Manifest)
+        listed = {a.name: a for a in manifest.artifacts}
+        data = blobs.path(clip.key).read_bytes()
+        assert listed["clip/01"].sha256 == hashlib.sha256(data).hexdigest()
+        assert listed["clip/01"].size == len(data)
     finally:
         await bus.close()
         await jobs.close()
@@ -418,17 +468,42 @@ async def test_a_re_shot_clip_re_encodes_only_the_segments_that_show_it(
         assert len(opened) == len(plan) * len(names)
 
         opened.clear()
+        manifest_before = await ctx.load((await jobs.get_artifact(job.id, "manifest")).key,  # type: ignore[union-attr]
+                                         Manifest)
+        described: list[str] = []
+
+        def counted_describe(record: ArtifactRecord, path: Path) -> ArtifactRecord:
+            described.append(record.name)
+            return describe(record, path)
+
         reshot = make_clip(tmp_path / "reshot.mp4", CLIP_SECONDS[1], phase=9.0)
         key = job_key(job.id, "video", "clips-02-reshot.mp4")
         await blobs.put_file(key, reshot)
         await ctx.record(job.id, "clip/02", key, "video", provider="test", path="clips/02.mp4")
-        await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
-        await bus.wait_idle()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(assembly_service, "describe", counted_describe)
+            await bus.publish(Event(type=ASSEMBLY_READY, job_id=job.id))
+            await bus.wait_idle()
         assert bus.dead_letters == []
+        manifest_after = await ctx.load((await jobs.get_artifact(job.id, "manifest")).key,  # type: ignore[union-attr]
+                                        Manifest)
+        keys_before = {a.name: a.key for a in manifest_before.artifacts}
+        changed = {a.name for a in manifest_after.artifacts
+                   if a.name != "manifest" and keys_before.get(a.name) != a.key}
+        assert "clip/02" in changed and "trailer" in changed
+        assert sorted(described) == sorted(changed)  # the manifest reads only the new files
+        for artifact in manifest_after.artifacts:
+            if artifact.name != "manifest":
+                data = blobs.path(artifact.key).read_bytes()
+                assert artifact.sha256 == hashlib.sha256(data).hexdigest(), artifact.name
+                assert artifact.size == len(data), artifact.name
 
         showing = [p.index for p in plan
                    if any(timeline.segments[i].scene == 1 for i in p.shows)]
-        assert len(showing) == 2  # its own segment, and the next one's dissolve out of it
+        assert len(showing) == 3  # the dissolve into it, its own frames, the dissolve out
+        shown = next(i for i, s in enumerate(timeline.segments) if s.scene == 1)
+        first, last = timeline.window(shown)  # no frame of a neighbour's own is encoded
+        assert sum(plan[i].frames for i in showing) == last - first
         assert sorted(opened) == sorted((SMALL_SIZES[a], f"{n}-{i}")  # type: ignore[index]
                                         for n, a in names.items() for i in showing)
         for name in names:

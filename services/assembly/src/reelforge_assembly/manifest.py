@@ -11,8 +11,9 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-import av
 from reelforge.models import ArtifactRecord, Job, Manifest, Status, WordTimings
+
+from reelforge_assembly.encode import open_demuxed
 
 MEDIA_SUFFIXES = (".mp4", ".m4a", ".mov", ".wav", ".mp3", ".flac", ".ogg", ".aac")
 HASH_BLOCK = 1 << 20
@@ -34,7 +35,7 @@ def media_duration(path: Path) -> float | None:
     None for anything that is not audio or video."""
     if path.suffix.lower() not in MEDIA_SUFFIXES:
         return None
-    with av.open(str(path)) as container:
+    with open_demuxed(path) as container:
         streams = container.streams.video or container.streams.audio
         if not streams:
             return None
@@ -59,6 +60,18 @@ def describe(record: ArtifactRecord, path: Path) -> ArtifactRecord:
         "sha256": sha256,
         "size": size,
         "duration": duration if duration is not None else record.duration,
+    })
+
+
+def described_before(record: ArtifactRecord, earlier: ArtifactRecord) -> ArtifactRecord:
+    """The record with what `describe` found in the same blob for an earlier manifest (a
+    blob key names one content, so the file need not be read again)."""
+    media = Path(record.key).suffix.lower() in MEDIA_SUFFIXES
+    return record.model_copy(update={
+        "sha256": earlier.sha256,
+        "size": earlier.size,
+        "duration": earlier.duration if media and earlier.duration is not None
+        else record.duration,
     })
 
 

@@ -18,6 +18,7 @@ job store.
 
 from __future__ import annotations
 
+import functools
 import queue
 import tempfile
 import threading
@@ -174,12 +175,21 @@ class ScenePicture:
 
 
 class CardStamp:
-    """One variant's card: text over black, drawn at full opacity once and copied after."""
+    """One variant's card: text over black, drawn at full opacity once and copied after. The
+    text is set when the card is first drawn (by the variant's worker), so a render that
+    encodes no card piece, as after most edits, sets none."""
 
-    def __init__(self, overlay: Overlay, size: tuple[int, int]) -> None:
-        self._overlay = overlay
+    def __init__(self, make: Callable[[], Overlay], size: tuple[int, int]) -> None:
+        self._make = make
+        self._made: Overlay | None = None
         self._size = size
         self._opaque: Planes | None = None
+
+    @property
+    def _overlay(self) -> Overlay:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
 
     def draw(self, out: Planes, opacity: float) -> None:
         if opacity >= 1.0:
@@ -231,7 +241,8 @@ class FramePlanner:
             i: self._crops_for(segment, variants) for i, segment in enumerate(timeline.segments)
         }
         self._cards = {
-            kind: [CardStamp(make(v.size, timeline.title, timeline.tagline), v.size)
+            kind: [CardStamp(functools.partial(make, v.size, timeline.title, timeline.tagline),
+                             v.size)
                    for v in variants]
             for kind, make in (("title", title_card), ("end", end_card))
         }

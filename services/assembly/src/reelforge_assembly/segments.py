@@ -1,23 +1,23 @@
 """Render segments: each variant is encoded as independent pieces of the timeline, so an edit
 re-encodes only the pieces that show it.
 
-A render segment is a frame range that starts where a timeline segment's picture first
-appears (the start of the dissolve into it) and ends where the next one's does. Every
-dissolve therefore lies inside one render segment: the one of the picture it dissolves to.
-Each piece is encoded by a fresh x264 (so it starts on an IDR frame and nothing refers
-across pieces) with the same settings, stored under a fingerprint of exactly what its frames
-read, and the pieces are joined by remuxing their packets (`encode.join_segments`).
+The timeline is cut where each dissolve begins and where it ends: every dissolve is a piece of
+its own, between the pieces that show one picture alone. Each piece is encoded by a fresh x264
+(so it starts on an IDR frame and nothing refers across pieces) with the same settings, stored
+under a fingerprint of exactly what its frames read, and the pieces are joined by remuxing
+their packets (`encode.join_segments`).
 
-A change to one scene's picture shows in its own piece and in the next one, whose opening
-dissolve fades that scene out: two pieces per variant, never more. One is impossible with a
-dissolve at every boundary: a scene's two dissolves would have to share its piece, and then
-so would every dissolve of the trailer.
+A change to one scene's picture shows in three pieces per variant: the dissolve into it, its
+own frames, and the dissolve out of it: exactly the frames that show it. When a piece ran from
+one dissolve's start to the next one's, the next scene's own frames were encoded again too
+(120 of the 229 frames a variant that a new frame for scene 3 of the 60 s bench re-encoded).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -35,7 +35,7 @@ from reelforge_assembly.timeline import CARD_FADE_SECONDS, END_FADE_SECONDS, Tim
 if TYPE_CHECKING:
     from reelforge_assembly.render import Variant
 
-SEGMENT_VERSION = 1
+SEGMENT_VERSION = 2
 """Bump when a change to how pieces are drawn or encoded should re-encode stored ones."""
 
 HASH_BLOCK = 1 << 20
@@ -57,15 +57,17 @@ class RenderSegment:
 
 
 def plan_segments(timeline: Timeline) -> list[RenderSegment]:
-    """One piece per timeline segment, cut where each picture first appears."""
+    """Pieces cut where each picture first appears (a dissolve begins) and where the picture
+    before it is last seen (the dissolve ends); a cut without a dissolve is both."""
     count = len(timeline.segments)
-    cuts = [timeline.window(i)[0] for i in range(count)] + [timeline.total_frames]
-    pieces = []
-    for index in range(count):
-        first, last = cuts[index], cuts[index + 1]
+    cuts = sorted({0, timeline.total_frames,
+                   *(timeline.window(i)[0] for i in range(1, count)),
+                   *(timeline.window(i)[1] for i in range(count - 1))})
+    pieces: list[RenderSegment] = []
+    for first, last in itertools.pairwise(cuts):
         shows = sorted({layer.segment for frame in range(first, last)
                         for layer in timeline.layers_at(frame)})
-        pieces.append(RenderSegment(index, first, last, tuple(shows)))
+        pieces.append(RenderSegment(len(pieces), first, last, tuple(shows)))
     return pieces
 
 

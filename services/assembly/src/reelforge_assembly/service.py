@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import soundfile
+from reelforge.blobs import BlobNotFound
 from reelforge.bus import Permanent
 from reelforge.events import ASSEMBLY_READY, JOB_COMPLETED, Event
 from reelforge.models import (
@@ -29,6 +30,7 @@ from reelforge.models import (
     ArtifactRecord,
     Aspect,
     Job,
+    Manifest,
     Script,
     Shot,
     Status,
@@ -39,7 +41,7 @@ from reelforge.runtime import Service, StageContext, fingerprint, output_key, st
 
 from reelforge_assembly.captions import build_cues, to_srt, to_vtt
 from reelforge_assembly.encode import ENCODINGS, OpenEncoder, SegmentWriter
-from reelforge_assembly.manifest import build_manifest, describe
+from reelforge_assembly.manifest import build_manifest, describe, described_before
 from reelforge_assembly.mix import RATE
 from reelforge_assembly.promo import PROMOS, key_frame, key_scene, write_promos
 from reelforge_assembly.render import Variant, plan_variants, render_trailer
@@ -336,8 +338,13 @@ class Assembler:
         entries = [*inputs.upstream(), *made]
         key = output_key(job.id, STAGE, "manifest.json",
                          fingerprint(ASSEMBLY_VERSION, sorted(e.key for e in entries)))
+        earlier = await _earlier_descriptions(ctx, job.id)
         described = []
         for entry in entries:
+            known = earlier.get(entry.key)
+            if known is not None and not ctx.is_forced(job, entry.stage):
+                described.append(described_before(entry, known))
+                continue
             async with ctx.blobs.local_file(entry.key) as path:
                 described.append(await asyncio.to_thread(describe, entry, path))
         own = ArtifactRecord(name="manifest", key=key, stage=STAGE, path="manifest.json",
@@ -349,6 +356,21 @@ class Assembler:
         await ctx.store(key, manifest)
         await ctx.record(job.id, "manifest", key, STAGE, provider=STAGE, path="manifest.json")
         return key
+
+
+async def _earlier_descriptions(ctx: StageContext, job_id: str) -> dict[str, ArtifactRecord]:
+    """The files the job's last manifest described, by blob key: after an edit most of the
+    package is the same blobs, and hashing and demuxing them again (clips, trailers, the
+    audio) was the larger part of writing the manifest. A forced stage writes over its
+    keys, so its outputs are described again."""
+    record = await ctx.jobs.get_artifact(job_id, "manifest")
+    if record is None:
+        return {}
+    try:
+        manifest = await ctx.load(record.key, Manifest)
+    except BlobNotFound:
+        return {}
+    return {a.key: a for a in manifest.artifacts if a.sha256 is not None and a.size is not None}
 
 
 @dataclass(frozen=True)
