@@ -72,3 +72,61 @@ def test_cores_are_capped_by_the_cgroup_quota_only_when_asked(tmp_path: Path) ->
     cpu_max.write_text("max 100000\n")
     assert available_cores(cpu_max=cpu_max) == affinity
     assert available_cores(cpu_max=tmp_path / "absent") == affinity
+
+
+def test_work_slots_serve_in_order_so_a_releasing_holder_cannot_take_its_slot_back() -> None:
+    import threading
+    import time
+
+    from reelforge.media.system import WorkSlots
+
+    slots = WorkSlots(1)
+    order: list[str] = []
+    first_holds, line_queued = threading.Event(), threading.Event()
+
+    def frames() -> None:
+        with slots.hold():
+            first_holds.set()
+            line_queued.wait(5)
+            order.append("frame 1")
+        with slots.hold():  # straight back for its next frame, behind the waiting line
+            order.append("frame 2")
+
+    def line() -> None:
+        with slots.hold():
+            order.append("line")
+
+    frame_thread, line_thread = threading.Thread(target=frames), threading.Thread(target=line)
+    frame_thread.start()
+    first_holds.wait(5)
+    line_thread.start()
+    deadline = time.monotonic() + 5
+    while slots.waiting() < 1 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    line_queued.set()
+    frame_thread.join(10)
+    line_thread.join(10)
+    assert order == ["frame 1", "line", "frame 2"]
+    assert slots.in_use() == 0
+
+
+def test_work_slots_never_admit_more_holders_than_slots() -> None:
+    import threading
+    import time
+
+    from reelforge.media.system import WorkSlots
+
+    slots, most, lock = WorkSlots(2), [0], threading.Lock()
+
+    def work() -> None:
+        with slots.hold():
+            with lock:
+                most[0] = max(most[0], slots.in_use())
+            time.sleep(0.01)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert most[0] == 2 and slots.in_use() == 0

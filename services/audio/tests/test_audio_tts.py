@@ -5,11 +5,13 @@ from __future__ import annotations
 import builtins
 import io
 import itertools
+import os
 from typing import Any
 
 import numpy as np
 import pytest
 import soundfile
+from reelforge.media.system import local_work_slots, release_memory
 from reelforge.models import Word
 from reelforge.providers import ProviderError, Speech
 from reelforge.providers.registry import create
@@ -118,3 +120,43 @@ async def test_a_voice_is_a_name_never_a_path_on_the_worker(piper_tts: PiperTTS,
         piper_tts.resolve_voice(path.format(default=piper_tts.default_voice))
     assert str(err.value).endswith("choose one of: en_US-joe-medium")
     assert "not found" not in str(err.value)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def test_piper_hands_back_a_long_lines_memory_once_spoken() -> None:
+    """onnxruntime's arena would keep every block a long sentence needed (about 170 MB
+    more than a short line's); the voice's session shrinks it after each run."""
+    tts = PiperTTS()
+    await tts.synthesize("The light is out.")
+    release_memory()
+    spoken_short = _rss_mb()
+    long_sentence = ("Every night for forty years the keeper climbed the stairs and lit the lamp "
+                     "for ships that never came, until the winter a stranger walked out of the "
+                     "sea carrying a map of the lighthouse that nobody living could have drawn.")
+    speech = await tts.synthesize(long_sentence)
+    assert speech.audio.duration > 10
+    release_memory()
+    assert _rss_mb() - spoken_short < 60
+    tts.release_models()
+
+
+async def test_a_piper_line_holds_one_of_the_local_work_slots(
+    piper_tts: PiperTTS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from piper import PiperVoice
+
+    held: list[int] = []
+    speak = PiperVoice.synthesize
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        held.append(local_work_slots().in_use())
+        return speak(self, *args, **kwargs)
+
+    monkeypatch.setattr(PiperVoice, "synthesize", counting)
+    before = local_work_slots().in_use()
+    await piper_tts.synthesize("The light is out.")
+    assert held == [before + 1]

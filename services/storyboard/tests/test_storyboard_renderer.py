@@ -50,6 +50,26 @@ def test_frame_is_a_png_of_the_requested_size_with_its_depth() -> None:
     assert depth[-5:].mean() > 0.7  # the frame's base is near
 
 
+def test_a_frame_renders_in_one_of_the_local_work_slots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames share the process's slots with the voice lines the audio stage speaks beside
+    them (`local_work_slots`), so the two never stack a render on every core."""
+    from reelforge.media.system import local_work_slots
+    from reelforge_storyboard.render import provider
+
+    held: list[int] = []
+
+    def counting(frame_request: FrameRequest) -> typing.Any:
+        held.append(local_work_slots().in_use())
+        return render_frame(frame_request)
+
+    monkeypatch.setattr(provider, "render_frame", counting)
+    script = build_script([SceneSpec("harbour", "sea", characters=("mara",))])
+    before = local_work_slots().in_use()
+    asyncio.run(LocalImageGen().generate(request(script, 0, side=96)))
+    assert held == [before + 1]
+    assert local_work_slots().in_use() == before
+
+
 def test_rendering_is_deterministic() -> None:
     script = build_script([SceneSpec("woods", "forest", time="dusk", characters=("mara",))])
     generator = LocalImageGen()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
+import threading
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
@@ -50,3 +54,58 @@ def map_large_buffers(threshold: int = LARGE_BUFFER_BYTES) -> None:
     mallopt = getattr(_LIBC, "mallopt", None)
     if mallopt is not None:
         mallopt(M_MMAP_THRESHOLD, threshold)
+
+
+class WorkSlots:
+    """At most `size` holders at once, served in the order they asked (a plain semaphore
+    lets a thread that just released take its slot straight back, so a frame thread going
+    from one frame to the next would keep a voice line waiting for the whole storyboard)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self._free = self.size
+        self._waiting: deque[object] = deque()
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        ticket = object()
+        with self._changed:
+            self._waiting.append(ticket)
+            while self._waiting[0] is not ticket or self._free == 0:
+                self._changed.wait()
+            self._waiting.popleft()
+            self._free -= 1
+            self._changed.notify_all()  # the next in line may take another free slot
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._free += 1
+                self._changed.notify_all()
+
+    def in_use(self) -> int:
+        with self._changed:
+            return self.size - self._free
+
+    def waiting(self) -> int:
+        with self._changed:
+            return len(self._waiting)
+
+
+_local_work: WorkSlots | None = None
+_local_work_lock = threading.Lock()
+
+
+def local_work_slots() -> WorkSlots:
+    """The process's slots for local generation that is heavy in both CPU and memory (a
+    storyboard frame, a Piper voice line): one per core of its CPU affinity. In the embedded
+    pipeline the audio stage speaks while the storyboard renders; without a shared bound a
+    line's tensors came on top of a frame on every core, and the run peaked at 1.1-1.2 GB
+    during the voiceover of a 180 s trailer (the longer the voiceover, the more frames it
+    overlaps and the likelier the worst pair coincides with a long line)."""
+    global _local_work
+    with _local_work_lock:
+        if _local_work is None:
+            _local_work = WorkSlots(available_cores(cpu_quota=False))
+        return _local_work

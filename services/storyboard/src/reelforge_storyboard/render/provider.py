@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reelforge.media.stills import encode_png
-from reelforge.media.system import available_cores, release_memory
+from reelforge.media.system import available_cores, local_work_slots, release_memory
 from reelforge.providers import FrameRequest
 from reelforge.settings import Settings
 
@@ -45,11 +45,12 @@ class LocalImageGen:
                                                                 request)
 
     def render_png(self, request: FrameRequest) -> bytes:
-        try:
-            frame = render_frame(request)
-            return encode_png(frame.rgb, frame.nearness)
-        finally:
-            release_memory()
+        with local_work_slots().hold():
+            try:
+                frame = render_frame(request)
+                return encode_png(frame.rgb, frame.nearness)
+            finally:
+                release_memory()
 
     def layout_for(self, request: FrameRequest) -> Layout:
         return layout_for(request)
